@@ -1,0 +1,131 @@
+"""The one exception tree of accord.
+
+Every error accord raises on purpose is a child of :class:`AccordError`. Errors meant for
+people carry a plain-English :meth:`AccordError.diagnostics` and a fixed CLI exit code; the
+server maps them to HTTP status codes in one handler.
+
+::
+
+    AccordError                      exit 1
+    +-- InputError                   exit 2   bad input: a file, a CSV, a request, a predicate
+    |   +-- AgreementInvalid         exit 2   an agreement document fails validation
+    |   +-- PredicateError           exit 2   a row-filter expression cannot be parsed
+    |   +-- SourceError              exit 2   a source file is missing columns, mistyped, wrong format
+    +-- NotFound                     exit 3   an unknown agreement, version, event, dispute...
+    +-- NotPermitted                 exit 4   the action is not allowed (state, role, party)
+    |   +-- IllegalTransition        exit 4   a lifecycle transition that the state machine forbids
+    |   +-- NotActive                exit 4   a run on an agreement version that is not active
+    +-- UnsupportedClause            exit 5   a backend cannot enforce a clause of the plan
+    +-- VerificationError            exit 6   a proof, signature or log failed to verify
+    +-- DisputeError                 exit 7   a dispute step is invalid
+    +-- ConfigError                  exit 8   the workspace or settings are unusable
+
+Row values never appear in any message: only field names, row numbers, counts and hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a dotted field path or row number) and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}" if self.where else self.reason
+
+
+class AccordError(Exception):
+    """Base of every error accord raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = tuple(problems)
+
+    def diagnostics(self) -> str:
+        """A plain-English explanation, one problem per line after the summary."""
+        lines = [self.message]
+        lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class InputError(AccordError):
+    exit_code = 2
+    http_status = 422
+
+
+class AgreementInvalid(InputError):
+    pass
+
+
+class PredicateError(InputError):
+    pass
+
+
+class SourceError(InputError):
+    pass
+
+
+class NotFound(AccordError):
+    exit_code = 3
+    http_status = 404
+
+
+class NotPermitted(AccordError):
+    exit_code = 4
+    http_status = 403
+
+
+class IllegalTransition(NotPermitted):
+    http_status = 409
+
+
+class NotActive(NotPermitted):
+    http_status = 409
+
+
+class UnsupportedClause(AccordError):
+    exit_code = 5
+    http_status = 422
+
+
+class VerificationError(AccordError):
+    exit_code = 6
+    http_status = 422
+
+
+class DisputeError(AccordError):
+    exit_code = 7
+    http_status = 409
+
+
+class ConfigError(AccordError):
+    exit_code = 8
+    http_status = 500
+
+
+__all__ = [
+    "AccordError",
+    "AgreementInvalid",
+    "ConfigError",
+    "DisputeError",
+    "IllegalTransition",
+    "InputError",
+    "NotActive",
+    "NotFound",
+    "NotPermitted",
+    "PredicateError",
+    "Problem",
+    "SourceError",
+    "UnsupportedClause",
+    "VerificationError",
+]
