@@ -1,0 +1,117 @@
+"""Data items and flows: the enforceable part of an agreement (§a.3 DataItem, Flow).
+
+A flow names one recipient and says exactly what reaches it: the projected data items, a row
+filter in accord's small predicate language (parsed by ``accord.engine``, never evaluated as
+Python), and an ordered list of transforms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from accord.model._base import Part
+from accord.model.enums import (
+    AccessMethod,
+    AgeBand,
+    Classification,
+    DeliveryFormat,
+    DisclosureProfile,
+    Frequency,
+    Identifiability,
+    ItemTransform,
+    KeyScope,
+    Location,
+    OnwardSharing,
+    PostcodeLevel,
+    Standard,
+    TransferMethod,
+)
+from accord.model.ids import OrgId
+from accord.model.legal import OptOutDecision
+
+FIELD_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class DataItem(Part):
+    name: str = Field(pattern=FIELD_NAME)
+    description: str = ""
+    classification: Classification
+    standard: Standard | None = None
+    # Frictionless Table Schema field descriptor (type, format, constraints).
+    table_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "string"})
+    justification: str = Field(min_length=1)
+    transform: ItemTransform = ItemTransform.none
+    # Whether this item concerns a child (drives the children's-data rule).
+    about_children: bool = False
+
+    @model_validator(mode="after")
+    def _schema_type_known(self) -> DataItem:
+        allowed = {"string", "integer", "number", "boolean", "date", "datetime", "year"}
+        kind = self.table_schema.get("type", "string")
+        if kind not in allowed:
+            raise ValueError(f"table_schema.type must be one of {sorted(allowed)}")
+        return self
+
+
+class Pseudonymise(Part):
+    op: Literal["pseudonymise"] = "pseudonymise"
+    field: str = Field(pattern=FIELD_NAME)
+    key_scope: KeyScope = KeyScope.recipient
+
+
+class Generalise(Part):
+    op: Literal["generalise"] = "generalise"
+    field: str = Field(pattern=FIELD_NAME)
+    to: AgeBand = AgeBand.age_band_5y
+
+
+class PostcodeTo(Part):
+    op: Literal["postcode_to"] = "postcode_to"
+    field: str = Field(pattern=FIELD_NAME)
+    level: PostcodeLevel = PostcodeLevel.lsoa
+
+
+class Drop(Part):
+    op: Literal["drop"] = "drop"
+    field: str = Field(pattern=FIELD_NAME)
+
+
+class SuppressSmall(Part):
+    op: Literal["suppress_small"] = "suppress_small"
+    profile: DisclosureProfile = DisclosureProfile.nhs_secondary_care
+
+
+Transform = Annotated[
+    Pseudonymise | Generalise | PostcodeTo | Drop | SuppressSmall, Field(discriminator="op")
+]
+
+
+class Flow(Part):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,80}$")
+    recipient: OrgId
+    dataset: str | None = None
+    projection: list[str] = Field(min_length=1)
+    row_filter: str = Field(min_length=1)
+    transforms: list[Transform] = Field(default_factory=list)
+    identifiability: Identifiability = Identifiability.identifiable
+    opt_outs: OptOutDecision | None = None
+    frequency: Frequency = Frequency.daily
+    access_method: AccessMethod = AccessMethod.ongoing
+    transfer_method: TransferMethod = TransferMethod.api
+    onward_sharing: OnwardSharing = OnwardSharing.prohibited
+    linkage_permitted: list[str] = Field(default_factory=list)
+    start: datetime | None = None
+    end: datetime | None = None
+    location: Location = Location.uk_only
+    delivery_format: DeliveryFormat = DeliveryFormat.parquet
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Flow:
+        if len(set(self.projection)) != len(self.projection):
+            raise ValueError("projection lists a data item twice")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
