@@ -1,0 +1,91 @@
+"""accord.cli: thin Typer commands over the library.
+
+``main(argv, environ)`` parses arguments and calls library functions, so tests call it in
+process; only ``run()`` (the console entry point) reads ``sys.argv`` and ``os.environ``.
+Errors meant for people print their diagnostics, never a traceback, and exit with the code
+their class fixes (see ``accord.errors``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import click
+import typer
+
+from accord.clock import Clock
+from accord.cli import agreement
+from accord.cli._context import Settings, console, err_console
+from accord.errors import AccordError
+from accord.workspace import Workspace
+
+app = typer.Typer(
+    name="accord",
+    help="accord: emergency data sharing between public bodies, safely and in minutes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(agreement.app, name="agreement")
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    home: Path | None = typer.Argument(None, help="Workspace folder (default: ACCORD_HOME)."),
+) -> None:
+    """Create a workspace: database, keys folder, deliveries folder."""
+    s: Settings = ctx.find_root().obj
+    ws = Workspace.init(home or s.home, database_url=s.database_url, clock=s.clock)
+    console().print(f"Workspace ready at {ws.root}")
+
+
+# Sub-apps and top-level commands contributed by each domain's CLI module.
+_SUBAPPS = {"ledger": "ledger", "template": "template", "synth": "synth", "dispute": "disputes"}
+_COMMANDS = {
+    "check": ("law", "check_command"),
+    "verify": ("ledger", "verify_command"),
+}
+for _name, _module in _SUBAPPS.items():
+    if importlib.util.find_spec(f"accord.cli.{_module}") is not None:
+        app.add_typer(importlib.import_module(f"accord.cli.{_module}").app, name=_name)
+for _name, (_module, _func) in _COMMANDS.items():
+    if importlib.util.find_spec(f"accord.cli.{_module}") is not None:
+        _mod = importlib.import_module(f"accord.cli.{_module}")
+        if hasattr(_mod, _func):
+            app.command(_name)(getattr(_mod, _func))
+
+
+def main(
+    argv: Sequence[str], environ: Mapping[str, str] | None = None, *, clock: Clock | None = None
+) -> int:
+    """Run the CLI in process; return the exit code."""
+    settings = Settings.from_environ(environ or {}, clock)
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=list(argv), prog_name="accord", standalone_mode=False, obj=settings)
+    except AccordError as exc:
+        err_console().print(f"[bold red]Error:[/bold red] {exc.diagnostics()}", markup=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console().print("Aborted.")
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0
+
+
+def run() -> None:
+    """Console entry point."""
+    sys.exit(main(sys.argv[1:], os.environ))
+
+
+__all__ = ["app", "main", "run"]

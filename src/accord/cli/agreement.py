@@ -1,0 +1,131 @@
+"""`accord agreement ...`: validate, create, amend, show, move through the lifecycle, history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from accord.cli._context import console, settings
+from accord.model import dump_yaml, load_agreement
+from accord.model.canonical import agreement_hash, document
+from accord.service import agreements as service
+
+app = typer.Typer(help="Agreements: validate, store, read and move through their lifecycle.")
+
+FileArg = typer.Argument(..., help="An agreement document, YAML or JSON.", show_default=False)
+
+
+@app.command()
+def validate(file: Path = FileArg) -> None:
+    """Check an agreement file against the schema; print each problem with its field path."""
+    agreement = load_agreement(file)
+    console().print(
+        f"[green]Valid[/green]: {agreement.id} version {agreement.version} "
+        f"({len(agreement.parties)} parties, {len(agreement.flows)} flows), "
+        f"hash {agreement_hash(agreement)}"
+    )
+
+
+@app.command()
+def create(ctx: typer.Context, file: Path = FileArg) -> None:
+    """Store a new agreement from FILE as a draft."""
+    stored = service.create(settings(ctx).workspace(), load_agreement(file))
+    console().print(
+        f"Created {stored.agreement_id} version {stored.version} (v{stored.seq}) "
+        f"as {stored.status}; hash {stored.hash}"
+    )
+
+
+@app.command()
+def amend(ctx: typer.Context, file: Path = FileArg) -> None:
+    """Store FILE as a new version of an existing agreement; the old version is kept."""
+    stored = service.amend(settings(ctx).workspace(), load_agreement(file))
+    console().print(
+        f"Amended {stored.agreement_id}: version {stored.version} (v{stored.seq}), "
+        f"previous {stored.previous_hash}, hash {stored.hash}"
+    )
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Every agreement, latest version."""
+    table = Table("id", "v", "version", "status", "mode", "title")
+    for v in service.list_all(settings(ctx).workspace()):
+        table.add_row(
+            v.agreement_id,
+            str(v.seq),
+            v.version,
+            v.status.value,
+            v.agreement.mode.value,
+            v.agreement.title,
+        )
+    console().print(table)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="ID"),
+    version: int | None = typer.Option(None, "--version", help="Version number (v1, v2...)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the stored JSON document."),
+) -> None:
+    """Show one version of an agreement (the latest unless --version)."""
+    v = service.get(settings(ctx).workspace(), agreement_id, version)
+    doc = document(v.agreement.model_copy(update={"status": v.status}))
+    out = console()
+    if as_json:
+        out.print_json(json.dumps({"seq": v.seq, "hash": v.hash, "document": doc}))
+        return
+    out.print(f"[bold]{v.agreement.title}[/bold]")
+    out.print(
+        f"id {v.agreement_id}  version {v.version} (v{v.seq})  status {v.status}  hash {v.hash}"
+    )
+    if v.previous_hash:
+        out.print(f"previous version hash {v.previous_hash}")
+    out.print(dump_yaml(v.agreement.model_copy(update={"status": v.status})), markup=False)
+
+
+@app.command()
+def transition(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="ID"),
+    state: str = typer.Argument(..., metavar="STATE"),
+    version: int | None = typer.Option(None, "--version"),
+    reason: str | None = typer.Option(None, "--reason"),
+) -> None:
+    """Move a version to STATE (in_review, approved, active, suspended, expired, terminated...)."""
+    v = service.transition(
+        settings(ctx).workspace(), agreement_id, state, seq=version, reason=reason
+    )
+    console().print(f"{v.agreement_id} v{v.seq} is now {v.status}")
+
+
+@app.command()
+def history(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Every version and every status change of an agreement."""
+    ws = settings(ctx).workspace()
+    versions = Table("v", "version", "hash", "previous hash", "status", "created")
+    for v in service.versions(ws, agreement_id):
+        versions.add_row(
+            str(v.seq),
+            v.version,
+            v.hash[:16],
+            (v.previous_hash or "")[:16],
+            v.status.value,
+            v.created_at.isoformat(timespec="seconds"),
+        )
+    changes = Table("at", "v", "from", "to", "reason")
+    for c in service.status_changes(ws, agreement_id):
+        changes.add_row(
+            c.at.isoformat(timespec="seconds"),
+            str(c.seq),
+            c.from_status.value if c.from_status else "",
+            c.to_status.value,
+            c.reason or "",
+        )
+    out = console()
+    out.print(versions)
+    out.print(changes)

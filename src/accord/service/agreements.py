@@ -1,0 +1,333 @@
+"""Creating, amending, reading and moving agreements through their lifecycle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from accord.errors import InputError, NotFound, Problem
+from accord.model import Agreement, agreement_hash, check_transition, document, parse_agreement
+from accord.model.enums import Status
+from accord.store.agreements import agreement_status_changes, agreement_versions, agreements
+from accord.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    agreement_id: str
+    seq: int
+    version: str
+    hash: str
+    previous_hash: str | None
+    status: Status
+    ratified: bool
+    created_at: datetime
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    seq: int
+    from_status: Status | None
+    to_status: Status
+    reason: str | None
+    actor: str | None
+    at: datetime
+
+
+def _version_row(row: object) -> StoredVersion:
+    m = row._mapping  # type: ignore[attr-defined]
+    doc = json.loads(m["document"])
+    return StoredVersion(
+        agreement_id=m["agreement_id"],
+        seq=m["seq"],
+        version=m["version"],
+        hash=m["hash"],
+        previous_hash=m["previous_hash"],
+        status=Status(m["status"]),
+        ratified=bool(m["ratified"]),
+        created_at=m["created_at"],
+        agreement=parse_agreement(doc, source=f"stored {m['agreement_id']} v{m['seq']}"),
+    )
+
+
+def _latest_seq(conn: Connection, agreement_id: str) -> int:
+    seq = conn.execute(
+        select(agreements.c.latest_seq).where(agreements.c.id == agreement_id)
+    ).scalar_one_or_none()
+    if seq is None:
+        raise NotFound(
+            f"no agreement with id {agreement_id}",
+            [Problem("id", "check the id with `accord agreement list`")],
+        )
+    return int(seq)
+
+
+def _insert_version(
+    conn: Connection, agreement: Agreement, seq: int, now: datetime, actor: str | None
+) -> StoredVersion:
+    digest = agreement_hash(agreement)
+    stored = agreement.model_copy(update={"status": Status.draft})
+    conn.execute(
+        agreement_versions.insert().values(
+            agreement_id=agreement.id,
+            seq=seq,
+            version=agreement.version,
+            hash=digest,
+            previous_hash=agreement.previous_hash,
+            document=json.dumps(document(stored), sort_keys=True),
+            status=Status.draft.value,
+            ratified=False,
+            created_at=now,
+        )
+    )
+    conn.execute(
+        agreement_status_changes.insert().values(
+            agreement_id=agreement.id,
+            seq=seq,
+            from_status=None,
+            to_status=Status.draft.value,
+            reason="version created",
+            actor=actor,
+            at=now,
+        )
+    )
+    return StoredVersion(
+        agreement.id,
+        seq,
+        agreement.version,
+        digest,
+        agreement.previous_hash,
+        Status.draft,
+        False,
+        now,
+        stored,
+    )
+
+
+def create(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> StoredVersion:
+    """Store the first version of a new agreement, as a draft."""
+    now = ws.clock.now()
+    with ws.engine.begin() as conn:
+        exists = conn.execute(
+            select(agreements.c.id).where(agreements.c.id == agreement.id)
+        ).first()
+        if exists:
+            raise InputError(
+                f"an agreement with id {agreement.id} already exists",
+                [Problem("id", "use `accord agreement amend` to make a new version")],
+            )
+        if agreement.previous_hash is not None:
+            raise InputError(
+                "a new agreement cannot have a previous_hash",
+                [Problem("previous_hash", "only amended versions name their predecessor")],
+            )
+        _check_unique_hash(conn, agreement)
+        conn.execute(
+            agreements.insert().values(
+                id=agreement.id,
+                title=agreement.title,
+                mode=agreement.mode.value,
+                incident_id=agreement.incident.incident_id if agreement.incident else None,
+                latest_seq=1,
+                created_at=now,
+            )
+        )
+        return _insert_version(conn, agreement, 1, now, actor)
+
+
+def _check_unique_hash(conn: Connection, agreement: Agreement) -> None:
+    digest = agreement_hash(agreement)
+    clash = conn.execute(
+        select(agreement_versions.c.agreement_id, agreement_versions.c.seq).where(
+            agreement_versions.c.hash == digest
+        )
+    ).first()
+    if clash:
+        raise InputError(
+            "this exact document is already stored",
+            [Problem("(document)", f"it is version {clash.seq} of {clash.agreement_id}")],
+        )
+
+
+def _semver(v: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in v.split("."))
+
+
+def amend(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> StoredVersion:
+    """Store a new version of an existing agreement; its predecessor is kept unchanged."""
+    now = ws.clock.now()
+    with ws.engine.begin() as conn:
+        seq = _latest_seq(conn, agreement.id)
+        prev = _get(conn, agreement.id, seq)
+        problems = []
+        if agreement.previous_hash not in (None, prev.hash):
+            problems.append(
+                Problem("previous_hash", f"must be the latest version's hash {prev.hash}")
+            )
+        if _semver(agreement.version) <= _semver(prev.version):
+            problems.append(Problem("version", f"must be greater than {prev.version}"))
+        if problems:
+            raise InputError(f"cannot amend {agreement.id}", problems)
+        amended = agreement.model_copy(update={"previous_hash": prev.hash})
+        _check_unique_hash(conn, amended)
+        conn.execute(
+            update(agreements)
+            .where(agreements.c.id == agreement.id)
+            .values(latest_seq=seq + 1, title=amended.title)
+        )
+        return _insert_version(conn, amended, seq + 1, now, actor)
+
+
+def _get(conn: Connection, agreement_id: str, seq: int | None) -> StoredVersion:
+    if seq is None:
+        seq = _latest_seq(conn, agreement_id)
+    row = conn.execute(
+        select(agreement_versions).where(
+            agreement_versions.c.agreement_id == agreement_id, agreement_versions.c.seq == seq
+        )
+    ).first()
+    if row is None:
+        _latest_seq(conn, agreement_id)  # raises NotFound for an unknown agreement
+        raise NotFound(f"agreement {agreement_id} has no version {seq}")
+    return _version_row(row)
+
+
+def get(ws: Workspace, agreement_id: str, seq: int | None = None) -> StoredVersion:
+    """A stored version (the latest when ``seq`` is None)."""
+    with ws.engine.connect() as conn:
+        return _get(conn, agreement_id, seq)
+
+
+def versions(ws: Workspace, agreement_id: str) -> list[StoredVersion]:
+    with ws.engine.connect() as conn:
+        _latest_seq(conn, agreement_id)
+        rows = conn.execute(
+            select(agreement_versions)
+            .where(agreement_versions.c.agreement_id == agreement_id)
+            .order_by(agreement_versions.c.seq)
+        ).all()
+        return [_version_row(r) for r in rows]
+
+
+def status_changes(ws: Workspace, agreement_id: str) -> list[StatusChange]:
+    with ws.engine.connect() as conn:
+        _latest_seq(conn, agreement_id)
+        rows = conn.execute(
+            select(agreement_status_changes)
+            .where(agreement_status_changes.c.agreement_id == agreement_id)
+            .order_by(agreement_status_changes.c.id)
+        ).all()
+    return [
+        StatusChange(
+            r.seq,
+            Status(r.from_status) if r.from_status else None,
+            Status(r.to_status),
+            r.reason,
+            r.actor,
+            r.at,
+        )
+        for r in rows
+    ]
+
+
+def list_all(ws: Workspace) -> list[StoredVersion]:
+    """The latest version of every agreement."""
+    with ws.engine.connect() as conn:
+        rows = conn.execute(
+            select(agreement_versions)
+            .join(
+                agreements,
+                (agreements.c.id == agreement_versions.c.agreement_id)
+                & (agreements.c.latest_seq == agreement_versions.c.seq),
+            )
+            .order_by(agreement_versions.c.agreement_id)
+        ).all()
+        return [_version_row(r) for r in rows]
+
+
+def _set_status(
+    conn: Connection,
+    v: StoredVersion,
+    target: Status,
+    now: datetime,
+    reason: str | None,
+    actor: str | None,
+) -> None:
+    conn.execute(
+        update(agreement_versions)
+        .where(
+            agreement_versions.c.agreement_id == v.agreement_id,
+            agreement_versions.c.seq == v.seq,
+        )
+        .values(status=target.value)
+    )
+    conn.execute(
+        agreement_status_changes.insert().values(
+            agreement_id=v.agreement_id,
+            seq=v.seq,
+            from_status=v.status.value,
+            to_status=target.value,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
+    )
+
+
+def transition(
+    ws: Workspace,
+    agreement_id: str,
+    target: Status | str,
+    *,
+    seq: int | None = None,
+    reason: str | None = None,
+    actor: str | None = None,
+) -> StoredVersion:
+    """Move a version to ``target``; activating a version supersedes the one live before it."""
+    try:
+        target = Status(target)
+    except ValueError:
+        raise InputError(
+            f"{target} is not a lifecycle state",
+            [Problem("state", "one of " + ", ".join(s.value for s in Status))],
+        ) from None
+    now = ws.clock.now()
+    with ws.engine.begin() as conn:
+        v = _get(conn, agreement_id, seq)
+        check_transition(v.status, target)
+        if target is Status.active:
+            for other in _live_versions(conn, agreement_id, exclude=v.seq):
+                _set_status(conn, other, Status.superseded, now, f"superseded by v{v.seq}", actor)
+        _set_status(conn, v, target, now, reason, actor)
+        return _get(conn, agreement_id, v.seq)
+
+
+def _live_versions(conn: Connection, agreement_id: str, *, exclude: int) -> Sequence[StoredVersion]:
+    rows = conn.execute(
+        select(agreement_versions).where(
+            agreement_versions.c.agreement_id == agreement_id,
+            agreement_versions.c.seq != exclude,
+            agreement_versions.c.status.in_([Status.active.value, Status.suspended.value]),
+        )
+    ).all()
+    return [_version_row(r) for r in rows]
+
+
+def active_version(ws: Workspace, agreement_id: str) -> StoredVersion:
+    """The version currently active; raise NotFound if none is."""
+    with ws.engine.connect() as conn:
+        _latest_seq(conn, agreement_id)
+        row = conn.execute(
+            select(agreement_versions).where(
+                agreement_versions.c.agreement_id == agreement_id,
+                agreement_versions.c.status == Status.active.value,
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"agreement {agreement_id} has no active version")
+    return _version_row(row)

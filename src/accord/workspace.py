@@ -1,0 +1,97 @@
+"""A workspace: the database, the keys folder and the deliveries folder of one accord instance.
+
+The embedded default is a folder holding ``accord.sqlite``, ``keys/`` and ``deliveries/``;
+a shared deployment points ``database_url`` at PostgreSQL and keeps the folders for keys and
+deliveries. Settings arrive as arguments: only entry points read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from accord.clock import Clock, SystemClock
+from accord.errors import ConfigError, Problem
+from accord.store import open_store
+from accord.store.base import DEFAULT_SQLITE_NAME
+
+MARKER = "accord-workspace.txt"
+PSEUDONYM_SECRET = "pseudonym.secret"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    database_url: str
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def deliveries_dir(self) -> Path:
+        return self.root / "deliveries"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @cached_property
+    def engine(self) -> Engine:
+        return open_store(self.database_url)
+
+    def pseudonym_secret(self) -> bytes:
+        """The instance secret pseudonym keys are derived from; it never leaves the instance."""
+        return (self.keys_dir / PSEUDONYM_SECRET).read_bytes()
+
+    @classmethod
+    def init(
+        cls, root: Path, *, database_url: str | None = None, clock: Clock | None = None
+    ) -> Workspace:
+        """Create (or complete) a workspace; running it twice changes nothing already there."""
+        root = root.resolve()
+        for sub in ("", "keys", "deliveries", "reports"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(root / "keys", 0o700)
+        secret = root / "keys" / PSEUDONYM_SECRET
+        if not secret.exists():
+            fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        (root / MARKER).write_text("This folder is an accord workspace.\n", encoding="utf-8")
+        ws = cls(root, database_url or sqlite_url(root), clock or SystemClock())
+        ws.engine  # create the schema now
+        ws.on_init()
+        return ws
+
+    @classmethod
+    def open(
+        cls, root: Path, *, database_url: str | None = None, clock: Clock | None = None
+    ) -> Workspace:
+        root = root.resolve()
+        if not (root / MARKER).exists():
+            raise ConfigError(
+                f"{root} is not an accord workspace",
+                [Problem("workspace", "run `accord init` first, or set ACCORD_HOME")],
+            )
+        return cls(root, database_url or sqlite_url(root), clock or SystemClock())
+
+    def on_init(self) -> None:
+        """Create the instance signing key (and anything else a fresh instance needs)."""
+        import importlib.util
+
+        if importlib.util.find_spec("accord.ledger.keys") is None:  # ledger not yet built
+            return
+        from accord.ledger.keys import KeyStore
+
+        KeyStore(self.keys_dir).instance_key()
+
+
+def sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / DEFAULT_SQLITE_NAME}"
