@@ -10,9 +10,10 @@ server maps them to HTTP status codes in one handler.
     +-- InputError                   exit 2   bad input: a file, a CSV, a request, a predicate
     |   +-- AgreementInvalid         exit 2   an agreement document fails validation
     |   +-- PredicateError           exit 2   a row-filter expression cannot be parsed
-    |   +-- SourceError              exit 2   a source file is missing columns, mistyped, wrong format
+    |   +-- SourceError              exit 2   a source file: missing columns, wrong types or format
     +-- NotFound                     exit 3   an unknown agreement, version, event, dispute...
     +-- NotPermitted                 exit 4   the action is not allowed (state, role, party)
+    |   +-- NotAuthenticated         exit 4   no valid sign-in, session or API token (HTTP 401)
     |   +-- IllegalTransition        exit 4   a lifecycle transition that the state machine forbids
     |   +-- NotActive                exit 4   a run on an agreement version that is not active
     +-- UnsupportedClause            exit 5   a backend cannot enforce a clause of the plan
@@ -85,6 +86,10 @@ class NotPermitted(AccordError):
     http_status = 403
 
 
+class NotAuthenticated(NotPermitted):
+    http_status = 401
+
+
 class IllegalTransition(NotPermitted):
     http_status = 409
 
@@ -121,6 +126,7 @@ __all__ = [
     "IllegalTransition",
     "InputError",
     "NotActive",
+    "NotAuthenticated",
     "NotFound",
     "NotPermitted",
     "PredicateError",
