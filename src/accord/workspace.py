@@ -46,6 +46,17 @@ class Workspace:
     def engine(self) -> Engine:
         return open_store(self.database_url)
 
+    def close(self) -> None:
+        """Release database connections (the workspace can be used again afterwards)."""
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def pseudonym_secret(self) -> bytes:
         """The instance secret pseudonym keys are derived from; it never leaves the instance."""
         return (self.keys_dir / PSEUDONYM_SECRET).read_bytes()
@@ -66,7 +77,7 @@ class Workspace:
                 fh.write(secrets.token_bytes(32))
         (root / MARKER).write_text("This folder is an accord workspace.\n", encoding="utf-8")
         ws = cls(root, database_url or sqlite_url(root), clock or SystemClock())
-        ws.engine  # create the schema now
+        _ = ws.engine  # create the schema now
         ws.on_init()
         return ws
 

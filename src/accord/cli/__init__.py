@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 import typer
 
-from accord.clock import Clock
 from accord.cli import agreement
 from accord.cli._context import Settings, console, err_console
+from accord.clock import Clock
 from accord.errors import AccordError
 from accord.workspace import Workspace
 
@@ -41,8 +41,8 @@ def init(
 ) -> None:
     """Create a workspace: database, keys folder, deliveries folder."""
     s: Settings = ctx.find_root().obj
-    ws = Workspace.init(home or s.home, database_url=s.database_url, clock=s.clock)
-    console().print(f"Workspace ready at {ws.root}")
+    with Workspace.init(home or s.home, database_url=s.database_url, clock=s.clock) as ws:
+        console().print(f"Workspace ready at {ws.root}")
 
 
 # Sub-apps and top-level commands contributed by each domain's CLI module.
@@ -80,6 +80,8 @@ def main(
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    finally:
+        settings.close()
     return 0
 
 

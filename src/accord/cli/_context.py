@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
@@ -15,11 +15,12 @@ from accord.workspace import Workspace
 DEFAULT_HOME = "accord-workspace"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Settings:
     home: Path
     database_url: str | None
     clock: Clock
+    opened: list[Workspace] = field(default_factory=list)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], clock: Clock | None = None) -> Settings:
@@ -30,7 +31,14 @@ class Settings:
         )
 
     def workspace(self) -> Workspace:
-        return Workspace.open(self.home, database_url=self.database_url, clock=self.clock)
+        ws = Workspace.open(self.home, database_url=self.database_url, clock=self.clock)
+        self.opened.append(ws)
+        return ws
+
+    def close(self) -> None:
+        for ws in self.opened:
+            ws.close()
+        self.opened.clear()
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -129,3 +129,11 @@ def history(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar=
     out = console()
     out.print(versions)
     out.print(changes)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of an agreement document."""
+    from accord.model.schema import agreement_json_schema_text
+
+    typer.echo(agreement_json_schema_text(), nl=False)

@@ -27,7 +27,8 @@ def example_document() -> dict[str, Any]:
         "title": "Shielded patient list to upper-tier local authorities",
         "summary_plain_english": (
             "NHS England gives each council the names, addresses and phone numbers of its own "
-            "residents on the shielded patient list, so the council can offer food and care support. "
+            "residents on the shielded patient list, so the council can offer food and care "
+            "support. "
             "No medical details are shared."
         ),
         "mode": "emergency",
@@ -58,7 +59,7 @@ def example_document() -> dict[str, Any]:
         "purposes": [
             {
                 "id": "shielding-support",
-                "description": "Identify clinically extremely vulnerable residents to offer support",
+                "description": "Find clinically extremely vulnerable residents to offer support",
                 "category": "emergency_response",
             }
         ],

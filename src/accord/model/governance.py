@@ -1,5 +1,6 @@
-"""Governance parts of an agreement: incident, security, retention, rights, approvals, review,
-termination, transparency, and the written request of a Civil Contingencies Act share (§a.3, §b.4)."""
+"""Governance parts of an agreement (§a.3, §b.4): incident, security, retention, rights,
+approvals, review, termination, transparency, and the written request of a Civil Contingencies Act
+share."""
 
 from __future__ import annotations
 

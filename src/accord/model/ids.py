@@ -4,7 +4,8 @@ An identifier is ``scheme:value``:
 
 - ``ods:<code>`` NHS bodies, 1-9 alphanumerics (Organisation Data Service)
 - ``gss:<code>`` local authorities and areas, ``^[ENSW]\\d{8}$`` (ONS GSS)
-- ``gov-org:<id>`` departments and agencies: a GOV.UK organisation slug or analytics id (``D2``, ``EA26``)
+- ``gov-org:<id>`` departments and agencies: a GOV.UK organisation slug or analytics id
+  (``D2``, ``EA26``)
 - ``ch:<number>`` companies, by Companies House number (8 digits, or 2 letters and 6 digits)
 
 >>> parse_org_id("gss:E09000011")

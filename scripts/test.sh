@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install accord with its test extras into .venv and run the whole test suite.
+# Browser tests need Debian's Chromium; this script installs it when it can (root + apt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; browser tests will be skipped" >&2
+fi
+exec .venv/bin/python -m pytest -q "$@"

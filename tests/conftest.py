@@ -1,0 +1,81 @@
+"""Fixtures shared by the whole suite: database URLs for both stores, workspaces, clocks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from accord.clock import FixedClock
+from accord.workspace import Workspace
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+START = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
+
+
+def _postgres_answers() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+PG_AVAILABLE = _postgres_answers()
+PG_REASON = "no PostgreSQL server answers on 127.0.0.1:5432; the PostgreSQL store run is SKIPPED"
+
+STORES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_AVAILABLE, reason=PG_REASON)],
+    ),
+]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "postgres: " + ("127.0.0.1:5432 answers" if PG_AVAILABLE else PG_REASON)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"accord_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'accord.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, database_url: str, clock: FixedClock) -> Iterator[Workspace]:
+    """A workspace on each store (SQLite, then PostgreSQL)."""
+    with Workspace.init(tmp_path / "ws", database_url=database_url, clock=clock) as ws:
+        yield ws
+
+
+@pytest.fixture
+def sqlite_workspace(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
+    with Workspace.init(tmp_path / "ws", clock=clock) as ws:
+        yield ws

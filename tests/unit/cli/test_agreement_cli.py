@@ -1,0 +1,87 @@
+"""The CLI called in process through ``main(argv, environ)``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from accord.cli import main
+from accord.model import dump_yaml, example_agreement, example_document
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    e = {"ACCORD_HOME": str(tmp_path / "ws")}
+    assert main(["init"], e) == 0
+    return e
+
+
+@pytest.fixture
+def agreement_file(tmp_path: Path) -> Path:
+    f = tmp_path / "a.yaml"
+    f.write_text(dump_yaml(example_agreement()))
+    return f
+
+
+def test_validate_ok(agreement_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agreement", "validate", str(agreement_file)], {}) == 0
+    assert "Valid" in capsys.readouterr().out
+
+
+def test_validate_prints_each_problem_with_its_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = example_document()
+    d["relationship"] = "friends"
+    d["mode"] = "sometimes"
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(d))
+    assert main(["agreement", "validate", str(f)], {}) == 2
+    err = capsys.readouterr().err
+    assert "mode:" in err and "relationship:" in err
+    assert "Traceback" not in err
+
+
+def test_create_show_transition_history(
+    env: dict[str, str], agreement_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aid = example_agreement().id
+    assert main(["agreement", "create", str(agreement_file)], env) == 0
+    assert main(["agreement", "transition", aid, "in_review"], env) == 0
+    capsys.readouterr()
+    assert main(["agreement", "show", aid, "--json"], env) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["document"]["status"] == "in_review" and shown["seq"] == 1
+    assert main(["agreement", "history", aid], env) == 0
+    assert "in_review" in capsys.readouterr().out
+
+
+def test_illegal_transition_exit_code_and_message(
+    env: dict[str, str], agreement_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aid = example_agreement().id
+    main(["agreement", "create", str(agreement_file)], env)
+    assert main(["agreement", "transition", aid, "active"], env) == 4
+    err = capsys.readouterr().err
+    assert "cannot move an agreement from draft to active" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_id(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agreement", "show", "nope"], env) == 3
+    assert "no agreement with id nope" in capsys.readouterr().err
+
+
+def test_commands_need_a_workspace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["agreement", "list"], {"ACCORD_HOME": str(tmp_path / "none")}) == 8
+    assert "accord init" in capsys.readouterr().err
+
+
+def test_init_twice_keeps_everything(env: dict[str, str], agreement_file: Path) -> None:
+    main(["agreement", "create", str(agreement_file)], env)
+    secret = (Path(env["ACCORD_HOME"]) / "keys" / "pseudonym.secret").read_bytes()
+    assert main(["init"], env) == 0
+    assert (Path(env["ACCORD_HOME"]) / "keys" / "pseudonym.secret").read_bytes() == secret
+    assert main(["agreement", "show", example_agreement().id], env) == 0
