@@ -1,0 +1,385 @@
+"""The typed events that make up accord's ledger.
+
+Every ledger entry is one frozen dataclass with a fixed ``name`` (``agreement-signed``,
+``delivery-made``, ``dispute-raised``...), never a free-form dict. Each carries
+``agreement_id``, ``agreement_version`` and ``agreement_hash`` when it concerns an agreement,
+and ``at``, the UTC time it happened (``2026-01-01T12:00:00.000000Z``).
+
+The bytes that enter the Merkle log are :func:`canonical_bytes`: the RFC 8785 canonical JSON of
+:meth:`Event.to_payload`. :func:`event_from_payload` parses a payload back, checking the name,
+every field and its type, so an exported log can be re-read without trusting it.
+
+Events that a party signs (an approval, a signature on an agreement, a delivery receipt, an
+arbiter's decision) carry ``signature``: base64 Ed25519 over :meth:`SignedEvent.signing_bytes`,
+the canonical JSON of the payload without ``signature`` and ``at``, tagged
+``"accord-signature": 1``. It names the event type, the party, the agreement id, version and
+hash, and (for approvals) the decision, so a signature cannot be moved onto another agreement,
+version, party or decision. Row values never appear in events: only ids, hashes and counts.
+
+>>> event = DeliveryMade(agreement_id="covid-shielding", agreement_version="1.2.0",
+...     agreement_hash="ab" * 32, at="2026-01-01T12:00:00.000000Z", delivery_id="d-1",
+...     recipient="E06000001", manifest_sha256="cd" * 32, row_count=120)
+>>> event_from_payload(event.to_payload()) == event
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import types
+import typing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import rfc8785
+
+from accord.errors import InputError, Problem
+
+__all__ = [
+    "EVENT_TYPES",
+    "AgreementApproved",
+    "AgreementSigned",
+    "AgreementStateChanged",
+    "AgreementVersionCreated",
+    "DeliveryMade",
+    "DeliveryReceipt",
+    "DisputeDecided",
+    "DisputeEscalated",
+    "DisputeExpired",
+    "DisputeNarrowed",
+    "DisputeOffer",
+    "DisputeRaised",
+    "Event",
+    "IncidentDeclared",
+    "NotificationSent",
+    "OptOutDecision",
+    "RegisterPublished",
+    "RunRecorded",
+    "SignedEvent",
+    "canonical_bytes",
+    "event_from_payload",
+    "event_id_for",
+]
+
+
+def _check_at(at: str) -> None:
+    try:
+        moment = datetime.fromisoformat(at)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"'at' is not an ISO 8601 time: {at!r}") from exc
+    if moment.utcoffset() is None or moment.utcoffset() != UTC.utcoffset(None):
+        raise InputError(f"'at' must be in UTC (end in Z or +00:00): {at!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every ledger event. Subclasses set ``name`` and add their own fields."""
+
+    name: ClassVar[str]
+    concerns_agreement: ClassVar[bool] = True
+
+    agreement_id: str | None
+    agreement_version: str | None
+    agreement_hash: str | None
+    at: str
+
+    def __post_init__(self) -> None:
+        _check_at(self.at)
+        missing = [
+            f
+            for f in ("agreement_id", "agreement_version", "agreement_hash")
+            if self.concerns_agreement and getattr(self, f) is None
+        ]
+        if missing:
+            raise InputError(
+                f"a {self.name} event concerns an agreement and needs {', '.join(missing)}"
+            )
+
+    def to_payload(self) -> dict[str, Any]:
+        """A JSON-able dict: ``name`` and every field (tuples become lists)."""
+        payload: dict[str, Any] = {"name": self.name}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            payload[f.name] = list(value) if isinstance(value, tuple) else value
+        return payload
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedEvent(Event):
+    """An event one party signs. ``signer`` names the field holding that party's id."""
+
+    signer_field: ClassVar[str] = "party"
+    signature: str
+
+    @property
+    def signer(self) -> str:
+        return str(getattr(self, self.signer_field))
+
+    def signing_bytes(self) -> bytes:
+        """What the party signs: the payload without ``signature`` and ``at``, canonicalised."""
+        payload = self.to_payload()
+        del payload["signature"], payload["at"]
+        payload["accord-signature"] = 1
+        return rfc8785.dumps(payload)
+
+
+# -- incidents and agreements ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentDeclared(Event):
+    name: ClassVar[str] = "incident-declared"
+    concerns_agreement: ClassVar[bool] = False
+    agreement_id: str | None = None
+    agreement_version: str | None = None
+    agreement_hash: str | None = None
+    incident_id: str
+    title: str
+    declared_by: str
+    scenario: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementVersionCreated(Event):
+    name: ClassVar[str] = "agreement-version-created"
+    created_by: str
+    previous_version: str | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementStateChanged(Event):
+    name: ClassVar[str] = "agreement-state-changed"
+    from_state: str
+    to_state: str
+    actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementApproved(SignedEvent):
+    """A party's decision on an agreement version (``approve`` or ``reject``), signed."""
+
+    name: ClassVar[str] = "agreement-approved"
+    party: str
+    role: str
+    decision: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementSigned(SignedEvent):
+    name: ClassVar[str] = "agreement-signed"
+    party: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptOutDecision(Event):
+    """Which opt-out list version a flow applied (or which signed clause exempted it)."""
+
+    name: ClassVar[str] = "opt-out-decision"
+    recipient: str
+    opt_out_source: str
+    list_version: str
+    decision: str
+    reason: str
+    removed_count: int | None = None
+
+
+# -- deliveries, register, runs --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryMade(Event):
+    name: ClassVar[str] = "delivery-made"
+    delivery_id: str
+    recipient: str
+    manifest_sha256: str
+    row_count: int
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryReceipt(SignedEvent):
+    """The recipient's signed acknowledgement of a delivery's manifest."""
+
+    name: ClassVar[str] = "delivery-receipt"
+    signer_field: ClassVar[str] = "recipient"
+    delivery_id: str
+    recipient: str
+    manifest_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterPublished(Event):
+    name: ClassVar[str] = "register-published"
+    concerns_agreement: ClassVar[bool] = False
+    agreement_id: str | None = None
+    agreement_version: str | None = None
+    agreement_hash: str | None = None
+    register_sha256: str
+    entry_count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationSent(Event):
+    name: ClassVar[str] = "notification-sent"
+    recipient: str
+    channel: str
+    subject: str
+    about_event_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRecorded(Event):
+    name: ClassVar[str] = "run-recorded"
+    run_id: str
+    backend: str
+    inputs_sha256: str
+    delivery_count: int
+    row_count: int
+    exception_count: int = 0
+
+
+# -- disputes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeRaised(Event):
+    name: ClassVar[str] = "dispute-raised"
+    dispute_id: str
+    raised_by: str
+    subject: str
+    grounds: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeNarrowed(Event):
+    name: ClassVar[str] = "dispute-narrowed"
+    dispute_id: str
+    narrowing: str
+    actor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeOffer(Event):
+    name: ClassVar[str] = "dispute-offer"
+    dispute_id: str
+    offered_by: str
+    offer: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeEscalated(Event):
+    name: ClassVar[str] = "dispute-escalated"
+    dispute_id: str
+    level: int
+    decider: str
+    deadline: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeDecided(SignedEvent):
+    """A named arbiter's reasoned decision, signed with the arbiter's party key."""
+
+    name: ClassVar[str] = "dispute-decided"
+    signer_field: ClassVar[str] = "arbiter"
+    dispute_id: str
+    arbiter: str
+    outcome: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeExpired(Event):
+    name: ClassVar[str] = "dispute-expired"
+    dispute_id: str
+    level: int
+    deadline: str
+    outcome: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.name: cls
+    for cls in (
+        IncidentDeclared,
+        AgreementVersionCreated,
+        AgreementStateChanged,
+        AgreementApproved,
+        AgreementSigned,
+        OptOutDecision,
+        DeliveryMade,
+        DeliveryReceipt,
+        RegisterPublished,
+        DisputeRaised,
+        DisputeNarrowed,
+        DisputeOffer,
+        DisputeEscalated,
+        DisputeDecided,
+        DisputeExpired,
+        NotificationSent,
+        RunRecorded,
+    )
+}
+
+
+def canonical_bytes(event: Event) -> bytes:
+    """The RFC 8785 canonical JSON of the event's payload: what the Merkle leaf hashes."""
+    return rfc8785.dumps(event.to_payload())
+
+
+def event_id_for(index: int, leaf_hash: bytes) -> str:
+    """The id of the event at ``index`` of the log whose leaf hash is ``leaf_hash``.
+
+    ``ev-`` and 32 hex digits of ``SHA-256("accord-event-id" 0x00 || index (8 bytes) || leaf
+    hash)``: unique per position, and checkable offline from an export.
+    """
+    digest = hashlib.sha256(b"accord-event-id\x00" + index.to_bytes(8, "big") + leaf_hash)
+    return "ev-" + digest.hexdigest()[:32]
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(hint))
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(hint)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def event_from_payload(payload: dict[str, Any]) -> Event:
+    """Parse a payload made by :meth:`Event.to_payload`; raise InputError naming what is wrong."""
+    if not isinstance(payload, dict):
+        raise InputError("an event payload is a JSON object")
+    name = payload.get("name")
+    cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InputError(f"unknown event name: {name!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    problems = [
+        Problem(key, "not a field of this event") for key in payload if key not in (*fields, "name")
+    ]
+    values: dict[str, Any] = {}
+    for key, f in fields.items():
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if key not in payload:
+            if required:
+                problems.append(Problem(key, "missing"))
+            continue
+        value = payload[key]
+        if not _type_ok(value, hints[key]):
+            problems.append(Problem(key, f"expected {hints[key]}, got {type(value).__name__}"))
+            continue
+        values[key] = tuple(value) if isinstance(value, list) else value
+    if problems:
+        raise InputError(f"a {name} event payload is invalid", problems)
+    return cls(**values)

@@ -1,0 +1,360 @@
+"""The storage-backed ledger: append events, sign tree heads, prove, export.
+
+:class:`Ledger` keeps the Merkle log of :mod:`accord.ledger.merkle` in the tables of
+:mod:`accord.store.ledger` (the leaves, every complete interior node, and the signed heads).
+
+Appends are serialised so two writers, threads or processes, can never give two leaves one
+index: on SQLite each append transaction starts with ``BEGIN IMMEDIATE`` (the database write
+lock), on PostgreSQL with ``pg_advisory_xact_lock``. The leaf and the nodes it completes are
+written in one transaction; a tree head is signed later and is only a commitment over a prefix,
+so a crash between the two leaves a log that verifies (its newest leaves are just not yet
+covered by a head).
+
+An event's id is derived from its place and content, ``ev-`` and the first 32 hex digits of
+``SHA-256("accord-event-id" 0x00 || index || leaf hash)``, so an exported log can check ids
+offline (:func:`accord.ledger.events.event_id_for`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, text
+
+from accord.errors import NotFound, VerificationError
+from accord.ledger.checkpoint import SignedTreeHead, format_timestamp, sign_tree_head
+from accord.ledger.events import Event, canonical_bytes, event_from_payload, event_id_for
+from accord.ledger.keys import KeyStore
+from accord.ledger.merkle import (
+    CompactRange,
+    consistency_proof,
+    hash_children,
+    hash_leaf,
+    inclusion_proof,
+    range_nodes,
+    verify_consistency,
+    verify_inclusion,
+)
+from accord.ledger.verify import EXPORT_FORMAT
+from accord.store.ledger import ledger_entries, ledger_nodes, ledger_tree_heads
+
+__all__ = ["DEFAULT_ORIGIN", "Ledger", "LedgerEntry"]
+
+DEFAULT_ORIGIN = "accord/ledger"
+# pg_advisory_xact_lock key: the first 8 bytes of SHA-256("accord.ledger.append"), signed.
+_PG_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"accord.ledger.append").digest()[:8], "big", signed=True
+)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One appended event: where it is, its leaf hash, its id, and when it was appended."""
+
+    index: int
+    leaf_hash: bytes
+    event_id: str
+    event: Event
+    appended_at: str
+
+
+class Ledger:
+    """The append-only log of accord's events on ``engine``, heads signed by ``keystore``."""
+
+    def __init__(self, engine: Engine, keystore: KeyStore, *, origin: str = DEFAULT_ORIGIN):
+        self.engine = engine
+        self.keystore = keystore
+        self.origin = origin
+        self._frontier: CompactRange | None = None  # right edge cache; checked on every write
+        self._cache_lock = threading.Lock()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _serialised(self) -> Iterator[Connection]:
+        """A transaction holding the ledger's write lock; commits on success."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def append(self, event: Event, now: datetime) -> LedgerEntry:
+        """Append one event; return its entry (index, leaf hash, event id)."""
+        return self.append_many([event], now)[0]
+
+    def append_many(self, events: Iterable[Event], now: datetime) -> list[LedgerEntry]:
+        """Append events in order in one transaction: all of them, or none."""
+        appended_at = format_timestamp(now)
+        with self._serialised() as conn:
+            frontier = self._right_edge(conn)
+            entries: list[LedgerEntry] = []
+            entry_rows: list[dict[str, Any]] = []
+            node_rows: list[dict[str, Any]] = []
+            for event in events:
+                payload = canonical_bytes(event)
+                leaf = hash_leaf(payload)
+                index = frontier.size
+                for level, node_index, node in frontier.append(leaf):
+                    node_rows.append({"level": level, "node_index": node_index, "hash": node})
+                entry = LedgerEntry(index, leaf, event_id_for(index, leaf), event, appended_at)
+                entries.append(entry)
+                entry_rows.append(
+                    {
+                        "leaf_index": index,
+                        "event_id": entry.event_id,
+                        "name": event.name,
+                        "agreement_id": event.agreement_id,
+                        "leaf_hash": leaf,
+                        "payload": payload.decode(),
+                        "appended_at": appended_at,
+                    }
+                )
+            if entry_rows:
+                conn.execute(insert(ledger_entries), entry_rows)
+            if node_rows:
+                conn.execute(insert(ledger_nodes), node_rows)
+        with self._cache_lock:
+            self._frontier = frontier
+        return entries
+
+    def _right_edge(self, conn: Connection) -> CompactRange:
+        """The compact range of the whole log, from the cache if no other writer moved it."""
+        size = self._size(conn)
+        with self._cache_lock:
+            cached = self._frontier
+        if cached is not None and cached.size == size:
+            return CompactRange(cached.size, cached.hashes)
+        return CompactRange(size, [self._node(conn, lvl, i) for lvl, i in range_nodes(0, size)])
+
+    def tree_head(self, now: datetime) -> SignedTreeHead:
+        """Sign and store a head over the whole log (or return the stored one for this size)."""
+        with self._serialised() as conn:
+            size = self._size(conn)
+            stored = self._head_at(conn, size)
+            if stored is not None:
+                return stored
+            root = self._right_edge(conn).root()
+            head = sign_tree_head(
+                self.origin, size, root, format_timestamp(now), self.keystore.instance_signer()
+            )
+            conn.execute(
+                insert(ledger_tree_heads).values(
+                    tree_size=size,
+                    root_hash=root,
+                    timestamp=head.timestamp,
+                    signature=head.signatures[0].signature,
+                    checkpoint=head.to_text(),
+                )
+            )
+        return head
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _size(conn: Connection) -> int:
+        last = conn.execute(select(func.max(ledger_entries.c.leaf_index))).scalar()
+        return 0 if last is None else int(last) + 1
+
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return self._size(conn)
+
+    @staticmethod
+    def _node(conn: Connection, level: int, index: int) -> bytes:
+        if level == 0:
+            query = select(ledger_entries.c.leaf_hash).where(ledger_entries.c.leaf_index == index)
+        else:
+            query = select(ledger_nodes.c.hash).where(
+                ledger_nodes.c.level == level, ledger_nodes.c.node_index == index
+            )
+        found = conn.execute(query).scalar()
+        if found is None:
+            raise VerificationError(f"the stored tree has no node at level {level} index {index}")
+        return bytes(found)
+
+    def _subtree(self, conn: Connection, start: int, end: int) -> bytes:
+        """The Merkle Tree Hash of leaves ``[start, end)`` from stored nodes (a few lookups)."""
+        hashes = [self._node(conn, level, i) for level, i in range_nodes(start, end)]
+        node = hashes[-1]
+        for left in reversed(hashes[:-1]):
+            node = hash_children(left, node)
+        return node
+
+    @staticmethod
+    def _entry(row: Any) -> LedgerEntry:
+        event = event_from_payload(json.loads(row.payload))
+        return LedgerEntry(
+            int(row.leaf_index), bytes(row.leaf_hash), row.event_id, event, row.appended_at
+        )
+
+    def entry(self, index: int) -> LedgerEntry:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ledger_entries).where(ledger_entries.c.leaf_index == index)
+            ).first()
+        if row is None:
+            raise NotFound(f"no ledger entry at index {index}")
+        return self._entry(row)
+
+    def find(self, event_id: str) -> LedgerEntry:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(ledger_entries).where(ledger_entries.c.event_id == event_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no ledger event {event_id}")
+        return self._entry(row)
+
+    def entries_for_agreement(self, agreement_id: str) -> list[LedgerEntry]:
+        """Every event about one agreement, in log order."""
+        query = (
+            select(ledger_entries)
+            .where(ledger_entries.c.agreement_id == agreement_id)
+            .order_by(ledger_entries.c.leaf_index)
+        )
+        with self.engine.connect() as conn:
+            return [self._entry(row) for row in conn.execute(query)]
+
+    @staticmethod
+    def _head_at(conn: Connection, size: int) -> SignedTreeHead | None:
+        query = select(ledger_tree_heads.c.checkpoint).where(ledger_tree_heads.c.tree_size == size)
+        note = conn.execute(query).scalar()
+        return None if note is None else SignedTreeHead.from_text(note)
+
+    def latest_head(self) -> SignedTreeHead | None:
+        query = (
+            select(ledger_tree_heads.c.checkpoint)
+            .order_by(ledger_tree_heads.c.tree_size.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            note = conn.execute(query).scalar()
+        return None if note is None else SignedTreeHead.from_text(note)
+
+    def heads(self) -> list[SignedTreeHead]:
+        """Every signed tree head, smallest first."""
+        query = select(ledger_tree_heads.c.checkpoint).order_by(ledger_tree_heads.c.tree_size)
+        with self.engine.connect() as conn:
+            return [SignedTreeHead.from_text(note) for note in conn.execute(query).scalars()]
+
+    # -- proofs ------------------------------------------------------------------------------
+
+    def prove(self, event_id: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """An inclusion proof for ``event_id`` against the latest signed head, as JSON data.
+
+        If no signed head covers the event yet, ``now`` signs a new one; without it, NotFound.
+        The proof is checked before it is returned.
+        """
+        entry = self.find(event_id)
+        head = self.latest_head()
+        if head is None or head.size <= entry.index:
+            if now is None:
+                raise NotFound(f"event {event_id} is not yet covered by a signed tree head")
+            head = self.tree_head(now)
+        with self.engine.connect() as conn:
+            proof = inclusion_proof(entry.index, head.size, lambda a, b: self._subtree(conn, a, b))
+        verify_inclusion(entry.leaf_hash, entry.index, head.size, proof, head.root_hash)
+        return {
+            "event_id": entry.event_id,
+            "index": entry.index,
+            "tree_size": head.size,
+            "leaf_hash": entry.leaf_hash.hex(),
+            "root_hash": head.root_hash.hex(),
+            "proof": [p.hex() for p in proof],
+            "event": entry.event.to_payload(),
+            "checkpoint": head.to_text(),
+        }
+
+    def root_at(self, size: int) -> bytes:
+        """The root hash of the first ``size`` leaves (any size up to the log's)."""
+        with self.engine.connect() as conn:
+            if size > self._size(conn):
+                raise NotFound(f"the log has fewer than {size} entries")
+            return CompactRange(
+                size, [self._node(conn, lvl, i) for lvl, i in range_nodes(0, size)]
+            ).root()
+
+    def consistency(self, old: int, new: int) -> dict[str, Any]:
+        """A consistency proof that the tree of size ``old`` is a prefix of size ``new``."""
+        old_root, new_root = self.root_at(old), self.root_at(new)
+        with self.engine.connect() as conn:
+            proof = consistency_proof(old, new, lambda a, b: self._subtree(conn, a, b))
+        verify_consistency(old, new, proof, old_root, new_root)
+        return {
+            "old_size": old,
+            "new_size": new,
+            "old_root": old_root.hex(),
+            "new_root": new_root.hex(),
+            "proof": [p.hex() for p in proof],
+        }
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export(self, directory: str | Path, *, now: datetime | None = None) -> Path:
+        """Write the log, its heads, consistency proofs and public keys as plain files.
+
+        With ``now``, first sign a head over the whole log so every entry is covered. Layout:
+        ``log.json`` (format, origin, size), ``entries.jsonl`` (one event a line, with its index,
+        id and append time), ``leaf-hashes.txt`` (one hex leaf hash a line), ``tree-heads.jsonl``
+        (each signed checkpoint), ``consistency.jsonl`` (a proof between each pair of successive
+        heads) and ``keys/`` (``instance.pub``, ``parties/*.pem``). Read back by
+        :func:`accord.ledger.verify.verify_export`.
+        """
+        if now is not None:
+            self.tree_head(now)
+        root = Path(directory)
+        root.mkdir(parents=True, exist_ok=True)
+        self.keystore.export_public(root / "keys")
+        heads = self.heads()
+        with (root / "tree-heads.jsonl").open("w", encoding="utf-8") as f:
+            for head in heads:
+                f.write(json.dumps({"size": head.size, "checkpoint": head.to_text()}) + "\n")
+        with (root / "consistency.jsonl").open("w", encoding="utf-8") as f:
+            for old, new in zip(heads, heads[1:], strict=False):
+                if old.size == 0:
+                    continue  # nothing to prove from the empty tree
+                f.write(json.dumps(self.consistency(old.size, new.size)) + "\n")
+        size = self._export_entries(root)
+        (root / "log.json").write_text(
+            json.dumps({"format": EXPORT_FORMAT, "origin": self.origin, "size": size}, indent=2)
+            + "\n"
+        )
+        return root
+
+    def _export_entries(self, root: Path) -> int:
+        query = select(ledger_entries).order_by(ledger_entries.c.leaf_index)
+        size = 0
+        with (
+            self.engine.connect() as conn,
+            (root / "entries.jsonl").open("w", encoding="utf-8") as entries,
+            (root / "leaf-hashes.txt").open("w", encoding="ascii") as leaves,
+        ):
+            rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+            for row in rows:
+                head = json.dumps(
+                    {
+                        "index": row.leaf_index,
+                        "event_id": row.event_id,
+                        "appended_at": row.appended_at,
+                    }
+                )
+                # The stored canonical payload goes in verbatim: the leaf hash covers these bytes.
+                entries.write(head[:-1] + ', "event": ' + row.payload + "}\n")
+                leaves.write(bytes(row.leaf_hash).hex() + "\n")
+                size += 1
+        return size
