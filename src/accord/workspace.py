@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 
 from accord.clock import Clock, SystemClock
 from accord.errors import ConfigError, Problem
+from accord.ledger.keys import KeyStore
+from accord.ledger.log import Ledger
 from accord.store import open_store
 from accord.store.base import DEFAULT_SQLITE_NAME
 
@@ -48,6 +50,7 @@ class Workspace:
 
     def close(self) -> None:
         """Release database connections (the workspace can be used again afterwards)."""
+        self.__dict__.pop("ledger", None)
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").dispose()
 
@@ -93,15 +96,17 @@ class Workspace:
             )
         return cls(root, database_url or sqlite_url(root), clock or SystemClock())
 
+    @cached_property
+    def keystore(self) -> KeyStore:
+        return KeyStore(self.keys_dir)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.engine, self.keystore)
+
     def on_init(self) -> None:
         """Create the instance signing key (and anything else a fresh instance needs)."""
-        import importlib.util
-
-        if importlib.util.find_spec("accord.ledger.keys") is None:  # ledger not yet built
-            return
-        from accord.ledger.keys import KeyStore
-
-        KeyStore(self.keys_dir).instance_key()
+        self.keystore.instance_key()
 
 
 def sqlite_url(root: Path) -> str:

@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 
 from accord.errors import InputError, NotFound, Problem
+from accord.ledger.events import AgreementStateChanged, AgreementVersionCreated
 from accord.model import Agreement, agreement_hash, check_transition, document, parse_agreement
 from accord.model.enums import Status
+from accord.service._ledger import iso, record
 from accord.store.agreements import agreement_status_changes, agreement_versions, agreements
 from accord.workspace import Workspace
 
@@ -137,7 +139,38 @@ def create(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> 
                 created_at=now,
             )
         )
-        return _insert_version(conn, agreement, 1, now, actor)
+        stored = _insert_version(conn, agreement, 1, now, actor)
+    record(ws, _created_event(stored, actor, None))
+    return stored
+
+
+def _created_event(
+    v: StoredVersion, actor: str | None, previous: str | None
+) -> AgreementVersionCreated:
+    return AgreementVersionCreated(
+        agreement_id=v.agreement_id,
+        agreement_version=v.version,
+        agreement_hash=v.hash,
+        at=iso(v.created_at),
+        created_by=actor or "unknown",
+        previous_version=previous,
+        template=v.agreement.template_id,
+    )
+
+
+def _state_event(
+    v: StoredVersion, target: Status, at: datetime, reason: str | None, actor: str | None
+) -> AgreementStateChanged:
+    return AgreementStateChanged(
+        agreement_id=v.agreement_id,
+        agreement_version=v.version,
+        agreement_hash=v.hash,
+        at=iso(at),
+        from_state=v.status.value,
+        to_state=target.value,
+        actor=actor or "unknown",
+        reason=reason,
+    )
 
 
 def _check_unique_hash(conn: Connection, agreement: Agreement) -> None:
@@ -180,7 +213,9 @@ def amend(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> S
             .where(agreements.c.id == agreement.id)
             .values(latest_seq=seq + 1, title=amended.title)
         )
-        return _insert_version(conn, amended, seq + 1, now, actor)
+        stored = _insert_version(conn, amended, seq + 1, now, actor)
+    record(ws, _created_event(stored, actor, prev.version))
+    return stored
 
 
 def _get(conn: Connection, agreement_id: str, seq: int | None) -> StoredVersion:
@@ -300,11 +335,17 @@ def transition(
     with ws.engine.begin() as conn:
         v = _get(conn, agreement_id, seq)
         check_transition(v.status, target)
+        events = []
         if target is Status.active:
             for other in _live_versions(conn, agreement_id, exclude=v.seq):
-                _set_status(conn, other, Status.superseded, now, f"superseded by v{v.seq}", actor)
+                why = f"superseded by v{v.seq}"
+                _set_status(conn, other, Status.superseded, now, why, actor)
+                events.append(_state_event(other, Status.superseded, now, why, actor))
         _set_status(conn, v, target, now, reason, actor)
-        return _get(conn, agreement_id, v.seq)
+        events.append(_state_event(v, target, now, reason, actor))
+        result = _get(conn, agreement_id, v.seq)
+    record(ws, *events)
+    return result
 
 
 def _live_versions(conn: Connection, agreement_id: str, *, exclude: int) -> Sequence[StoredVersion]:

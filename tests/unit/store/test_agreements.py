@@ -103,3 +103,29 @@ def test_list_shows_latest_versions(workspace: Workspace) -> None:
     service.amend(workspace, a.model_copy(update={"version": "1.0.1", "benefits": "b"}))
     listed = service.list_all(workspace)
     assert [(v.agreement_id, v.seq) for v in listed] == [(a.id, 2)]
+
+
+def test_every_version_and_state_change_is_a_ledger_event(workspace: Workspace) -> None:
+    a = example_agreement()
+    v1 = service.create(workspace, a)
+    service.transition(workspace, a.id, "in_review", actor="dpo@nhs.example")
+    entries = workspace.ledger.entries_for_agreement(a.id)
+    assert [e.event.name for e in entries] == [
+        "agreement-version-created",
+        "agreement-state-changed",
+    ]
+    assert {e.event.agreement_hash for e in entries} == {v1.hash}
+    changed = entries[1].event
+    assert (changed.from_state, changed.to_state, changed.actor) == (  # type: ignore[attr-defined]
+        "draft",
+        "in_review",
+        "dpo@nhs.example",
+    )
+
+
+def test_a_refused_transition_records_nothing(workspace: Workspace) -> None:
+    a = example_agreement()
+    service.create(workspace, a)
+    with pytest.raises(IllegalTransition):
+        service.transition(workspace, a.id, "active")
+    assert workspace.ledger.size() == 1
