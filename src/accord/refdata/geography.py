@@ -372,7 +372,7 @@ class Geography:
         month = month_of(on)
         live = pc.and_(
             pc.less_equal(table["dointr"], month),
-            pc.or_(pc.is_null(table["doterm"]), pc.greater(table["doterm"], month)),
+            pc.or_kleene(pc.is_null(table["doterm"]), pc.greater(table["doterm"], month)),
         )
         live = pc.and_(pc.fill_null(live, False), pc.is_valid(table["lsoa_idx"]))
         kept = table.filter(live)
