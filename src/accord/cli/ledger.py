@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import typer
 
 from accord.cli._context import console, settings
 from accord.errors import VerificationError
-from accord.ledger.keys import KeyStore
 from accord.ledger.log import Ledger
 from accord.ledger.verify import verify_export
 
@@ -20,8 +20,7 @@ app = typer.Typer(help="The tamper-evident log: export it for anyone to verify, 
 
 
 def _ledger(ctx: typer.Context) -> Ledger:
-    ws = settings(ctx).workspace()
-    return Ledger(ws.engine, KeyStore(ws.keys_dir))
+    return settings(ctx).workspace().ledger
 
 
 @app.command()
@@ -62,5 +61,5 @@ def verify_command(
         summary = verify_export(directory, trusted_instance_key=instance_key)
     except VerificationError as exc:
         typer.echo(f"FAILED: {exc.message}")
-        raise typer.Exit(VerificationError.exit_code) from exc
+        raise click.exceptions.Exit(VerificationError.exit_code) from exc
     typer.echo(summary.verdict())
