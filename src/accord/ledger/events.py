@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import types
 import typing
@@ -355,6 +356,20 @@ def _type_ok(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
+@functools.cache
+def _fields_of(cls: type[Event]) -> tuple[tuple[str, Any, bool], ...]:
+    """Each field of an event class: name, resolved type, and whether it is required."""
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        (
+            f.name,
+            hints[f.name],
+            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+        )
+        for f in dataclasses.fields(cls)
+    )
+
+
 def event_from_payload(payload: dict[str, Any]) -> Event:
     """Parse a payload made by :meth:`Event.to_payload`; raise InputError naming what is wrong."""
     if not isinstance(payload, dict):
@@ -363,21 +378,20 @@ def event_from_payload(payload: dict[str, Any]) -> Event:
     cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
     if cls is None:
         raise InputError(f"unknown event name: {name!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = _fields_of(cls)
+    known = {field_name for field_name, _hint, _required in fields}
     problems = [
-        Problem(key, "not a field of this event") for key in payload if key not in (*fields, "name")
+        Problem(key, "not a field of this event") for key in payload if key not in known | {"name"}
     ]
     values: dict[str, Any] = {}
-    for key, f in fields.items():
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    for key, hint, required in fields:
         if key not in payload:
             if required:
                 problems.append(Problem(key, "missing"))
             continue
         value = payload[key]
-        if not _type_ok(value, hints[key]):
-            problems.append(Problem(key, f"expected {hints[key]}, got {type(value).__name__}"))
+        if not _type_ok(value, hint):
+            problems.append(Problem(key, f"expected {hint}, got {type(value).__name__}"))
             continue
         values[key] = tuple(value) if isinstance(value, list) else value
     if problems:
