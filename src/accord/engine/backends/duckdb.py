@@ -1,0 +1,271 @@
+"""The default backend: the plan as SQL in DuckDB, streaming over the source in one pass.
+
+1. ``checked``: one scan of the source (Parquet natively, CSV as an Arrow stream) types and
+   checks every read field, normalises standard fields, joins the postcode table for the
+   effective date and flags people on each opt-out list (left joins), and writes the reasons a
+   row fails (``''`` when it passes). Only the fields the plan reads are kept.
+2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
+   recipients as a small table (``utla(postcode) == recipient.gss`` becomes a hash join), each
+   routed row marked opted out or not for that flow; sorted by flow then source row.
+3. per flow, one ``SELECT`` of the projected, transformed columns over its slice of ``routed``
+   (pseudonyms as HMAC-SHA256 in SQL, keys bound as parameters), streamed to the sink as Arrow.
+
+No per-row Python. Memory is bounded by DuckDB's ``memory_limit``; beyond it DuckDB spills to
+the run's scratch folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from accord.engine.backends import duckdb_sql as sql
+from accord.engine.backends.base import (
+    EXCEPTIONS_SCHEMA,
+    Backend,
+    Counts,
+    ExtractSink,
+    FlowCounts,
+    RunInputs,
+    extract_schema,
+)
+from accord.engine.plan import Plan
+from accord.engine.sources import ROW, arrow_kind, csv_batches
+from accord.errors import Problem, SourceError
+from accord.refdata._sql import string_literal
+
+BATCH_ROWS = 1 << 17
+
+
+class DuckDBBackend(Backend):
+    name = "duckdb"
+
+    def __init__(self, *, memory_limit: str = "700MB", threads: int | None = None) -> None:
+        self.memory_limit = memory_limit
+        self.threads = threads
+
+    def execute(self, plan: Plan, inputs: RunInputs, sink: ExtractSink) -> Counts:
+        with tempfile.TemporaryDirectory(prefix="accord-duckdb-") as scratch:
+            con = duckdb.connect(config={"memory_limit": self.memory_limit})
+            try:
+                con.execute(f"SET temp_directory = {string_literal(scratch)}")
+                con.execute("SET preserve_insertion_order = false")
+                if self.threads:
+                    con.execute(f"SET threads = {int(self.threads)}")
+                return self._run(con, plan, inputs, sink)
+            except duckdb.Error as exc:
+                raise SourceError(
+                    "the source could not be processed",
+                    [Problem("source", type(exc).__name__)],
+                ) from None
+            finally:
+                con.close()
+
+    # -- stages --------------------------------------------------------------------------------
+
+    def _run(
+        self, con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs, sink: ExtractSink
+    ) -> Counts:
+        self._register_inputs(con, plan, inputs)
+        con.execute(self._checked_sql(plan, inputs))
+        con.execute("DROP VIEW IF EXISTS src")
+
+        exceptions = con.sql(
+            f"SELECT {ROW} AS row_number, __reasons AS reason FROM checked "
+            f"WHERE __reasons <> '' ORDER BY {ROW}"
+        ).to_arrow_reader(BATCH_ROWS)
+        sink.write_exceptions(_cast(exceptions, EXCEPTIONS_SCHEMA))
+
+        con.execute(self._routed_sql(con, plan))
+        for i, fp in enumerate(plan.flows):
+            params: list[object] = [i]
+            cols = ", ".join(sql.output_sql(c, params, inputs.keys) for c in fp.outputs())
+            reader = con.sql(
+                f"SELECT {cols} FROM routed WHERE __flow = $1 AND NOT __opted ORDER BY {ROW}",
+                params=params,
+            ).to_arrow_reader(BATCH_ROWS)
+            sink.write_extract(fp.flow_id, _cast(reader, extract_schema(fp)))
+        return self._counts(con, plan)
+
+    def _register_inputs(
+        self, con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs
+    ) -> None:
+        names = [f.name for f in plan.source.fields]
+        if inputs.source.format == "csv":
+            con.register("src_stream", csv_batches(inputs.source, names))
+            con.execute("CREATE VIEW src AS SELECT * FROM src_stream")
+        else:
+            cols = ", ".join(sql.q(n) for n in names)
+            path = string_literal(str(inputs.source.path))
+            con.execute(
+                f"CREATE VIEW src AS SELECT file_row_number + 1 AS {ROW}, {cols} "
+                f"FROM read_parquet({path}, file_row_number = true)"
+            )
+        if plan.lookup is not None:
+            if inputs.postcodes is None:
+                raise SourceError(
+                    "the plan routes by postcode but no postcode directory was given",
+                    [Problem("geography", "missing")],
+                )
+            con.register(
+                "geo", inputs.postcodes.select(["postcode", "lsoa21", "lad_code", "utla_code"])
+            )
+        for kind, table in inputs.opt_outs.items():
+            con.register(f"optout_{kind}", table.select(["nhs_number"]))
+
+    def _checked_sql(self, plan: Plan, inputs: RunInputs) -> str:
+        raw_types = dict(inputs.source.columns)
+        layer1: list[str] = [ROW]  # missing / ok flags and typed values
+        layer2: list[str] = [ROW]  # final values and reasons
+        reasons: list[str] = []
+        for f in plan.source.fields:
+            text = arrow_kind(raw_types[f.name]) in {"string", "null"}
+            raw = sql.q(f.name)
+            if arrow_kind(raw_types[f.name]) == "null":
+                raw = f"CAST({raw} AS VARCHAR)"
+            m, ok, t = sql.q(f"__m_{f.name}"), sql.q(f"__ok_{f.name}"), sql.q(f"__t_{f.name}")
+            layer1 += [
+                f"{sql.missing_sql(raw, text)} AS {m}",
+                f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) AS {ok}",
+                f"CASE WHEN NOT {sql.missing_sql(raw, text)} AND "
+                f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) "
+                f"THEN {sql.typed_sql(f, raw, text)} END AS {t}",
+            ]
+            reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
+            if f.standard is not None:
+                std = sql.standard_ok_sql(f, t)
+                reasons.append(
+                    f"CASE WHEN {t} IS NOT NULL AND NOT {std} THEN 'standard:{f.name}' END"
+                )
+                value = f"CASE WHEN {std} THEN {sql.normalised_sql(f, t)} END"
+            else:
+                value = t
+            layer2.append(f"{value} AS {sql.q(f.name)}")
+            layer2.append(m)
+        body = f"SELECT {', '.join(layer1)} FROM src"
+        values = (
+            f"SELECT {', '.join(layer2)}, concat_ws(';', {', '.join(reasons)}) AS __r0 "
+            f"FROM ({body}) s1"
+        )
+
+        checks = [
+            f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "
+            f"THEN {string_literal(c.reason)} END"
+            for c in plan.validate.checks
+        ]
+        joins: list[str] = []
+        extra: list[str] = []
+        if plan.lookup is not None:
+            pc = f"v.{sql.q(plan.lookup.field)}"
+            joins.append(f"LEFT JOIN geo g ON g.postcode = {pc}")
+            checks.append(
+                f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
+                f"THEN 'not_in_directory:{plan.lookup.field}' END"
+            )
+            extra += [f"g.{c} AS {sql.q(a)}" for c, a in sql.AREA_COLUMNS.items()]
+        else:
+            extra += [f"CAST(NULL AS VARCHAR) AS {sql.q(a)}" for a in sql.AREA_COLUMNS.values()]
+        for kind in sorted(inputs.opt_outs):
+            key = f"v.{sql.q(plan.person_key or '')}"
+            joins.append(f"LEFT JOIN optout_{kind} o_{kind} ON o_{kind}.nhs_number = {key}")
+            extra.append(f"(o_{kind}.nhs_number IS NOT NULL) AS __oo_{kind}")
+        fields = ", ".join(f"v.{sql.q(f.name)}" for f in plan.source.fields)
+        reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
+        return (
+            f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, {fields}, "
+            f"concat_ws(';', {reason_sql}) AS __reasons, {', '.join(extra)} "
+            f"FROM ({values}) v {' '.join(joins)}"
+        )
+
+    def _routed_sql(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
+        groups: dict[Any, list[int]] = {}
+        for i, fp in enumerate(plan.flows):
+            groups.setdefault(fp.route.predicate, []).append(i)
+        kinds = sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
+        selects: list[str] = []
+        for g, (pred, members) in enumerate(groups.items()):
+            rows: dict[str, list[object]] = {"__flow": []}
+            for attr in ("gss", "ods", "org_id", "code"):
+                rows[f"__r_{attr}"] = []
+            for kind in kinds:
+                rows[f"__apply_{kind}"] = []
+            for i in members:
+                fp = plan.flows[i]
+                rows["__flow"].append(i)
+                for attr in ("gss", "ods", "org_id", "code"):
+                    rows[f"__r_{attr}"].append(fp.route.recipient.attr(attr))
+                lists = fp.opt_outs.lists if fp.opt_outs else ()
+                for kind in kinds:
+                    rows[f"__apply_{kind}"].append(kind in lists)
+            table = pa.table(
+                {
+                    k: pa.array(v, pa.int32() if k == "__flow" else None)
+                    if k == "__flow" or k.startswith("__apply_")
+                    else pa.array(v, pa.string())
+                    for k, v in rows.items()
+                }
+            )
+            con.register(f"recipients_{g}", table)
+            opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
+            selects.append(
+                f"SELECT r.__flow, c.*, ({opted}) AS __opted FROM checked c "
+                f"JOIN recipients_{g} r ON {sql.predicate_sql(pred, plan.effective_date)} "
+                f"WHERE c.__reasons = ''"
+            )
+        return (
+            "CREATE TEMP TABLE routed AS "
+            + " UNION ALL ".join(selects)
+            + f" ORDER BY __flow, {ROW}"
+        )
+
+    def _counts(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> Counts:
+        total, bad = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE __reasons <> '') FROM checked"
+        ).fetchone() or (0, 0)
+        by_reason = dict(
+            con.execute(
+                "SELECT reason, count(*) FROM (SELECT unnest(string_split(__reasons, ';')) "
+                "AS reason FROM checked WHERE __reasons <> '') GROUP BY reason ORDER BY reason"
+            ).fetchall()
+        )
+        delivered, opted = con.execute(
+            f"SELECT count(*) FILTER (WHERE NOT all_opted), count(*) FILTER (WHERE all_opted) "
+            f"FROM (SELECT {ROW}, bool_and(__opted) AS all_opted FROM routed GROUP BY {ROW})"
+        ).fetchone() or (0, 0)
+        per_flow = {
+            i: (rows, out)
+            for i, rows, out in con.execute(
+                "SELECT __flow, count(*) FILTER (WHERE NOT __opted), "
+                "count(*) FILTER (WHERE __opted) FROM routed GROUP BY __flow"
+            ).fetchall()
+        }
+        return Counts(
+            input_rows=total,
+            exception_rows=bad,
+            exceptions_by_reason={str(k): int(v) for k, v in by_reason.items()},
+            opted_out_rows=opted,
+            not_entitled_rows=total - bad - delivered - opted,
+            delivered_rows=delivered,
+            flows={
+                fp.flow_id: FlowCounts(*per_flow.get(i, (0, 0))) for i, fp in enumerate(plan.flows)
+            },
+        )
+
+
+def _v(name: str) -> str:
+    return f"v.{sql.q(name)}"
+
+
+def _cast(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
+    """Present DuckDB's Arrow output with the plan's exact Arrow types."""
+
+    def batches() -> Any:
+        for batch in reader:
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
+            )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())

@@ -1,0 +1,237 @@
+"""SQL text for the DuckDB backend, built from plan nodes only.
+
+Identifiers come from plan nodes whose names are checked (``^[a-z][a-z0-9_]*$``) and are always
+double-quoted; literals come from the typed predicate tree or the plan and are rendered by
+:func:`literal` (strings single-quoted with quotes doubled, numbers through ``int``/``float``,
+dates in ISO form). Pseudonym keys are never rendered: they are bound as parameters.
+
+Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py``) exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from accord.engine import predicate as p
+from accord.engine.backends.in_memory import (
+    DATETIME_TEXT,
+    FALSE_TEXT,
+    INTEGER_TEXT,
+    NUMBER_TEXT,
+    TRUE_TEXT,
+    YEAR_TEXT,
+)
+from accord.engine.plan import (
+    AREA_LEVELS,
+    AgeBand,
+    Check,
+    CheckKind,
+    OutputColumn,
+    PostcodeArea,
+    Pseudonymise,
+    SourceField,
+)
+from accord.engine.transforms import TOP_BAND
+from accord.refdata import (
+    gss_code_sql,
+    iso_date_sql,
+    nhs_number_normalise_sql,
+    nhs_number_sql,
+    ods_code_sql,
+    postcode_normalise_sql,
+    postcode_sql,
+    quote_identifier,
+    uprn_sql,
+)
+from accord.refdata._sql import string_literal
+
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "year": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+}
+AREA_COLUMNS = {"lsoa21": "__lsoa21", "lad_code": "__lad_code", "utla_code": "__utla_code"}
+FUNC_AREA = {"utla": "utla_code", "lad": "lad_code", "lsoa": "lsoa21"}
+
+
+def q(name: str) -> str:
+    return quote_identifier(name)
+
+
+def literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"CAST({int(value)} AS BIGINT)"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("non-finite literal")
+        return f"CAST({float(value)!r} AS DOUBLE)"
+    if isinstance(value, datetime):
+        return f"TIMESTAMP {string_literal(value.isoformat(sep=' '))}"
+    if isinstance(value, date):
+        return f"DATE {string_literal(value.isoformat())}"
+    if isinstance(value, str):
+        return string_literal(value)
+    raise TypeError(type(value).__name__)
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(string_literal(v) for v in values)
+
+
+# -- typing and checking a field ---------------------------------------------------------------
+
+
+def missing_sql(raw: str, text: bool) -> str:
+    return f"({raw} IS NULL OR {raw} = '')" if text else f"({raw} IS NULL)"
+
+
+def type_ok_sql(f: SourceField, raw: str, text: bool) -> str:
+    """TRUE when a present value has the field's type (NULL input: any; guarded by missing)."""
+    if not text:
+        return f"(NOT isnan(CAST({raw} AS DOUBLE)))" if f.type == "number" else "TRUE"
+    kind = f.type
+    if kind == "string":
+        return "TRUE"
+    if kind in {"integer", "year"}:
+        pattern = YEAR_TEXT if kind == "year" else INTEGER_TEXT
+        return f"regexp_full_match({raw}, {string_literal(pattern)})"
+    if kind == "number":
+        return f"regexp_full_match({raw}, {string_literal(NUMBER_TEXT)})"
+    if kind == "boolean":
+        return f"({raw} IN ({_in(TRUE_TEXT + FALSE_TEXT)}))"
+    if kind == "date":
+        return iso_date_sql(raw)
+    return (
+        f"(regexp_full_match({raw}, {string_literal(DATETIME_TEXT)}) "
+        f"AND NOT starts_with({raw}, '0000') "
+        f"AND try_strptime(replace({raw}, 'T', ' '), '%Y-%m-%d %H:%M:%S') IS NOT NULL)"
+    )
+
+
+def typed_sql(f: SourceField, raw: str, text: bool) -> str:
+    """The typed value, assuming present and type-ok."""
+    if f.type == "boolean" and text:
+        return f"({raw} IN ({_in(TRUE_TEXT)}))"
+    if f.type == "datetime" and text:
+        return f"CAST(replace({raw}, 'T', ' ') AS TIMESTAMP)"
+    return f"CAST({raw} AS {_SQL_TYPES[f.type]})"
+
+
+def standard_ok_sql(f: SourceField, value: str) -> str:
+    s = f.standard
+    if s == "NHS_NUMBER":
+        return nhs_number_sql(value)
+    if s == "POSTCODE":
+        return postcode_sql(value)
+    if s == "GSS_CODE":
+        return gss_code_sql(value)
+    if s == "ODS_CODE":
+        return ods_code_sql(value)
+    if s == "UPRN":
+        return uprn_sql(value)
+    return iso_date_sql(value)
+
+
+def normalised_sql(f: SourceField, value: str) -> str:
+    if f.standard == "NHS_NUMBER":
+        return nhs_number_normalise_sql(value)
+    if f.standard == "POSTCODE":
+        return postcode_normalise_sql(value)
+    return value
+
+
+def check_fails_sql(c: Check, value: str, missing: str) -> str:
+    k, bound = c.kind, c.value
+    if k is CheckKind.required:
+        return missing
+    if k is CheckKind.pattern:
+        test = f"NOT regexp_full_match({value}, {string_literal(str(bound))})"
+    elif k is CheckKind.enum:
+        test = f"{value} NOT IN ({_in(bound)})"  # type: ignore[arg-type]
+    elif k is CheckKind.min_length:
+        test = f"length({value}) < {int(bound)}"  # type: ignore[arg-type]
+    elif k is CheckKind.max_length:
+        test = f"length({value}) > {int(bound)}"  # type: ignore[arg-type]
+    elif k is CheckKind.minimum:
+        test = f"{value} < {literal(bound)}"
+    else:  # maximum, not_after
+        test = f"{value} > {literal(bound)}"
+    return f"({value} IS NOT NULL AND {test})"
+
+
+# -- predicates --------------------------------------------------------------------------------
+
+
+def age_sql(value: str, on: date) -> str:
+    return (
+        f"({on.year} - year({value}) - CASE WHEN month({value}) > {on.month} OR "
+        f"(month({value}) = {on.month} AND day({value}) > {on.day}) THEN 1 ELSE 0 END)"
+    )
+
+
+def operand_sql(node: p.Operand, on: date) -> str:
+    if isinstance(node, p.Literal):
+        return literal(node.value)
+    if isinstance(node, p.FieldRef):
+        return f"c.{q(node.name)}"
+    if isinstance(node, p.RecipientRef):
+        return f"r.{q('__r_' + node.attr)}"
+    if node.func == "age":
+        return age_sql(f"c.{q(node.field)}", on)
+    return f"c.{q(AREA_COLUMNS[FUNC_AREA[node.func]])}"
+
+
+_SQL_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def predicate_sql(pred: p.Predicate, on: date) -> str:
+    if isinstance(pred, p.And):
+        return "(" + " AND ".join(predicate_sql(x, on) for x in pred.items) + ")"
+    if isinstance(pred, p.Or):
+        return "(" + " OR ".join(predicate_sql(x, on) for x in pred.items) + ")"
+    if isinstance(pred, p.Not):
+        return f"(NOT {predicate_sql(pred.item, on)})"
+    if isinstance(pred, p.Truth):
+        return f"({operand_sql(pred.operand, on)})"
+    if isinstance(pred, p.Compare):
+        left, right = operand_sql(pred.left, on), operand_sql(pred.right, on)
+        return f"({left} {_SQL_OPS[pred.op]} {right})"
+    values = ", ".join(literal(v.value) for v in pred.values)
+    op = "NOT IN" if pred.negated else "IN"
+    return f"({operand_sql(pred.operand, on)} {op} ({values}))"
+
+
+# -- outputs -----------------------------------------------------------------------------------
+
+
+def output_sql(col: OutputColumn, params: list[object], keys: dict[str, bytes]) -> str:
+    """The SELECT item for one extract column; pseudonym pads are appended to ``params``."""
+    value = q(col.field)
+    t = col.transform
+    if isinstance(t, Pseudonymise):
+        from accord.engine.pseudonym import hmac_pads
+
+        inner, outer = hmac_pads(keys[t.key_id])
+        params.extend([inner, outer])
+        i, o = len(params) - 1, len(params)
+        text = f"encode(CAST({value} AS VARCHAR))"
+        expr = f"sha256(${o}::BLOB || unhex(sha256(${i}::BLOB || {text})))"
+    elif isinstance(t, AgeBand):
+        age = age_sql(value, t.on)
+        low = f"(({age}) // {t.width} * {t.width})"
+        expr = (
+            f"CASE WHEN ({age}) >= {TOP_BAND} THEN '{TOP_BAND}+' "
+            f"ELSE CAST({low} AS VARCHAR) || '-' || CAST({low} + {t.width - 1} AS VARCHAR) END"
+        )
+    elif isinstance(t, PostcodeArea):
+        expr = q(AREA_COLUMNS[AREA_LEVELS[t.level]])
+    else:
+        expr = value
+    return f"{expr} AS {q(col.name)}"

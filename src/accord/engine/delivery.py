@@ -1,0 +1,215 @@
+"""Atomic deliveries: staged, then renamed into place; manifests; ``latest`` pointers.
+
+Layout under the run's output folder (agreement and organisation ids with ``:`` written ``_``)::
+
+    deliveries/<agreement>/<recipient>/<flow>/<run_id>/extract.parquet   (or extract.csv)
+                                                      /additions.parquet  removals.parquet
+                                                      /manifest.json
+    deliveries/<agreement>/<recipient>/<flow>/latest                    (text: the run id)
+    runs/<agreement>/<run_id>/exceptions.parquet    run.json            (stay with the discloser)
+    runs/<agreement>/latest
+    .staging/<run_id>/                                                  (never read by recipients)
+
+A backend streams each extract into the staging folder; only when every extract, delta and
+manifest of the run is complete are the flow folders renamed into place, one ``os.rename`` each,
+and then the ``latest`` pointers replaced (write a temp file, ``os.replace``). A recipient sees
+a whole delivery or none. A delivery folder that already exists for the run id is left as it is:
+the run id is derived from the inputs, so it already holds these bytes.
+
+The exceptions file holds ``row_number`` and ``reason`` only, never the row's values: the
+discloser finds the row in their own source by its number.
+
+The manifest is canonical JSON (RFC 8785). It carries hashes and counts, never the pseudonym key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import rfc8785
+
+from accord.engine.backends.base import EXCEPTIONS_SCHEMA, extract_schema
+from accord.engine.delta import compute_delta
+from accord.engine.extracts import Written, read_extract, write_extract
+from accord.engine.plan import FlowPlan, Plan
+from accord.engine.sources import file_sha256
+
+MANIFEST = "manifest.json"
+LATEST = "latest"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def slug(value: str) -> str:
+    return _UNSAFE.sub("_", value)
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+    agreement_id: str
+
+    def flow_dir(self, fp: FlowPlan) -> Path:
+        return (
+            self.root
+            / "deliveries"
+            / slug(self.agreement_id)
+            / slug(fp.route.recipient.org_id)
+            / slug(fp.flow_id)
+        )
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.root / "runs" / slug(self.agreement_id) / run_id
+
+    def runs_dir(self) -> Path:
+        return self.root / "runs" / slug(self.agreement_id)
+
+    def staging(self, run_id: str) -> Path:
+        return self.root / ".staging" / f"{slug(self.agreement_id)}-{run_id}"
+
+
+def read_pointer(folder: Path) -> str | None:
+    path = folder / LATEST
+    if not path.is_file():
+        return None
+    value = path.read_text(encoding="utf-8").strip()
+    return value or None
+
+
+def write_pointer(folder: Path, run_id: str) -> None:
+    tmp = folder / f".{LATEST}.tmp"
+    tmp.write_text(run_id + "\n", encoding="utf-8")
+    os.replace(tmp, folder / LATEST)
+
+
+@dataclass
+class StagedFlow:
+    flow_id: str
+    directory: Path
+    written: Written
+    files: dict[str, str] = field(default_factory=dict)
+
+
+class StagingSink:
+    """Receives a backend's streams and writes them into the run's staging folder."""
+
+    def __init__(self, plan: Plan, staging: Path) -> None:
+        self.plan = plan
+        self.staging = staging
+        self.flows: dict[str, StagedFlow] = {}
+        self.exceptions: Written | None = None
+
+    def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
+        fp = self.plan.flow(flow_id)
+        if batches.schema != extract_schema(fp):
+            raise AssertionError("a backend produced columns the plan does not deliver")
+        folder = self.staging / "flows" / slug(flow_id)
+        folder.mkdir(parents=True)
+        name = f"extract.{fp.write.format}"
+        written = write_extract(folder / name, batches, fp.write.format)
+        self.flows[flow_id] = StagedFlow(
+            flow_id, folder, written, {name: file_sha256(folder / name)}
+        )
+
+    def write_exceptions(self, batches: pa.RecordBatchReader) -> None:
+        if batches.schema != EXCEPTIONS_SCHEMA:
+            raise AssertionError("exceptions must be row_number and reason only")
+        folder = self.staging / "run"
+        folder.mkdir(parents=True)
+        self.exceptions = write_extract(folder / "exceptions.parquet", batches, "parquet")
+
+
+def stage_delta(
+    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path
+) -> dict[str, Any]:
+    """Write additions and removals against the previous delivery folder; return the counts."""
+    fmt = fp.write.format
+    schema = extract_schema(fp)
+    prev_file = previous / f"extract.{fmt}"
+    current = read_extract(staged.directory / f"extract.{fmt}", fmt, schema)
+    # A previous delivery in another format (or with other columns) makes the delta a reset.
+    prev = (
+        read_extract(prev_file, fmt, schema if fmt == "csv" else None)
+        if prev_file.is_file()
+        else pa.table({})
+    )
+    delta = compute_delta(current, prev, key)
+    for name, table in (("additions", delta.additions), ("removals", delta.removals)):
+        path = staged.directory / f"{name}.{fmt}"
+        write_extract(path, table.to_reader(), fmt)
+        staged.files[path.name] = file_sha256(path)
+    return {
+        "since": previous.name,
+        "additions": delta.additions.num_rows,
+        "removals": delta.removals.num_rows,
+        "reset": delta.reset,
+        "key": key,
+    }
+
+
+def manifest(
+    *,
+    plan: Plan,
+    fp: FlowPlan,
+    run_id: str,
+    created: datetime,
+    staged: StagedFlow,
+    opted_out_removed: int,
+    opt_out_versions: dict[str, str],
+    exceptions: int,
+    source_sha256: str,
+    delta: dict[str, Any] | None,
+) -> bytes:
+    lists = fp.opt_outs.lists if fp.opt_outs else ()
+    body = {
+        "manifest_version": 1,
+        "agreement": {
+            "id": plan.agreement_id,
+            "version": plan.agreement_version,
+            "hash": plan.agreement_hash,
+        },
+        "flow": fp.flow_id,
+        "recipient": fp.route.recipient.org_id,
+        "run_id": run_id,
+        "created": created.isoformat(),
+        "effective_date": plan.effective_date.isoformat(),
+        "format": fp.write.format,
+        "rows": staged.written.rows,
+        "columns": [{"name": c.name, "type": c.type} for c in fp.outputs()],
+        "files": dict(sorted(staged.files.items())),
+        "opt_outs": {
+            "lists": {k: opt_out_versions[k] for k in lists},
+            "rows_removed": opted_out_removed,
+        },
+        "exceptions": exceptions,
+        "source_sha256": source_sha256,
+        "data_quality": {"missing_values": staged.written.missing},
+        "delta": delta,
+    }
+    return rfc8785.dumps(body)
+
+
+def write_manifest(staged: StagedFlow, data: bytes) -> str:
+    (staged.directory / MANIFEST).write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def publish(staged_dir: Path, final: Path) -> bool:
+    """Rename a complete staged folder into place; False if that run is already delivered."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        return False
+    os.rename(staged_dir, final)
+    return True
+
+
+def clear(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path)

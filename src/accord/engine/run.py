@@ -1,0 +1,313 @@
+"""Run an active agreement's flows over a source file: the one gate row data passes through.
+
+:func:`run_agreement` refuses before reading any row when the agreement version is not active,
+a clause cannot be enforced, the source is not the declared format or lacks a column, or an
+opt-out list the decision needs is missing. Then a backend runs the compiled plan into a staging
+folder, and :mod:`accord.engine.delivery` publishes every recipient's delivery atomically.
+
+The run id is derived from the inputs (agreement hash, flows, source, opt-out lists, postcode
+table, effective date, a keyed fingerprint of the secret, and the delta base), so re-running the
+same inputs finds the recorded run and returns it marked ``rerun`` without writing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import rfc8785
+
+from accord.engine import delivery as dl
+from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
+from accord.engine.backends.base import Backend, RunInputs
+from accord.engine.compile import compile_plan
+from accord.engine.optouts import OptOutList, read_opt_out_list
+from accord.engine.plan import Plan, Pseudonymise
+from accord.engine.pseudonym import derive_key
+from accord.engine.result import Anomaly, Delivery, RunResult
+from accord.engine.sources import check_columns, file_sha256, open_source
+from accord.errors import ConfigError, NotActive, NotFound, Problem, SourceError
+from accord.model import Agreement
+from accord.model.enums import Status
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: stages ``check``, ``deliver``, ``publish``."""
+
+RUN_RECORD = "run.json"
+
+
+class PostcodeSource(Protocol):
+    def postcode_table(self, on: date) -> pa.Table: ...
+
+
+def get_backend(name: str | Backend) -> Backend:
+    if isinstance(name, Backend):
+        return name
+    if name == "duckdb":
+        from accord.engine.backends.duckdb import DuckDBBackend
+
+        return DuckDBBackend()
+    if name == "in_memory":
+        from accord.engine.backends.in_memory import InMemoryBackend
+
+        return InMemoryBackend()
+    raise ConfigError(
+        "unknown engine backend", [Problem("backend", "known: duckdb, in_memory (spark: not yet)")]
+    )
+
+
+def run_agreement(
+    agreement: Agreement,
+    *,
+    status: Status | str,
+    source: Path,
+    out_dir: Path,
+    secret: bytes,
+    geography: PostcodeSource | pa.Table | None,
+    now: datetime,
+    opt_out_lists: dict[str, Path] | None = None,
+    backend: str | Backend = "duckdb",
+    flows: list[str] | None = None,
+    previous: str | None = None,
+    source_format: str | None = None,
+    anomaly_threshold: float = DEFAULT_THRESHOLD,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Enforce the agreement's flows over ``source`` and deliver into ``out_dir``.
+
+    ``previous`` names the run to compute deltas against (default: each flow's latest delivery).
+    """
+    if Status(status) is not Status.active:
+        raise NotActive(
+            "the agreement version is not active; nothing runs",
+            [Problem("status", f"{Status(status).value}, must be active")],
+        )
+    if now.tzinfo is None:
+        raise ConfigError("the run time must be timezone-aware", [Problem("now", "naive")])
+    tick = progress or (lambda stage, done, total: None)
+    tick("check", 0, 1)
+    out_dir = Path(out_dir)
+    engine = get_backend(backend)
+    plan = compile_plan(agreement, effective_date=now.date(), flows=flows)
+    engine.check(plan)
+    src = open_source(Path(source), source_format)
+    check_columns(src, plan.source)
+    lists = _opt_out_lists(plan, opt_out_lists or {})
+    postcodes = _postcodes(plan, geography)
+    source_sha = file_sha256(src.path)
+    keys = {
+        t.key_id: derive_key(secret, agreement_id=plan.agreement_id, key_id=t.key_id)
+        for fp in plan.flows
+        for t in fp.transforms
+        if isinstance(t, Pseudonymise)
+    }
+    run_id = _run_id(plan, source_sha, lists, postcodes, secret, previous)
+    layout = dl.Layout(out_dir, plan.agreement_id)
+    record = layout.run_dir(run_id) / RUN_RECORD
+    if record.is_file():
+        tick("check", 1, 1)
+        return RunResult.from_record(json.loads(record.read_bytes()), out_dir, rerun=True)
+    bases = _bases(plan, layout, previous, run_id)
+    tick("check", 1, 1)
+
+    staging = layout.staging(run_id)
+    dl.clear(staging)
+    staging.mkdir(parents=True)
+    try:
+        sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
+        counts = engine.execute(
+            plan,
+            RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys),
+            sink,
+        )
+        staged = sink.inner.flows
+        versions = {k: v.version for k, v in lists.items()}
+        deliveries: list[Delivery] = []
+        anomalies: list[Anomaly] = []
+        for fp in plan.flows:
+            s = staged[fp.flow_id]
+            base = bases.get(fp.flow_id)
+            delta = dl.stage_delta(s, fp, plan.key_column(fp), base) if base else None
+            data = dl.manifest(
+                plan=plan,
+                fp=fp,
+                run_id=run_id,
+                created=now,
+                staged=s,
+                opted_out_removed=counts.flows[fp.flow_id].opted_out,
+                opt_out_versions=versions,
+                exceptions=counts.exception_rows,
+                source_sha256=source_sha,
+                delta=delta,
+            )
+            digest = dl.write_manifest(s, data)
+            final = layout.flow_dir(fp) / run_id
+            deliveries.append(
+                Delivery(
+                    flow_id=fp.flow_id,
+                    recipient=fp.route.recipient.org_id,
+                    rows=s.written.rows,
+                    opted_out_removed=counts.flows[fp.flow_id].opted_out,
+                    directory=final,
+                    manifest_path=final / dl.MANIFEST,
+                    manifest_sha256=digest,
+                    files=dict(sorted(s.files.items())),
+                    since_run=base.name if base else None,
+                    additions=delta["additions"] if delta else None,
+                    removals=delta["removals"] if delta else None,
+                )
+            )
+            if base is not None:
+                before = json.loads((base / dl.MANIFEST).read_bytes())["rows"]
+                anomalies.append(
+                    anomaly(
+                        fp.flow_id,
+                        fp.route.recipient.org_id,
+                        before,
+                        s.written.rows,
+                        anomaly_threshold,
+                    )
+                )
+        result = RunResult(
+            run_id=run_id,
+            agreement_id=plan.agreement_id,
+            agreement_version=plan.agreement_version,
+            agreement_hash=plan.agreement_hash,
+            created=now,
+            backend=engine.name,
+            source_sha256=source_sha,
+            input_rows=counts.input_rows,
+            exception_rows=counts.exception_rows,
+            exceptions_by_reason=counts.exceptions_by_reason,
+            exceptions_path=layout.run_dir(run_id) / "exceptions.parquet",
+            opted_out_rows=counts.opted_out_rows,
+            opt_out_lists=versions,
+            not_entitled_rows=counts.not_entitled_rows,
+            delivered_rows=counts.delivered_rows,
+            deliveries=tuple(deliveries),
+            anomalies=tuple(anomalies),
+            previous_run=previous,
+        )
+        _publish(plan, layout, staging, result, tick)
+    finally:
+        dl.clear(staging)
+    return result
+
+
+class _ProgressSink:
+    def __init__(self, inner: dl.StagingSink, tick: Progress, total: int) -> None:
+        self.inner = inner
+        self.tick = tick
+        self.total = total
+        self.done = 0
+
+    def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
+        self.inner.write_extract(flow_id, batches)
+        self.done += 1
+        self.tick("deliver", self.done, self.total)
+
+    def write_exceptions(self, batches: pa.RecordBatchReader) -> None:
+        self.tick("deliver", 0, self.total)
+        self.inner.write_exceptions(batches)
+
+
+def _publish(
+    plan: Plan, layout: dl.Layout, staging: Path, result: RunResult, tick: Progress
+) -> None:
+    """Rename everything into place, then move the pointers, then write the run record."""
+    total = len(plan.flows)
+    for i, fp in enumerate(plan.flows):
+        dl.publish(staging / "flows" / dl.slug(fp.flow_id), layout.flow_dir(fp) / result.run_id)
+        tick("publish", i + 1, total)
+    run_dir = layout.run_dir(result.run_id)
+    dl.publish(staging / "run", run_dir)
+    for fp in plan.flows:
+        dl.write_pointer(layout.flow_dir(fp), result.run_id)
+    tmp = run_dir / f".{RUN_RECORD}.tmp"
+    tmp.write_bytes(rfc8785.dumps(result.to_record(layout.root)))
+    os.replace(tmp, run_dir / RUN_RECORD)
+    dl.write_pointer(layout.runs_dir(), result.run_id)
+
+
+def _opt_out_lists(plan: Plan, paths: dict[str, Path]) -> dict[str, OptOutList]:
+    missing = [k for k in plan.opt_out_lists if k not in paths]
+    if missing:
+        raise SourceError(
+            "the opt-out decision needs a list that was not given",
+            [Problem(f"opt_out_lists.{k}", "required by the opt-out decision") for k in missing],
+        )
+    return {k: read_opt_out_list(k, Path(paths[k])) for k in plan.opt_out_lists}
+
+
+def _postcodes(plan: Plan, geography: PostcodeSource | pa.Table | None) -> pa.Table | None:
+    if plan.lookup is None:
+        return None
+    if geography is None:
+        raise ConfigError(
+            "the row filter routes by postcode but no postcode directory was given",
+            [Problem("geography", "missing")],
+        )
+    if isinstance(geography, pa.Table):
+        return geography
+    return geography.postcode_table(plan.lookup.on)
+
+
+def _bases(plan: Plan, layout: dl.Layout, previous: str | None, run_id: str) -> dict[str, Path]:
+    """Each flow's previous delivery folder to diff against, if it has one."""
+    out: dict[str, Path] = {}
+    for fp in plan.flows:
+        folder = layout.flow_dir(fp)
+        base = previous if previous is not None else dl.read_pointer(folder)
+        if base is None or base == run_id:
+            continue
+        if not (folder / base / dl.MANIFEST).is_file():
+            raise NotFound(
+                "no earlier delivery to compute the delta against",
+                [Problem(f"flows.{fp.flow_id}", f"run {base} was not delivered to it")],
+            )
+        out[fp.flow_id] = folder / base
+    return out
+
+
+def _fingerprint(table: pa.Table | None) -> str | None:
+    if table is None:
+        return None
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        row = con.execute(
+            "SELECT count(*), bit_xor(hash(postcode, lsoa21, lad_code, utla_code)) FROM t"
+        ).fetchone()
+    finally:
+        con.close()
+    return f"{row[0]}:{row[1]}" if row else None
+
+
+def _run_id(
+    plan: Plan,
+    source_sha: str,
+    lists: dict[str, OptOutList],
+    postcodes: pa.Table | None,
+    secret: bytes,
+    previous: str | None,
+) -> str:
+    material: dict[str, Any] = {
+        "agreement_hash": plan.agreement_hash,
+        "flows": [fp.flow_id for fp in plan.flows],
+        "source": source_sha,
+        "opt_outs": {k: v.sha256 for k, v in sorted(lists.items())},
+        "postcodes": _fingerprint(postcodes),
+        "effective_date": plan.effective_date.isoformat(),
+        "secret": hmac.new(secret, b"accord/run-id", hashlib.sha256).hexdigest(),
+        "previous": previous,
+        "engine": 1,
+    }
+    return hashlib.sha256(rfc8785.dumps(material)).hexdigest()[:24]
