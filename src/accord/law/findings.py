@@ -79,7 +79,11 @@ class Findings(Sequence[Finding]):
         return iter(self._items)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Findings) and self._items == other._items
+        if isinstance(other, Findings):
+            return self._items == other._items
+        if isinstance(other, list | tuple):
+            return self._items == tuple(other)
+        return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self._items)

@@ -83,13 +83,13 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     due_by = d.due_by
     if due_by is None:  # pragma: no cover - in_progress without due_by is caught above
         return
-    if ctx.at > due_by:
+    if ctx.at >= due_by:
         yield ctx.finding(
             "dpia.overdue",
             B,
             "dpia.due_by",
-            f"The DPIA was due by {due_by.isoformat()} and is not complete: the agreement must "
-            "be suspended until it is.",
+            f"The DPIA was due by {due_by.isoformat()} and is not complete: the agreement is "
+            "suspended until it is.",
             "art35.emergency",
         )
         return
