@@ -46,7 +46,8 @@ def test_no_blocking_finding_and_the_gateway_is_cited(agreement):
     findings = check(agreement, at=NOW)
     assert findings.blocking == []
     (used,) = findings.by_code("gateway.used")
-    assert used.citation == "Health Service (Control of Patient Information) Regulations 2002 reg 3(4)"
+    copi = "Health Service (Control of Patient Information) Regulations 2002 reg 3(4)"
+    assert used.citation == copi
     assert used.source_url.startswith("https://legislation.gov.uk/uksi/2002/1438/regulation/3")
 
 
