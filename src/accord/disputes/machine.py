@@ -50,7 +50,14 @@ from accord.model.agreement import Agreement
 
 S = DisputeState
 RAISING_ROLES = frozenset(
-    {ActorRole.ig_lead, ActorRole.dpo, ActorRole.siro, ActorRole.caldicott_guardian, ActorRole.iao}
+    {
+        ActorRole.ig_lead,
+        ActorRole.dpo,
+        ActorRole.siro,
+        ActorRole.caldicott_guardian,
+        ActorRole.iao,
+        ActorRole.requester,
+    }
 )
 
 # -- what the machine is told --------------------------------------------------------------------
@@ -162,7 +169,7 @@ def _notify_outcome(d: Dispute, subject: str, message: str) -> tuple[Notice, ...
     return tuple(told)
 
 
-def _check_offer_fields(agreement: Agreement, offer: Offer, where: str) -> None:
+def check_offer_fields(agreement: Agreement, offer: Offer, where: str) -> None:
     declared = {i.name for i in agreement.data_items} | {i.name for i in offer.data_items}
     fields = offer.terms.projection if offer.terms is not None else ()
     unknown = [f for f in fields if f not in declared]
@@ -233,7 +240,7 @@ def open_dispute(
             f"{raised_by.party} is neither the recipient nor a discloser of flow {flow_id}",
             [Problem("raised_by.party", "only the two sides of a flow can dispute it")],
         )
-    _check_offer_fields(agreement, offer, "offer")
+    check_offer_fields(agreement, offer, "offer")
     declared = {i.name for i in agreement.data_items} | {i.name for i in offer.data_items}
     unknown = [f for f in disputed_fields if f not in declared]
     if unknown:

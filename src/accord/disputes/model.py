@@ -84,6 +84,7 @@ class ActorRole(StrEnum):
     siro = "siro"
     caldicott_guardian = "caldicott_guardian"
     iao = "iao"
+    requester = "requester"
     arbiter = "arbiter"
     system = "system"
 
