@@ -46,10 +46,17 @@ def init(
 
 
 # Sub-apps and top-level commands contributed by each domain's CLI module.
-_SUBAPPS = {"ledger": "ledger", "template": "template", "synth": "synth", "dispute": "disputes"}
+_SUBAPPS = {
+    "ledger": "ledger",
+    "template": "template",
+    "synth": "synth",
+    "dispute": "disputes",
+    "user": "user",
+}
 _COMMANDS = {
     "check": ("law", "check_command"),
     "verify": ("ledger", "verify_command"),
+    "serve": ("serve", "serve_command"),
 }
 for _name, _module in _SUBAPPS.items():
     if importlib.util.find_spec(f"accord.cli.{_module}") is not None:

@@ -47,6 +47,7 @@ class Role(StrEnum):
     dpo = "dpo"
     caldicott_guardian = "caldicott_guardian"
     siro = "siro"
+    legal = "legal"
     arbiter = "arbiter"
     recipient_service = "recipient_service"
 

@@ -1,0 +1,1 @@
+"""The documented JSON API under ``/api``: stable, described by the OpenAPI document."""

@@ -1,0 +1,135 @@
+"""``/api/register``: the public register as JSON, CSV, the DEA 18 fields, ODRL and DCAT JSON-LD,
+the current signed tree head and inclusion proofs. No sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from accord.errors import NotFound
+from accord.register import exports
+from accord.register.rows import RegisterRow, RowFilter, published_agreement, register_rows
+from accord.server import auth
+from accord.server.api.schemas import ERRORS, DeaOut, ProofOut, RegisterOut, TreeHeadOut
+from accord.service import agreements as agreement_service
+
+router = APIRouter(prefix="/api/register", tags=["register"], responses=ERRORS)
+JSON_LD = "application/ld+json"
+
+
+def _rows(request: Request) -> list[RegisterRow]:
+    return register_rows(auth.workspace(request), policy=request.app.state.publication)
+
+
+def _filtered(request: Request, flt: RowFilter) -> list[RegisterRow]:
+    return flt.apply(_rows(request))
+
+
+@router.get("", response_model=RegisterOut)
+def register(
+    request: Request,
+    q: str = "",
+    status: str = "",
+    mode: str = "",
+    discloser: str = "",
+    recipient: str = "",
+    gateway: str = "",
+    incident: str = "",
+) -> RegisterOut:
+    """One row per flow with the register columns; filters match exactly, ``q`` by words."""
+    rows = _filtered(request, RowFilter(q, status, mode, discloser, recipient, gateway, incident))
+    return RegisterOut(**exports.rows_json(rows))
+
+
+@router.get("/rows.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def register_csv(
+    request: Request,
+    q: str = "",
+    status: str = "",
+    mode: str = "",
+    discloser: str = "",
+    recipient: str = "",
+    gateway: str = "",
+    incident: str = "",
+) -> Response:
+    """The same rows as CSV (RFC 4180); list columns are joined with '; '."""
+    rows = _filtered(request, RowFilter(q, status, mode, discloser, recipient, gateway, incident))
+    return Response(
+        exports.rows_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accord-register.csv"'},
+    )
+
+
+@router.get("/dea", response_model=DeaOut)
+def dea(request: Request) -> DeaOut:
+    """Each published agreement in the DEA Part 5 register's 18 fields."""
+    return DeaOut(fields=list(exports.DEA_FIELDS), records=exports.dea_records(_rows(request)))
+
+
+@router.get("/dea.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def dea_csv(request: Request) -> Response:
+    """The DEA 18 fields as CSV."""
+    return Response(
+        exports.dea_csv(_rows(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accord-dea-register.csv"'},
+    )
+
+
+def _published(request: Request, agreement_id: str) -> tuple[Any, str]:
+    row = published_agreement(_rows(request), agreement_id)[0]
+    ws = auth.workspace(request)
+    version = next(
+        v for v in agreement_service.versions(ws, agreement_id) if v.hash == row.agreement_hash
+    )
+    return version.agreement, version.hash
+
+
+@router.get(
+    "/agreements/{agreement_id}/odrl",
+    response_class=JSONResponse,
+    responses={200: {"content": {JSON_LD: {}}}},
+)
+def odrl(request: Request, agreement_id: str) -> JSONResponse:
+    """The published version as an ODRL 2.2 Agreement policy (JSON-LD)."""
+    agreement, _ = _published(request, agreement_id)
+    return JSONResponse(exports.odrl_policy(agreement), media_type=JSON_LD)
+
+
+@router.get(
+    "/agreements/{agreement_id}/dcat",
+    response_class=JSONResponse,
+    responses={200: {"content": {JSON_LD: {}}}},
+)
+def dcat(request: Request, agreement_id: str) -> JSONResponse:
+    """The data the published version shares, as a DCAT Dataset with distributions (JSON-LD)."""
+    agreement, digest = _published(request, agreement_id)
+    return JSONResponse(exports.dcat_dataset(agreement, agreement_hash=digest), media_type=JSON_LD)
+
+
+@router.get("/tree-head", response_model=TreeHeadOut)
+def tree_head(request: Request) -> TreeHeadOut:
+    """The latest signed tree head (signing a new one if the log has grown) and the verifier key."""
+    ws = auth.workspace(request)
+    head = ws.ledger.tree_head(ws.clock.now()) if ws.ledger.size() else None
+    return TreeHeadOut(
+        size=head.size if head else 0,
+        root_hash=head.root_hash.hex() if head else None,
+        timestamp=head.timestamp if head else None,
+        checkpoint=head.to_text() if head else None,
+        verifier_key=ws.keystore.instance_verifier().to_string(),
+    )
+
+
+@router.get("/proofs/{event_id}", response_model=ProofOut)
+def proof(request: Request, event_id: str) -> ProofOut:
+    """An RFC 9162 inclusion proof of a public ledger event against the signed tree head."""
+    ws = auth.workspace(request)
+    entry = ws.ledger.find(event_id)
+    public = {r.agreement_id for r in _rows(request) if not r.withheld}
+    if entry.event.agreement_id not in public:
+        raise NotFound(f"no public ledger event {event_id}")
+    return ProofOut(proof=ws.ledger.prove(event_id, now=ws.clock.now()))

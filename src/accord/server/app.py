@@ -1,0 +1,77 @@
+"""The FastAPI application of one workspace: ``create_app(workspace)``.
+
+Nothing is read from the environment here; ``accord serve`` opens the workspace and passes it
+in, and tests build an app on a workspace of their own.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from accord.register.rows import PublicationPolicy
+from accord.server import errors
+from accord.server.api import agreements as api_agreements
+from accord.server.api import me as api_me
+from accord.server.api import register as api_register
+from accord.server.auth import CookieSigner, session_secret
+from accord.server.negotiation import JsonSuffix
+from accord.server.web import filters
+from accord.server.web.views import agreements as agreement_views
+from accord.server.web.views import dashboard, register, signin
+from accord.workspace import Workspace
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+accord's JSON API: agreements, approvals and the public register.
+
+Authenticate with `Authorization: Bearer <token>` (issue one with `accord user token`). Every
+response is JSON with `"ok": true`, or `"ok": false` with `error` and `problems`, each problem
+naming `where` (a field path such as `body.parties.1.org_id`) and `reason`. The web pages are
+also available as JSON (add `.json`), but those are not part of this stable API and carry
+`"unstable": true`.
+"""
+
+
+def _web_dir() -> Path:
+    return Path(str(resources.files("accord.server") / "web"))
+
+
+def create_app(
+    workspace: Workspace,
+    *,
+    publication: PublicationPolicy | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only."""
+    app = FastAPI(
+        title="accord",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.workspace = workspace
+    app.state.publication = publication or PublicationPolicy()
+    app.state.secure_cookies = secure_cookies
+    app.state.cookie_signer = CookieSigner(session_secret(workspace.keys_dir))
+    web = _web_dir()
+    templates = Jinja2Templates(directory=str(web / "templates"))
+    filters.install(templates.env)
+    app.state.templates = templates
+    app.mount(
+        "/assets", StaticFiles(directory=str(web / "static" / "govuk" / "assets")), name="assets"
+    )
+    app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
+    for module in (api_me, api_agreements, api_register):
+        app.include_router(module.router)
+    for view in (signin, dashboard, agreement_views, register):
+        app.include_router(view.router)
+    app.add_middleware(JsonSuffix)
+    errors.install(app)
+    return app

@@ -1,0 +1,337 @@
+"""Approving agreements, and moving them through review to live, as the people the playbook names.
+
+This is the single path for approvals: the server, the CLI and the exercise all call
+:func:`approve`. An approval is given by a user holding the role the playbook requires
+(``accord.playbook.required_approvals``) for their own party, on the version under review. It is
+signed with the party's key over the agreement hash, stored, and appended to the ledger as an
+``agreement-approved`` event. When every required approval is in (and none is a rejection), the
+version moves to ``approved``; a discloser's SIRO then makes it ``active``.
+
+Who may move a version (:func:`move`):
+
+- ``in_review`` (submit) and back to ``draft``: a requester or IAO of a party;
+- ``active``: the SIRO of a disclosing party, once approved and with no blocking finding;
+- ``suspended``, ``terminated``, ``expired``: the SIRO of any party.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from accord.errors import InputError, NotFound, NotPermitted, Problem
+from accord.law import check
+from accord.ledger.events import AgreementApproved
+from accord.model.enums import ApprovalRole, Decision, Status
+from accord.playbook.stages import RequiredApproval, required_approvals
+from accord.service import agreements as agreement_service
+from accord.service._ledger import iso, record
+from accord.service.agreements import StoredVersion
+from accord.service.users import Role, User
+from accord.store.users import approvals as approvals_table
+from accord.workspace import Workspace
+
+POSITIVE = frozenset({Decision.approve, Decision.approve_with_conditions})
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    agreement_id: str
+    seq: int
+    version: str
+    agreement_hash: str
+    party: str
+    role: ApprovalRole
+    decision: Decision
+    reasons: str | None
+    conditions: str | None
+    approver: str
+    at: datetime
+    signature: str
+    event_id: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "agreement_id": self.agreement_id,
+            "version": self.version,
+            "agreement_hash": self.agreement_hash,
+            "party": self.party,
+            "role": self.role.value,
+            "decision": self.decision.value,
+            "reasons": self.reasons,
+            "conditions": self.conditions,
+            "approver": self.approver,
+            "at": self.at.isoformat(),
+            "signature": self.signature,
+            "event_id": self.event_id,
+        }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _party_member(version: StoredVersion, user: User) -> None:
+    if user.party_org_id not in {p.org_id for p in version.agreement.parties}:
+        raise NotFound(f"no agreement with id {version.agreement_id}")
+
+
+def required(version: StoredVersion) -> list[RequiredApproval]:
+    """Every approval and consultation the playbook asks for on this version."""
+    return required_approvals(version.agreement)
+
+
+def recorded(ws: Workspace, agreement_id: str, seq: int | None = None) -> list[ApprovalRecord]:
+    """The approvals recorded on a version (the latest when ``seq`` is None), oldest first."""
+    version = agreement_service.get(ws, agreement_id, seq)
+    query = (
+        select(approvals_table)
+        .where(
+            approvals_table.c.agreement_id == agreement_id,
+            approvals_table.c.seq == version.seq,
+        )
+        .order_by(approvals_table.c.id)
+    )
+    with ws.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    out = []
+    for r in rows:
+        event_id = ws.ledger.entry(r.ledger_index).event_id if r.ledger_index is not None else None
+        out.append(
+            ApprovalRecord(
+                r.agreement_id,
+                r.seq,
+                version.version,
+                r.agreement_hash,
+                r.party_org_id,
+                ApprovalRole(r.role),
+                Decision(r.decision),
+                r.reasons,
+                r.conditions,
+                r.approver_name,
+                _utc(r.at),
+                r.signature,
+                event_id,
+            )
+        )
+    return out
+
+
+def _latest_decisions(
+    records: list[ApprovalRecord],
+) -> dict[tuple[str, ApprovalRole], ApprovalRecord]:
+    latest: dict[tuple[str, ApprovalRole], ApprovalRecord] = {}
+    for rec in records:
+        latest[(rec.party, rec.role)] = rec
+    return latest
+
+
+def outstanding(ws: Workspace, version: StoredVersion) -> list[RequiredApproval]:
+    """Required approvals (kind ``approve``) not yet given positively on this version."""
+    latest = _latest_decisions(recorded(ws, version.agreement_id, version.seq))
+    return [
+        r
+        for r in required(version)
+        if r.kind == "approve"
+        and not (
+            (r.party_org_id, r.role) in latest
+            and latest[(r.party_org_id, r.role)].decision in POSITIVE
+        )
+    ]
+
+
+def waiting_for(ws: Workspace, user: User) -> list[tuple[StoredVersion, RequiredApproval]]:
+    """Versions in review whose outstanding approvals this user could give."""
+    mine: list[tuple[StoredVersion, RequiredApproval]] = []
+    for version in agreement_service.list_all(ws):
+        if version.status is not Status.in_review:
+            continue
+        if user.party_org_id not in {p.org_id for p in version.agreement.parties}:
+            continue
+        for need in outstanding(ws, version):
+            if need.party_org_id == user.party_org_id and user.holds(need.role.value):
+                mine.append((version, need))
+    return mine
+
+
+def _choose_role(version: StoredVersion, user: User, role: str | None) -> ApprovalRole:
+    asked = [
+        r
+        for r in required(version)
+        if r.party_org_id == user.party_org_id and r.role.value in {x.value for x in user.roles}
+    ]
+    if role is not None:
+        asked = [r for r in asked if r.role.value == role]
+    roles = sorted({r.role for r in asked})
+    if not roles:
+        raise NotPermitted(
+            "the playbook does not ask you to approve this agreement",
+            [
+                Problem(
+                    "role",
+                    f"{user.party_org_id} approvals come from: "
+                    + (
+                        ", ".join(
+                            sorted(
+                                {
+                                    r.role.value
+                                    for r in required(version)
+                                    if r.party_org_id == user.party_org_id
+                                }
+                            )
+                        )
+                        or "nobody (this party does not sign)"
+                    ),
+                )
+            ],
+        )
+    if len(roles) > 1:
+        raise InputError(
+            "you hold more than one role that approves this agreement",
+            [Problem("role", "choose one of: " + ", ".join(r.value for r in roles))],
+        )
+    return roles[0]
+
+
+def _parse_decision(
+    decision: Decision | str, reasons: str | None, conditions: str | None
+) -> Decision:
+    try:
+        parsed = Decision(decision)
+    except ValueError:
+        raise InputError(
+            f"{decision} is not a decision",
+            [Problem("decision", "one of: " + ", ".join(d.value for d in Decision))],
+        ) from None
+    if parsed is Decision.reject and not (reasons or "").strip():
+        raise InputError("a rejection must give reasons", [Problem("reasons", "say why")])
+    if parsed is Decision.approve_with_conditions and not (conditions or "").strip():
+        raise InputError(
+            "an approval with conditions must state them", [Problem("conditions", "list them")]
+        )
+    return parsed
+
+
+def approve(
+    ws: Workspace,
+    agreement_id: str,
+    user: User,
+    decision: Decision | str,
+    reasons: str | None = None,
+    conditions: str | None = None,
+    *,
+    role: str | None = None,
+) -> ApprovalRecord:
+    """Record ``user``'s signed decision on the version in review; raise if not theirs to give."""
+    version = agreement_service.get(ws, agreement_id)
+    _party_member(version, user)
+    if version.status is not Status.in_review:
+        raise NotPermitted(
+            "approvals are given while an agreement is in review",
+            [Problem("status", f"version {version.version} is {version.status.value}")],
+        )
+    approval_role = _choose_role(version, user, role)
+    parsed = _parse_decision(decision, reasons, conditions)
+    now = ws.clock.now()
+    if parsed in POSITIVE:
+        check(version.agreement, now.date()).raise_if_blocking()
+    event = ws.keystore.sign_event(
+        AgreementApproved(
+            agreement_id=agreement_id,
+            agreement_version=version.version,
+            agreement_hash=version.hash,
+            at=iso(now),
+            party=user.party_org_id,
+            role=approval_role.value,
+            decision=parsed.value,
+            reasons=tuple(x for x in ((reasons or "").strip(), (conditions or "").strip()) if x),
+            signature="",
+        )
+    )
+    with ws.engine.begin() as conn:
+        row_id = conn.execute(
+            approvals_table.insert().values(
+                agreement_id=agreement_id,
+                seq=version.seq,
+                agreement_hash=version.hash,
+                party_org_id=user.party_org_id,
+                role=approval_role.value,
+                decision=parsed.value,
+                reasons=(reasons or "").strip() or None,
+                conditions=(conditions or "").strip() or None,
+                user_id=user.id,
+                approver_name=user.name,
+                at=now,
+                signature=event.signature,
+                ledger_index=None,
+            )
+        ).inserted_primary_key[0]
+    (entry,) = record(ws, event)
+    with ws.engine.begin() as conn:
+        conn.execute(
+            update(approvals_table)
+            .where(approvals_table.c.id == row_id)
+            .values(ledger_index=entry.index)
+        )
+    if parsed in POSITIVE and not outstanding(ws, version):
+        agreement_service.transition(
+            ws,
+            agreement_id,
+            Status.approved,
+            seq=version.seq,
+            reason="every required approval is in",
+            actor=user.email,
+        )
+    return next(r for r in reversed(recorded(ws, agreement_id, version.seq)))
+
+
+_SUBMITTERS = (Role.requester, Role.iao)
+
+
+def move(
+    ws: Workspace, agreement_id: str, user: User, target: Status | str, reason: str | None = None
+) -> StoredVersion:
+    """Move the latest version to ``target`` if ``user`` may (see the module docstring)."""
+    version = agreement_service.get(ws, agreement_id)
+    _party_member(version, user)
+    try:
+        target = Status(target)
+    except ValueError:
+        raise InputError(
+            f"{target} is not a lifecycle state",
+            [Problem("to", "one of " + ", ".join(s.value for s in Status))],
+        ) from None
+    party = version.agreement.party(user.party_org_id)
+    if target in (Status.in_review, Status.draft):
+        user.require_role(*_SUBMITTERS)
+    elif target is Status.active:
+        user.require_role(Role.siro)
+        if not party.discloses:
+            raise NotPermitted(
+                "only a disclosing party's SIRO makes an agreement active",
+                [Problem("party", f"{party.name} does not disclose under this agreement")],
+            )
+        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
+    elif target in (Status.suspended, Status.terminated, Status.expired):
+        user.require_role(Role.siro)
+    else:
+        raise NotPermitted(
+            f"{target.value} is reached through approvals, not by hand",
+            [Problem("to", "approvals move a version to approved; amend to supersede")],
+        )
+    return agreement_service.transition(
+        ws, agreement_id, target, seq=version.seq, reason=reason, actor=user.email
+    )
+
+
+__all__ = [
+    "ApprovalRecord",
+    "approve",
+    "move",
+    "outstanding",
+    "recorded",
+    "required",
+    "waiting_for",
+]
