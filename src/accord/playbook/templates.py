@@ -6,8 +6,9 @@ processor, computes the dates from ``now`` and the opt-out decision from the law
 validated :class:`~accord.model.Agreement`. The same inputs always give the same agreement.
 
 Strings in a template may use ``${name}`` placeholders: ``discloser_name``, ``discloser_id``,
-``incident_id``, ``incident_title``, ``date``, ``template_id``, ``processor_name`` and, inside a
-flow, ``recipient_name``, ``recipient_id`` and ``recipient_code`` (lower case, for flow ids).
+``discloser_code``, ``incident_id``, ``incident_title``, ``date``, ``now``, ``template_id``,
+``processor_name`` and, inside a flow (or anywhere in a one-recipient template),
+``recipient_name``, ``recipient_id`` and ``recipient_code`` (lower case, for flow ids).
 Facts only the users know (a register entry id, the address on a written request) are
 ``required_overrides``, given as ``overrides`` (deep-merged into the document).
 """
@@ -250,11 +251,16 @@ def instantiate(
         "template_id": t.id,
         "discloser_name": discloser.name,
         "discloser_id": discloser.org_id,
+        "discloser_code": org_code(discloser.org_id),
+        "now": now.isoformat(),
         "incident_id": incident.incident_id if incident else "",
         "incident_title": incident.title if incident else "",
         "date": now.date().isoformat(),
         "processor_name": processor.name if processor else "",
     }
+    if len(recipients) == 1:
+        # A one-recipient template may name its recipient anywhere (e.g. the requester).
+        variables |= {"recipient_name": recipients[0].name, "recipient_id": recipients[0].org_id}
     doc = _fill(copy.deepcopy(t.agreement), variables)
     if processor is not None:
         doc = _merge(doc, _fill(t.processor_fields, variables))
