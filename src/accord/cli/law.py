@@ -1,0 +1,63 @@
+"""`accord check FILE`: the rules engine's findings for an agreement file.
+
+Prints a table (or ``--json``); exits 1 when any finding is blocking, 2 when the file is not a
+valid agreement. The date of evaluation is ``--at`` or today by the injected clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from accord.cli._context import console, settings
+from accord.errors import InputError, Problem
+from accord.law import Severity, check
+from accord.model import load_agreement
+
+STYLE = {Severity.blocking: "bold red", Severity.warning: "yellow", Severity.info: "dim"}
+
+
+def _date(text: str | None, today: date) -> date:
+    if text is None:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("--at must be a date", [Problem("--at", "use YYYY-MM-DD")]) from None
+
+
+def check_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., help="An agreement document, YAML or JSON.", show_default=False
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    at: str | None = typer.Option(None, "--at", help="Evaluate on this date (YYYY-MM-DD)."),
+) -> None:
+    """Check an agreement against the law; exit 1 if any finding is blocking."""
+    agreement = load_agreement(file)
+    on = _date(at, settings(ctx).clock.now().date())
+    findings = check(agreement, at=on)
+    if json_output:
+        typer.echo(findings.to_json())
+    else:
+        table = Table(title=agreement.title)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("code", no_wrap=True)
+        table.add_column("field", overflow="fold")
+        table.add_column("message")
+        table.add_column("citation")
+        for f in findings:
+            style = STYLE[f.severity]
+            table.add_row(
+                f"[{style}]{f.severity.value}[/{style}]", f.code, f.field, f.message, f.citation
+            )
+        out = console()
+        out.print(table)
+        counts = ", ".join(f"{len(findings.with_severity(s))} {s.value}" for s in Severity)
+        out.print(f"{agreement.id} on {on.isoformat()}: {counts}")
+    if findings.blocking:
+        raise typer.Exit(1)

@@ -1,0 +1,137 @@
+"""`accord template list` and `accord template new NAME ...`: pre-approved emergency templates.
+
+Parties and incidents come from YAML (or JSON) files: ``--discloser`` one party, ``--recipients``
+a list of parties (or ``upper-tier`` for every upper-tier authority from ``accord.refdata`` when
+that list is installed), ``--processor`` one party, ``--incident`` one incident. ``--set
+path=value`` supplies a fact the template needs (``--set transparency.dea_register_id=ISA-1``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+import yaml
+from pydantic import BaseModel, ValidationError
+from rich.table import Table
+
+from accord.cli._context import console, settings
+from accord.errors import InputError, Problem
+from accord.model import Incident, Party, dump_yaml
+from accord.model.io import problems_from
+from accord.playbook import instantiate, list_templates
+
+M = TypeVar("M", bound=BaseModel)
+app = typer.Typer(help="Pre-approved agreement templates for foreseeable emergencies.")
+UPPER_TIER = {
+    "E06": "la_unitary",
+    "E08": "la_metropolitan",
+    "E09": "la_london_borough",
+    "E10": "la_county",
+}
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path} cannot be read as YAML", [Problem(str(path), str(exc))]) from None
+
+
+def _model(model: type[M], data: Any, source: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(f"{source}: {p.where}", p.reason) for p in problems_from(exc)]
+        raise InputError(f"{source} is not a valid {model.__name__.lower()}", problems) from None
+
+
+def _upper_tier() -> list[Party]:
+    refdata = importlib.import_module("accord.refdata")
+    lookup = getattr(refdata, "upper_tier_authorities", None)
+    if lookup is None:
+        raise InputError(
+            "the upper-tier authority list is not installed",
+            [Problem("--recipients", "pass a YAML file listing the recipient parties")],
+        )
+    parties = []
+    for row in lookup():
+        code = getattr(row, "code", None) or row["code"]
+        name = getattr(row, "name", None) or row["name"]
+        parties.append(
+            Party(
+                org_id=f"gss:{code}",
+                name=name,
+                org_type=UPPER_TIER[code[:3]],
+                role="recipient",
+                cca_category="cat1",
+            )
+        )
+    return parties
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        path, sep, raw = pair.partition("=")
+        if not sep or not path:
+            raise InputError("--set takes path=value", [Problem("--set", pair)])
+        node = out
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = yaml.safe_load(raw)
+    return out
+
+
+@app.command("list")
+def list_() -> None:
+    """Every template: id, scenario, mode, version and title."""
+    table = Table("id", "scenario", "mode", "version", "title")
+    for t in list_templates():
+        table.add_row(t.id, t.scenario, t.mode.value, t.version, t.title)
+    console().print(table)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Template id (see `accord template list`)."),
+    incident: Path | None = typer.Option(None, "--incident", help="Incident YAML file."),
+    discloser: Path = typer.Option(..., "--discloser", help="Discloser party YAML file."),
+    recipients: str = typer.Option(
+        ..., "--recipients", help="Recipient parties YAML file (a list), or 'upper-tier'."
+    ),
+    processor: Path | None = typer.Option(None, "--processor", help="Processor party YAML file."),
+    set_: list[str] = typer.Option([], "--set", help="path=value for a fact the template needs."),
+    agreement_id: str | None = typer.Option(None, "--id", help="Agreement id (default derived)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the agreement here, not stdout."),
+) -> None:
+    """Instantiate template NAME into an agreement document (YAML)."""
+    if recipients == "upper-tier":
+        parties = _upper_tier()
+    else:
+        data = _read(Path(recipients))
+        if not isinstance(data, list):
+            raise InputError(f"{recipients} must hold a list of parties")
+        parties = [_model(Party, p, f"{recipients}: {i}") for i, p in enumerate(data)]
+    agreement = instantiate(
+        name,
+        incident=_model(Incident, _read(incident), str(incident)) if incident else None,
+        discloser=_model(Party, _read(discloser), str(discloser)),
+        recipients=parties,
+        processor=_model(Party, _read(processor), str(processor)) if processor else None,
+        now=settings(ctx).clock.now(),
+        agreement_id=agreement_id,
+        overrides=_overrides(set_),
+    )
+    text = dump_yaml(agreement)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console().print(f"Wrote {agreement.id} ({len(agreement.flows)} flows) to {out}")
