@@ -30,7 +30,9 @@ def check_decidable(
     if terms is None:
         return None
     candidate = candidate_agreement(agreement, dispute.flow_id, terms, dispute.offers)
-    problems = blocking_problems(candidate, dispute.flow_id, now.date(), checker)
+    problems = blocking_problems(
+        candidate, dispute.flow_id, now.date(), checker, sides=dispute.parties
+    )
     if problems:
         raise DisputeError(
             f"the final offer of {chosen_party} cannot be chosen: the rules engine reports a "

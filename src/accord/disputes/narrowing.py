@@ -87,18 +87,29 @@ def candidate_agreement(
     )
 
 
+def _under(field: str, prefix: str) -> bool:
+    return field == prefix or field.startswith(prefix + ".")
+
+
 def blocking_problems(
-    candidate: Agreement, flow_id: str, at: date, checker: Checker | None = None
+    candidate: Agreement,
+    flow_id: str,
+    at: date,
+    checker: Checker | None = None,
+    *,
+    sides: tuple[str, ...] = (),
 ) -> list[Problem]:
-    """Blocking findings on ``candidate`` that concern flow ``flow_id`` or the whole agreement."""
+    """Blocking findings on ``candidate`` about flow ``flow_id``, about one of the ``sides``
+    (the dispute's two parties), or about the agreement as a whole."""
     findings = (checker or law_check)(candidate, at)
-    index = next((i for i, f in enumerate(candidate.flows) if f.id == flow_id), None)
-    mine = f"flows.{index}" if index is not None else None
+    flows = [f"flows.{i}" for i, f in enumerate(candidate.flows) if f.id == flow_id]
+    others = [f"flows.{i}" for i, f in enumerate(candidate.flows) if f.id != flow_id]
+    bystanders = [f"parties.{i}" for i, p in enumerate(candidate.parties) if p.org_id not in sides]
 
     def relevant(field: str) -> bool:
-        if not field.startswith("flows."):
+        if any(_under(field, p) for p in flows):
             return True
-        return mine is not None and (field == mine or field.startswith(mine + "."))
+        return not any(_under(field, p) for p in (*others, *(bystanders if sides else ())))
 
     return [
         Problem(f.field, f"{f.code}: {f.message} ({f.citation})")
@@ -134,7 +145,7 @@ def tier0(
         if terms is None:
             break
         candidate = candidate_agreement(agreement, dispute.flow_id, terms, dispute.offers)
-        problems = blocking_problems(candidate, dispute.flow_id, at, checker)
+        problems = blocking_problems(candidate, dispute.flow_id, at, checker, sides=dispute.parties)
         if not problems:
             return Narrowing(terms, STEPS[step], tuple(ruled_out))
         ruled_out.extend(Problem(f"{STEPS[step]}: {p.where}", p.reason) for p in problems)
