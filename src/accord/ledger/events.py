@@ -26,7 +26,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import types
 import typing
@@ -356,7 +355,6 @@ def _type_ok(value: Any, hint: Any) -> bool:
     return isinstance(value, hint)
 
 
-@functools.cache
 def _fields_of(cls: type[Event]) -> tuple[tuple[str, Any, bool], ...]:
     """Each field of an event class: name, resolved type, and whether it is required."""
     hints = typing.get_type_hints(cls)
@@ -370,6 +368,9 @@ def _fields_of(cls: type[Event]) -> tuple[tuple[str, Any, bool], ...]:
     )
 
 
+_FIELDS = {name: _fields_of(cls) for name, cls in EVENT_TYPES.items()}
+
+
 def event_from_payload(payload: dict[str, Any]) -> Event:
     """Parse a payload made by :meth:`Event.to_payload`; raise InputError naming what is wrong."""
     if not isinstance(payload, dict):
@@ -378,7 +379,7 @@ def event_from_payload(payload: dict[str, Any]) -> Event:
     cls = EVENT_TYPES.get(name) if isinstance(name, str) else None
     if cls is None:
         raise InputError(f"unknown event name: {name!r}")
-    fields = _fields_of(cls)
+    fields = _FIELDS[cls.name]
     known = {field_name for field_name, _hint, _required in fields}
     problems = [
         Problem(key, "not a field of this event") for key in payload if key not in known | {"name"}

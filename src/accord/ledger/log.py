@@ -36,8 +36,8 @@ from accord.ledger.keys import KeyStore
 from accord.ledger.merkle import (
     CompactRange,
     consistency_proof,
-    hash_children,
     hash_leaf,
+    hash_range,
     inclusion_proof,
     range_nodes,
     verify_consistency,
@@ -139,6 +139,10 @@ class Ledger:
             cached = self._frontier
         if cached is not None and cached.size == size:
             return CompactRange(cached.size, cached.hashes)
+        return self._compact(conn, size)
+
+    def _compact(self, conn: Connection, size: int) -> CompactRange:
+        """The compact range ``[0, size)`` read from the stored nodes."""
         return CompactRange(size, [self._node(conn, lvl, i) for lvl, i in range_nodes(0, size)])
 
     def tree_head(self, now: datetime) -> SignedTreeHead:
@@ -189,11 +193,7 @@ class Ledger:
 
     def _subtree(self, conn: Connection, start: int, end: int) -> bytes:
         """The Merkle Tree Hash of leaves ``[start, end)`` from stored nodes (a few lookups)."""
-        hashes = [self._node(conn, level, i) for level, i in range_nodes(start, end)]
-        node = hashes[-1]
-        for left in reversed(hashes[:-1]):
-            node = hash_children(left, node)
-        return node
+        return hash_range([self._node(conn, level, i) for level, i in range_nodes(start, end)])
 
     @staticmethod
     def _entry(row: Any) -> LedgerEntry:
@@ -285,9 +285,7 @@ class Ledger:
         with self.engine.connect() as conn:
             if size > self._size(conn):
                 raise NotFound(f"the log has fewer than {size} entries")
-            return CompactRange(
-                size, [self._node(conn, lvl, i) for lvl, i in range_nodes(0, size)]
-            ).root()
+            return self._compact(conn, size).root()
 
     def consistency(self, old: int, new: int) -> dict[str, Any]:
         """A consistency proof that the tree of size ``old`` is a prefix of size ``new``."""

@@ -47,6 +47,7 @@ __all__ = [
     "consistency_proof",
     "hash_children",
     "hash_leaf",
+    "hash_range",
     "inclusion_proof",
     "range_nodes",
     "root_hash",
@@ -115,6 +116,16 @@ def range_nodes(start: int, end: int) -> list[tuple[int, int]]:
     return nodes
 
 
+def hash_range(hashes: Sequence[bytes]) -> bytes:
+    """Fold the hashes of :func:`range_nodes` (left to right) into the hash of their range."""
+    if not hashes:
+        return EMPTY_ROOT
+    node = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        node = hash_children(left, node)
+    return node
+
+
 class CompactRange:
     """The right edge of a growing tree: the roots of its perfect subtrees, largest first.
 
@@ -155,12 +166,7 @@ class CompactRange:
 
     def root(self) -> bytes:
         """The Merkle Tree Hash of the leaves appended so far."""
-        if not self._hashes:
-            return EMPTY_ROOT
-        node = self._hashes[-1]
-        for left in reversed(self._hashes[:-1]):
-            node = hash_children(left, node)
-        return node
+        return hash_range(self._hashes)
 
 
 def inclusion_proof(index: int, size: int, subtree: SubtreeHash) -> list[bytes]:
