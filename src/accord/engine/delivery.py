@@ -37,7 +37,7 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine.backends.base import EXCEPTIONS_SCHEMA, extract_schema
-from accord.engine.delta import compute_delta
+from accord.engine.delta import DeltaMaker
 from accord.engine.extracts import Written, read_extract, write_extract
 from accord.engine.plan import FlowPlan, Plan
 from accord.engine.sources import file_sha256
@@ -127,7 +127,7 @@ class StagingSink:
 
 
 def stage_delta(
-    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path
+    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path, maker: DeltaMaker
 ) -> dict[str, Any]:
     """Write additions and removals against the previous delivery folder; return the counts."""
     fmt = fp.write.format
@@ -140,7 +140,7 @@ def stage_delta(
         if prev_file.is_file()
         else pa.table({})
     )
-    delta = compute_delta(current, prev, key)
+    delta = maker.delta(current, prev, key)
     for name, table in (("additions", delta.additions), ("removals", delta.removals)):
         path = staged.directory / f"{name}.{fmt}"
         write_extract(path, table.to_reader(), fmt)

@@ -1,9 +1,10 @@
 """Opt-out lists: one file per kind (``ndoo``, ``type1``) of NHS numbers, with a list version.
 
-A list is CSV or Parquet with an ``nhs_number`` column and, optionally, a ``version`` column
-holding one value for the whole file (a list of opted-out people is one version of the national
-list). Without a ``version`` column the version is ``sha256:`` and the first 16 hex digits of the
-file's SHA-256, so a changed list always has a new version. NHS numbers are compared after
+A list is CSV or Parquet with an ``nhs_number`` column and, optionally, a ``list_version`` (or
+``version``) column holding one value for the whole file (a list of opted-out people is one
+version of the national list) and a ``list_kind`` column that must name the kind it is used as.
+Without a version column the version is ``sha256:`` and the first 16 hex digits of the file's
+SHA-256, so a changed list always has a new version. NHS numbers are compared after
 removing spaces. The list is used only to remove people; it is never copied into a delivery.
 """
 
@@ -41,7 +42,9 @@ def read_opt_out_list(kind: str, path: Path) -> OptOutList:
         raise SourceError(
             "the opt-out list has no nhs_number column", [Problem(where, "column is missing")]
         )
-    cols = ["nhs_number", *(["version"] if "version" in names else [])]
+    version_col = next((c for c in ("list_version", "version") if c in names), None)
+    kind_col = "list_kind" if "list_kind" in names else None
+    cols = ["nhs_number", *(c for c in (version_col, kind_col) if c)]
     if source.format == "csv":
         table = pcsv.read_csv(
             source.path,
@@ -52,8 +55,14 @@ def read_opt_out_list(kind: str, path: Path) -> OptOutList:
     else:
         table = pq.read_table(source.path, columns=cols)
     digest = file_sha256(source.path)
-    if "version" in cols:
-        versions = pc.unique(table["version"].cast(pa.string())).drop_null().to_pylist()
+    if kind_col is not None:
+        kinds = pc.unique(table[kind_col].cast(pa.string())).drop_null().to_pylist()
+        if kinds and kinds != [kind]:
+            raise SourceError(
+                "the opt-out list is of another kind", [Problem(where, f"file holds {kinds}")]
+            )
+    if version_col is not None:
+        versions = pc.unique(table[version_col].cast(pa.string())).drop_null().to_pylist()
         if len(versions) != 1:
             raise SourceError(
                 "the opt-out list must carry exactly one version",

@@ -29,6 +29,7 @@ from accord.engine import delivery as dl
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
 from accord.engine.backends.base import Backend, RunInputs
 from accord.engine.compile import compile_plan
+from accord.engine.delta import DeltaMaker
 from accord.engine.optouts import OptOutList, read_opt_out_list
 from accord.engine.plan import Plan, Pseudonymise
 from accord.engine.pseudonym import derive_key
@@ -132,10 +133,11 @@ def run_agreement(
         versions = {k: v.version for k, v in lists.items()}
         deliveries: list[Delivery] = []
         anomalies: list[Anomaly] = []
+        maker = DeltaMaker()
         for fp in plan.flows:
             s = staged[fp.flow_id]
             base = bases.get(fp.flow_id)
-            delta = dl.stage_delta(s, fp, plan.key_column(fp), base) if base else None
+            delta = dl.stage_delta(s, fp, plan.key_column(fp), base, maker) if base else None
             data = dl.manifest(
                 plan=plan,
                 fp=fp,
@@ -176,6 +178,7 @@ def run_agreement(
                         anomaly_threshold,
                     )
                 )
+        maker.con.close()
         result = RunResult(
             run_id=run_id,
             agreement_id=plan.agreement_id,

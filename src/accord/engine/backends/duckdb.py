@@ -17,9 +17,11 @@ the run's scratch folder.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from accord.engine.backends import duckdb_sql as sql
@@ -32,7 +34,8 @@ from accord.engine.backends.base import (
     RunInputs,
     extract_schema,
 )
-from accord.engine.plan import Plan
+from accord.engine.plan import Plan, Pseudonymise
+from accord.engine.pseudonym import hmac_pads
 from accord.engine.sources import ROW, arrow_kind, csv_batches
 from accord.errors import Problem, SourceError
 from accord.refdata._sql import string_literal
@@ -80,15 +83,50 @@ class DuckDBBackend(Backend):
         sink.write_exceptions(_cast(exceptions, EXCEPTIONS_SCHEMA))
 
         con.execute(self._routed_sql(con, plan))
-        for i, fp in enumerate(plan.flows):
-            params: list[object] = [i]
-            cols = ", ".join(sql.output_sql(c, params, inputs.keys) for c in fp.outputs())
-            reader = con.sql(
-                f"SELECT {cols} FROM routed WHERE __flow = $1 AND NOT __opted ORDER BY {ROW}",
-                params=params,
-            ).to_arrow_reader(BATCH_ROWS)
-            sink.write_extract(fp.flow_id, _cast(reader, extract_schema(fp)))
+        for members in _shapes(plan).values():
+            self._export(con, plan, inputs, members, sink)
         return self._counts(con, plan)
+
+    def _export(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: Plan,
+        inputs: RunInputs,
+        members: list[int],
+        sink: ExtractSink,
+    ) -> None:
+        """One sorted query for flows of the same shape, split into one stream per flow."""
+        cols = plan.flows[members[0]].outputs()
+        pseudo = [j for j, c in enumerate(cols) if isinstance(c.transform, Pseudonymise)]
+        join = ""
+        if pseudo:
+            keys: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
+            for j in pseudo:
+                pads = []
+                for i in members:
+                    t = plan.flows[i].outputs()[j].transform
+                    assert isinstance(t, Pseudonymise)
+                    pads.append(hmac_pads(inputs.keys[t.key_id]))
+                keys[f"__ip_{j}"] = pa.array([a for a, _ in pads], pa.binary())
+                keys[f"__op_{j}"] = pa.array([b for _, b in pads], pa.binary())
+            name = f"keys_{members[0]}"
+            con.register(name, pa.table(keys))
+            join = f"JOIN {name} k USING (__flow)"
+        select = ", ".join(
+            sql.output_sql(c, (f'k."__ip_{j}"', f'k."__op_{j}"') if j in pseudo else None)
+            for j, c in enumerate(cols)
+        )
+        flows = ", ".join(str(i) for i in members)
+        reader = con.sql(
+            f"SELECT __flow, {select} FROM routed {join} "
+            f"WHERE NOT __opted AND __flow IN ({flows}) ORDER BY __flow, {ROW}"
+        ).to_arrow_reader(BATCH_ROWS)
+        split = _Split(reader)
+        for i in members:
+            fp = plan.flows[i]
+            schema = extract_schema(fp)
+            sink.write_extract(fp.flow_id, _cast(split.reader(i, schema), schema))
+        split.finish()
 
     def _register_inputs(
         self, con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs
@@ -215,11 +253,7 @@ class DuckDBBackend(Backend):
                 f"JOIN recipients_{g} r ON {sql.predicate_sql(pred, plan.effective_date)} "
                 f"WHERE c.__reasons = ''"
             )
-        return (
-            "CREATE TEMP TABLE routed AS "
-            + " UNION ALL ".join(selects)
-            + f" ORDER BY __flow, {ROW}"
-        )
+        return "CREATE TEMP TABLE routed AS " + " UNION ALL ".join(selects)
 
     def _counts(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> Counts:
         total, bad = con.execute(
@@ -255,17 +289,69 @@ class DuckDBBackend(Backend):
         )
 
 
+def _shapes(plan: Plan) -> dict[tuple[object, ...], list[int]]:
+    """Group flows whose extracts have the same columns and transforms (keys aside)."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, fp in enumerate(plan.flows):
+        shape = tuple(
+            (
+                c.name,
+                c.field,
+                c.type,
+                "pseudonym" if isinstance(c.transform, Pseudonymise) else c.transform,
+            )
+            for c in fp.outputs()
+        )
+        groups.setdefault(shape, []).append(i)
+    return groups
+
+
+class _Split:
+    """Cut one stream sorted by ``__flow`` into consecutive per-flow streams."""
+
+    def __init__(self, reader: pa.RecordBatchReader) -> None:
+        self.batches = iter(reader)
+        self.pending: pa.RecordBatch | None = None
+
+    def reader(self, flow: int, schema: pa.Schema) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(
+            pa.schema([pa.field("__flow", pa.int32()), *schema]), self._take(flow)
+        )
+
+    def _take(self, flow: int) -> Iterator[pa.RecordBatch]:
+        while True:
+            batch = self.pending if self.pending is not None else next(self.batches, None)
+            self.pending = None
+            if batch is None:
+                return
+            if batch.num_rows == 0:
+                continue
+            flows = batch.column(0).to_numpy()
+            if flows[0] != flow:
+                self.pending = batch
+                return
+            end = int(np.searchsorted(flows, flow, side="right"))
+            yield batch.slice(0, end)
+            if end < batch.num_rows:
+                self.pending = batch.slice(end)
+                return
+
+    def finish(self) -> None:
+        if self.pending is not None or next(self.batches, None) is not None:
+            raise AssertionError("rows left over after every flow's extract was written")
+
+
 def _v(name: str) -> str:
     return f"v.{sql.q(name)}"
 
 
 def _cast(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
-    """Present DuckDB's Arrow output with the plan's exact Arrow types."""
+    """Present DuckDB's Arrow output with the plan's exact Arrow types (by column name)."""
 
     def batches() -> Any:
         for batch in reader:
             yield pa.RecordBatch.from_arrays(
-                [batch.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
+                [batch.column(f.name).cast(f.type) for f in schema], schema=schema
             )
 
     return pa.RecordBatchReader.from_batches(schema, batches())

@@ -211,18 +211,20 @@ def predicate_sql(pred: p.Predicate, on: date) -> str:
 # -- outputs -----------------------------------------------------------------------------------
 
 
-def output_sql(col: OutputColumn, params: list[object], keys: dict[str, bytes]) -> str:
-    """The SELECT item for one extract column; pseudonym pads are appended to ``params``."""
+def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
+    """The SELECT item for one extract column.
+
+    A pseudonym needs ``pads``: SQL expressions for ``K xor ipad`` and ``K xor opad`` (columns
+    of a registered key table, never literals), and is HMAC-SHA256 in hex.
+    """
     value = q(col.field)
     t = col.transform
     if isinstance(t, Pseudonymise):
-        from accord.engine.pseudonym import hmac_pads
-
-        inner, outer = hmac_pads(keys[t.key_id])
-        params.extend([inner, outer])
-        i, o = len(params) - 1, len(params)
+        if pads is None:
+            raise ValueError("a pseudonym column needs its key pads")
+        inner, outer = pads
         text = f"encode(CAST({value} AS VARCHAR))"
-        expr = f"sha256(${o}::BLOB || unhex(sha256(${i}::BLOB || {text})))"
+        expr = f"sha256({outer} || unhex(sha256({inner} || {text})))"
     elif isinstance(t, AgeBand):
         age = age_sql(value, t.on)
         low = f"(({age}) // {t.width} * {t.width})"
