@@ -44,6 +44,10 @@ class Workspace:
     def reports_dir(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def refdata_dir(self) -> Path:
+        return self.root / "refdata"
+
     @cached_property
     def engine(self) -> Engine:
         return open_store(self.database_url)
@@ -70,7 +74,7 @@ class Workspace:
     ) -> Workspace:
         """Create (or complete) a workspace; running it twice changes nothing already there."""
         root = root.resolve()
-        for sub in ("", "keys", "deliveries", "reports"):
+        for sub in ("", "keys", "deliveries", "reports", "refdata"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "keys", 0o700)
         secret = root / "keys" / PSEUDONYM_SECRET

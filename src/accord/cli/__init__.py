@@ -81,6 +81,8 @@ def main(
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
     except click.exceptions.Abort:
         err_console().print("Aborted.")
         return 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from accord.ledger.checkpoint import format_timestamp
 from accord.ledger.events import Event
 from accord.ledger.log import LedgerEntry
 from accord.workspace import Workspace
@@ -11,7 +12,7 @@ from accord.workspace import Workspace
 
 def iso(when: datetime) -> str:
     """The ledger's time form: UTC, microseconds, ``Z``."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_timestamp(when)
 
 
 def record(ws: Workspace, *events: Event) -> list[LedgerEntry]:

@@ -1,0 +1,130 @@
+"""Running an agreement's flows: the engine enforces, the service records.
+
+Each run appends, in one batch, an ``opt-out-decision`` per flow (which list version applied, or
+the signed clause that exempted it), a ``delivery-made`` per delivery and a ``run-recorded``
+event. A re-run of the same inputs delivers nothing new and records only a ``run-recorded``
+event marked as a re-run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from accord.engine import RunResult, run_agreement
+from accord.engine.run import Progress
+from accord.errors import InputError, Problem
+from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
+from accord.refdata import Geography
+from accord.service import agreements
+from accord.service._ledger import iso, record
+from accord.workspace import Workspace
+
+POSTCODE_DIRECTORY = "postcodes.parquet"
+
+
+def postcode_directory(ws: Workspace) -> Path:
+    """Where the workspace keeps its postcode directory (NSPL layout)."""
+    return ws.refdata_dir / POSTCODE_DIRECTORY
+
+
+def load_geography(ws: Workspace, directory: Path | None = None) -> Geography:
+    path = directory or postcode_directory(ws)
+    if not path.exists():
+        raise InputError(
+            "no postcode directory to route records with",
+            [Problem("postcodes", f"put an NSPL-layout file at {path} or pass --postcodes")],
+        )
+    return Geography.load(path)
+
+
+def run(
+    ws: Workspace,
+    agreement_id: str,
+    *,
+    source: Path,
+    geography: Geography,
+    opt_out_lists: dict[str, Path] | None = None,
+    flows: list[str] | None = None,
+    previous: str | None = None,
+    backend: str = "duckdb",
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the agreement's current version over ``source`` and record what was delivered."""
+    version = agreements.get(ws, agreement_id)
+    now = ws.clock.now()
+    result = run_agreement(
+        version.agreement,
+        status=version.status,
+        source=source,
+        out_dir=ws.deliveries_dir,
+        secret=ws.pseudonym_secret(),
+        geography=geography,
+        now=now,
+        opt_out_lists=opt_out_lists,
+        backend=backend,
+        flows=flows,
+        previous=previous,
+        progress=progress,
+    )
+    record(ws, *run_events(result, iso(now)))
+    return result
+
+
+def run_events(result: RunResult, at: str) -> list[Event]:
+    """The ledger events of one run: counts and hashes only, never row values."""
+    base = {
+        "agreement_id": result.agreement_id,
+        "agreement_version": result.agreement_version,
+        "agreement_hash": result.agreement_hash,
+        "at": at,
+    }
+    events: list[Event] = []
+    if not result.rerun:
+        for d in result.deliveries:
+            if result.opt_out_lists:
+                for kind, list_version in sorted(result.opt_out_lists.items()):
+                    events.append(
+                        OptOutDecision(
+                            **base,
+                            recipient=d.recipient,
+                            opt_out_source=kind,
+                            list_version=list_version,
+                            decision="applied",
+                            reason="the agreement's opt-out decision applies this list",
+                            removed_count=d.opted_out_removed,
+                        )
+                    )
+            else:
+                events.append(
+                    OptOutDecision(
+                        **base,
+                        recipient=d.recipient,
+                        opt_out_source="none",
+                        list_version="n/a",
+                        decision="not_applied",
+                        reason="the signed agreement's opt-out decision applies no list",
+                        removed_count=0,
+                    )
+                )
+            events.append(
+                DeliveryMade(
+                    **base,
+                    delivery_id=f"{result.run_id}/{d.flow_id}",
+                    recipient=d.recipient,
+                    manifest_sha256=d.manifest_sha256,
+                    row_count=d.rows,
+                    run_id=result.run_id,
+                )
+            )
+    events.append(
+        RunRecorded(
+            **base,
+            run_id=result.run_id + ("+rerun" if result.rerun else ""),
+            backend=result.backend,
+            inputs_sha256=result.source_sha256,
+            delivery_count=0 if result.rerun else len(result.deliveries),
+            row_count=result.input_rows,
+            exception_count=result.exception_rows,
+        )
+    )
+    return events
