@@ -22,7 +22,7 @@ from accord.server.auth import CookieSigner, session_secret
 from accord.server.negotiation import JsonSuffix
 from accord.server.web import filters
 from accord.server.web.views import agreements as agreement_views
-from accord.server.web.views import dashboard, register, signin
+from accord.server.web.views import dashboard, new_agreement, register, signin
 from accord.workspace import Workspace
 
 API_VERSION = "1.0.0"
@@ -70,7 +70,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
     for module in (api_me, api_agreements, api_register):
         app.include_router(module.router)
-    for view in (signin, dashboard, agreement_views, register):
+    for view in (signin, dashboard, new_agreement, agreement_views, register):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     errors.install(app)

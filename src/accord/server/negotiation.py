@@ -55,6 +55,9 @@ def render(
     """The page as HTML through ``template``, or its context as JSON when asked."""
     if wants_json(request):
         return JSONResponse({"ok": True, "unstable": True, **context}, status_code=status_code)
+    from accord.server.auth import identify
+
+    identify(request)  # the header shows who is signed in, on public pages too
     page = {
         "page": context,
         "user": getattr(request.state, "user", None),
