@@ -1,0 +1,50 @@
+"""The spec suite's fixtures: every clause test runs on every backend.
+
+A spec test gives an input table, one clause, and the exact extract each recipient receives.
+The ``backend`` fixture runs it on the in-memory reference and on DuckDB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from engine_spec import NOW, POSTCODES, SECRET, Outcome, Runner, read_delivery, write_csv
+
+from accord.engine import run_agreement
+from accord.model import Agreement
+
+
+@pytest.fixture(params=["in_memory", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def run(backend: str, tmp_path: Path) -> Runner:
+    """``run(agreement, rows, **kwargs)`` -> extracts per flow id, exceptions, result."""
+    counter = iter(range(1000))
+
+    def go(a: Agreement, rows: list[dict[str, str]], **kwargs: Any) -> Outcome:
+        n = next(counter)
+        source = kwargs.pop("source", None) or write_csv(tmp_path / f"source-{n}.csv", rows)
+        result = run_agreement(
+            a,
+            status="active",
+            source=source,
+            out_dir=kwargs.pop("out_dir", tmp_path / "out"),
+            secret=kwargs.pop("secret", SECRET),
+            geography=kwargs.pop("geography", POSTCODES),
+            now=kwargs.pop("now", NOW),
+            backend=backend,
+            **kwargs,
+        )
+        extracts = {
+            d.flow_id: read_delivery(result, d.flow_id).to_pylist() for d in result.deliveries
+        }
+        exceptions = pq.read_table(result.exceptions_path).to_pylist()
+        return Outcome(result, extracts, exceptions)
+
+    return go
