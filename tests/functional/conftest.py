@@ -34,7 +34,7 @@ PEOPLE = [
     ("dpo@nhs.example", "Dee Dpo", "ods:X26", ["dpo"]),
     ("siro@greenwich.example", "Gwen Siro", "gss:E09000011", ["siro"]),
     ("siro@middlesbrough.example", "Mo Siro", "gss:E06000002", ["siro"]),
-    ("svc@greenwich.example", "Greenwich pipeline", "gss:E09000011", ["recipient_service"]),
+    ("svc@greenwich.example", "Council pipeline", "gss:E09000011", ["recipient_service"]),
     ("siro@birmingham.example", "Bea Outsider", "gss:E08000025", ["siro", "requester", "iao"]),
 ]
 
