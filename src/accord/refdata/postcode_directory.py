@@ -22,6 +22,7 @@ column, a malformed postcode, a bad month or a duplicated postcode is refused wi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 
@@ -41,6 +42,7 @@ COLUMNS = ("pcds", "dointr", "doterm", "lsoa21", "laua")
 
 _FORMATS = ("csv", "parquet")
 _MONTH = r"^[0-9]{4}(0[1-9]|1[0-2])$"
+_CHUNK = 131_072
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -62,7 +64,7 @@ def _format_of(path: Path, fmt: str | None) -> str:
     )
 
 
-def _read_raw(path: Path, fmt: str) -> pa.Table:
+def _read_raw(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
     if not path.is_file():
         raise SourceError("postcode directory not found", [Problem("path", "no such file")])
     try:
@@ -81,11 +83,18 @@ def _read_raw(path: Path, fmt: str) -> pa.Table:
             "postcode directory lacks required columns",
             [Problem(c, "column missing") for c in missing],
         )
+    return _batches(path, fmt)
+
+
+def _batches(path: Path, fmt: str) -> Iterator[pa.RecordBatch]:
+    """Stream the five columns in batches, so the file is never held whole as text."""
     try:
         if fmt == "parquet":
-            return pq.read_table(path, columns=list(COLUMNS))
-        return pacsv.read_csv(
+            yield from pq.ParquetFile(path).iter_batches(batch_size=_CHUNK, columns=list(COLUMNS))
+            return
+        reader = pacsv.open_csv(
             path,
+            read_options=pacsv.ReadOptions(block_size=1 << 23),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(COLUMNS),
                 column_types={c: pa.string() for c in COLUMNS},
@@ -93,13 +102,15 @@ def _read_raw(path: Path, fmt: str) -> pa.Table:
                 null_values=[""],
             ),
         )
+        with reader:
+            yield from reader
     except (pa.ArrowInvalid, OSError) as exc:
         raise SourceError(
             "postcode directory cannot be read", [Problem("path", type(exc).__name__)]
         ) from None
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.Array) -> pa.Array:
     if pa.types.is_string(column.type):
         return column
     if pa.types.is_large_string(column.type) or pa.types.is_integer(column.type):
@@ -112,14 +123,35 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     )
 
 
-def _bad_rows(bad: pa.ChunkedArray | pa.Array, column: str, reason: str) -> Problem | None:
-    bad = pc.fill_null(bad, True)
-    count = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
-    if count == 0:
-        return None
-    first = pc.indices_nonzero(bad if isinstance(bad, pa.Array) else bad.combine_chunks())
-    rows = ", ".join(str(i + 2) for i in first.slice(0, 5).to_pylist())
-    return Problem(column, f"{count} rows {reason} (first at file rows {rows})")
+class _Tally:
+    """Bad rows per column across chunks: a count and the first few file row numbers."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, list[int]] = {}
+        self.reasons: dict[str, str] = {}
+
+    def add(self, bad: pa.Array, column: str, reason: str, offset: int) -> None:
+        bad = pc.fill_null(bad, True)
+        count = pc.sum(pc.cast(bad, pa.int64())).as_py() or 0
+        if count == 0:
+            return
+        self.counts[column] = self.counts.get(column, 0) + count
+        self.reasons[column] = reason
+        rows = self.first.setdefault(column, [])
+        if len(rows) < 5:
+            found = pc.indices_nonzero(bad).slice(0, 5 - len(rows)).to_pylist()
+            rows.extend(offset + i + 2 for i in found)  # +2: 1-based, after the header
+
+    def problems(self) -> list[Problem]:
+        return [
+            Problem(
+                column,
+                f"{count} rows {self.reasons[column]} "
+                f"(first at file rows {', '.join(map(str, self.first[column]))})",
+            )
+            for column, count in self.counts.items()
+        ]
 
 
 def normalise_postcodes(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
@@ -133,17 +165,13 @@ def normalise_postcodes(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray |
     return pc.if_else(ok, joined, pa.scalar(None, pa.string()))
 
 
-def _months(
-    column: pa.ChunkedArray, name: str, *, nullable: bool
-) -> tuple[pa.Array, Problem | None]:
-    text = _as_text(column)
+def _months(text: pa.Array, name: str, tally: _Tally, offset: int, *, nullable: bool) -> pa.Array:
     well_formed = pc.match_substring_regex(text, _MONTH)
     bad = pc.invert(well_formed)
     if nullable:
         bad = pc.and_(pc.is_valid(text), pc.fill_null(bad, True))
-    problem = _bad_rows(bad, name, "are not a YYYYMM month" + (" or empty" if nullable else ""))
-    months = pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int32())
-    return months.combine_chunks(), problem
+    tally.add(bad, name, "are not a YYYYMM month" + (" or empty" if nullable else ""), offset)
+    return pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int32())
 
 
 def read_postcode_directory(path: str | PathLike[str], *, fmt: str | None = None) -> pa.Table:
@@ -154,28 +182,40 @@ def read_postcode_directory(path: str | PathLike[str], *, fmt: str | None = None
     """
     path = Path(path)
     raw = _read_raw(path, _format_of(path, fmt))
-    problems: list[Problem] = []
-    pcds = _as_text(raw["pcds"])
-    postcode = normalise_postcodes(pcds).combine_chunks()
-    if (p := _bad_rows(pc.is_null(postcode), "pcds", "are not a valid postcode")) is not None:
-        problems.append(p)
-    dointr, p = _months(raw["dointr"], "dointr", nullable=False)
-    if p is not None:
-        problems.append(p)
-    doterm, p = _months(raw["doterm"], "doterm", nullable=True)
-    if p is not None:
-        problems.append(p)
-    if problems:
-        raise SourceError("postcode directory has bad rows", problems)
-    table = pa.table(
-        {
-            "postcode": postcode,
-            "dointr": dointr,
-            "doterm": doterm,
-            "lsoa21": _as_text(raw["lsoa21"]).combine_chunks(),
-            "laua": _as_text(raw["laua"]).combine_chunks(),
-        }
+    tally = _Tally()
+    pieces: list[pa.Table] = []
+    offset = 0
+    # Read and checked in batches so the temporary arrays of the checks stay small.
+    for part in raw:
+        postcode = normalise_postcodes(_as_text(part["pcds"]))
+        tally.add(pc.is_null(postcode), "pcds", "are not a valid postcode", offset)
+        dointr = _months(_as_text(part["dointr"]), "dointr", tally, offset, nullable=False)
+        doterm = _months(_as_text(part["doterm"]), "doterm", tally, offset, nullable=True)
+        pieces.append(
+            pa.table(
+                {
+                    "postcode": postcode,
+                    "dointr": dointr,
+                    "doterm": doterm,
+                    "lsoa21": _as_text(part["lsoa21"]),
+                    "laua": _as_text(part["laua"]),
+                }
+            )
+        )
+        offset += part.num_rows
+    if tally.counts:
+        raise SourceError("postcode directory has bad rows", tally.problems())
+    schema = pa.schema(
+        [
+            ("postcode", pa.string()),
+            ("dointr", pa.int32()),
+            ("doterm", pa.int32()),
+            ("lsoa21", pa.string()),
+            ("laua", pa.string()),
+        ]
     )
+    table = pa.concat_tables(pieces).combine_chunks() if pieces else schema.empty_table()
+    del pieces
     table = table.take(pc.sort_indices(table["postcode"]))
     if table.num_rows > 1:
         keys = table["postcode"].combine_chunks()

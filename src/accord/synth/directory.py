@@ -20,6 +20,16 @@ from accord.refdata import Geography, read_postcode_directory
 from accord.synth.postcodes import SETTLED_BEFORE, SLOT_CAPACITY, postcode_slots
 
 _ON = date(2024, 1, 1)
+_WIDTH = 8  # the longest normalised postcode, "AB12 3CD"
+
+
+def _fixed_width(postcodes: pa.Array) -> np.ndarray:
+    """Postcodes as a numpy ``S8`` array (space padded: the sort order is unchanged)."""
+    padded = pc.utf8_rpad(postcodes.fill_null(""), _WIDTH, " ").cast(pa.string())
+    _, offsets, data = padded.buffers()
+    start = np.frombuffer(offsets, dtype=np.int32)[padded.offset]
+    raw = np.frombuffer(data, dtype=np.uint8)[start : start + _WIDTH * len(padded)]
+    return raw.view(f"S{_WIDTH}").copy()
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,12 @@ class ResidentialPostcodes:
     postcodes: pa.Array  # normalised text
     lsoa21: pa.Array  # text
     utla: np.ndarray  # int32 index of the upper-tier authority (for "moved elsewhere")
-    all_postcodes: pa.Array  # every postcode in the directory, live or not
+    taken: np.ndarray  # every postcode in the directory, live or not: sorted, fixed width
+
+    def _clashes(self, spelled: pa.Array) -> np.ndarray:
+        keys = _fixed_width(spelled)
+        at = np.minimum(np.searchsorted(self.taken, keys), len(self.taken) - 1)
+        return np.asarray(self.taken[at] == keys)
 
     def __len__(self) -> int:
         return len(self.postcodes)
@@ -39,7 +54,7 @@ class ResidentialPostcodes:
         slots = rng.integers(0, SLOT_CAPACITY, size=n)
         for _ in range(64):
             spelled = postcode_slots(slots)
-            clash = pc.is_in(spelled, value_set=self.all_postcodes).to_numpy(zero_copy_only=False)
+            clash = self._clashes(spelled)
             if not clash.any():
                 return spelled
             slots = np.where(clash, rng.integers(0, SLOT_CAPACITY, size=n), slots)
@@ -81,5 +96,5 @@ def load_residential(
         postcodes=kept["postcode"].combine_chunks(),
         lsoa21=kept["lsoa21"].combine_chunks(),
         utla=utla,
-        all_postcodes=table["postcode"].combine_chunks(),
+        taken=np.sort(_fixed_width(table["postcode"].combine_chunks())),
     )
