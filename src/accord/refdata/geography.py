@@ -119,7 +119,8 @@ class _Strings(Sequence[str]):
     def __getitem__(self, index: slice) -> Sequence[str]: ...
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         if isinstance(index, slice):
-            return self._array[index].to_pylist()
+            values: list[str] = self._array[index].to_pylist()
+            return values
         return str(self._array[index].as_py())
 
     def __iter__(self) -> Iterator[str]:
@@ -425,4 +426,4 @@ class Geography:
         """Directory rows whose LSOA is not English or disagrees with their ``laua``."""
         if self._postcodes is None:
             return 0
-        return self._postcodes["lsoa_idx"].null_count
+        return int(self._postcodes["lsoa_idx"].null_count)

@@ -46,7 +46,7 @@ class NhsNumberSpace:
     @property
     def capacity(self) -> int:
         """How many distinct valid numbers the space holds."""
-        return 9 * 10 ** (8 - len(self.prefix))
+        return int(9 * 10 ** (8 - len(self.prefix)))
 
     def _keys(self) -> np.ndarray:
         rng = stream(self.seed, "nhs-number-space", self.prefix)
@@ -101,4 +101,5 @@ def nhs_numbers(count: int, *, seed: int, start: int = 0, prefix: str = "999") -
     if count < 0 or start < 0:
         raise InputError("count and start must not be negative", [Problem("count", "negative")])
     space = NhsNumberSpace(prefix=prefix, seed=seed)
-    return space.numbers(np.arange(start, start + count, dtype=np.int64)).to_pylist()
+    numbers: list[str] = space.numbers(np.arange(start, start + count, dtype=np.int64)).to_pylist()
+    return numbers

@@ -85,7 +85,8 @@ def _valid(numbers: pa.Array) -> np.ndarray:
     data = np.frombuffer(data_buffer, dtype=np.uint8)
     digits = data[offsets[:, None] + np.arange(10)].astype(np.int64) - 48
     total = digits[:, :9] @ np.arange(10, 1, -1, dtype=np.int64)
-    return ok & ((11 - total % 11) % 11 == digits[:, 9])
+    valid: np.ndarray = ok & ((11 - total % 11) % 11 == digits[:, 9])
+    return valid
 
 
 def write_opt_outs(

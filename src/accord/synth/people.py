@@ -76,7 +76,8 @@ class DataQuality:
 
 def _weights(n: int, bend: float) -> np.ndarray:
     w = 1.0 / (np.arange(n) + bend)
-    return w / w.sum()
+    normalised: np.ndarray = w / w.sum()
+    return normalised
 
 
 _FEMALE = pa.array(FEMALE_NAMES)
