@@ -1,7 +1,8 @@
 """`accord check FILE`: the rules engine's findings for an agreement file.
 
-Prints a table (or ``--json``); exits 1 when any finding is blocking, 2 when the file is not a
-valid agreement. The date of evaluation is ``--at`` or today by the injected clock.
+Prints a table (or ``--json``); exits 1 when any finding is blocking (raising the base
+:class:`~accord.errors.AccordError`, whose exit code is 1), 2 when the file is not a valid
+agreement. The date of evaluation is ``--at`` or today by the injected clock.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import typer
 from rich.table import Table
 
 from accord.cli._context import console, settings
-from accord.errors import InputError, Problem
+from accord.errors import AccordError, InputError, Problem
 from accord.law import Severity, check
 from accord.model import load_agreement
 
@@ -60,4 +61,5 @@ def check_command(
         counts = ", ".join(f"{len(findings.with_severity(s))} {s.value}" for s in Severity)
         out.print(f"{agreement.id} on {on.isoformat()}: {counts}")
     if findings.blocking:
-        raise typer.Exit(1)
+        # AccordError's exit code is 1: "the agreement is not permitted as it stands".
+        raise AccordError(f"{agreement.id} has {len(findings.blocking)} blocking finding(s)")
