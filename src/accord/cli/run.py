@@ -1,0 +1,146 @@
+"""`accord run AGREEMENT_ID --source FILE [--since LAST]`: the engine with a progress bar.
+
+The command module wires the workspace (agreement, its status, the pseudonym secret, the
+postcode directory, the deliveries folder) into :func:`run_command`, which runs
+:func:`accord.engine.run_agreement` under a Rich progress bar and prints a summary table. The
+rendering functions take a :class:`~accord.engine.RunResult` and print counts and hashes only,
+never row values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from accord.engine import RunResult, run_agreement
+from accord.engine.run import PostcodeSource
+from accord.model import Agreement
+from accord.model.enums import Status
+
+STAGES = {
+    "check": "Checking agreement and source",
+    "deliver": "Routing and writing extracts",
+    "publish": "Publishing deliveries",
+}
+
+
+@contextmanager
+def progress_reporter(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A ``progress(stage, done, total)`` callback drawing one Rich bar per stage."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    tasks: dict[str, int] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield tick
+
+
+def render_summary(result: RunResult, console: Console) -> None:
+    """Print the run totals, one row per delivery, and any flagged anomalies."""
+    head = "re-run: already delivered" if result.rerun else "delivered"
+    console.print(
+        f"Run [bold]{result.run_id}[/bold] of {result.agreement_id} v{result.agreement_version} "
+        f"({head}, backend {result.backend})"
+    )
+    totals = Table(title="Rows", show_header=True)
+    for name in ("input", "exceptions", "opted out", "not entitled", "delivered"):
+        totals.add_column(name, justify="right")
+    totals.add_row(
+        f"{result.input_rows:,}",
+        f"{result.exception_rows:,}",
+        f"{result.opted_out_rows:,}",
+        f"{result.not_entitled_rows:,}",
+        f"{result.delivered_rows:,}",
+    )
+    console.print(totals)
+    if result.exceptions_by_reason:
+        reasons = Table(title="Exceptions by reason")
+        reasons.add_column("reason")
+        reasons.add_column("rows", justify="right")
+        for reason, n in result.exceptions_by_reason.items():
+            reasons.add_row(reason, f"{n:,}")
+        console.print(reasons)
+    if result.opt_out_lists:
+        lists = ", ".join(f"{k} {v}" for k, v in result.opt_out_lists.items())
+        console.print(f"Opt-out lists applied: {lists}")
+    anomalies = {a.flow_id: a for a in result.anomalies}
+    table = Table(title="Deliveries")
+    for name in ("flow", "recipient", "rows", "opted out", "+", "-", "change", "extract sha256"):
+        numeric = name in {"rows", "opted out", "+", "-"}
+        table.add_column(name, justify="right" if numeric else "left")
+    for d in result.deliveries:
+        a = anomalies.get(d.flow_id)
+        change = "" if a is None else ("new" if a.change is None else f"{a.change:+.0%}")
+        if a is not None and a.flagged:
+            change = f"[bold red]{change} ![/bold red]"
+        digest = next((v for k, v in d.files.items() if k.startswith("extract.")), "")
+        table.add_row(
+            d.flow_id,
+            d.recipient,
+            f"{d.rows:,}",
+            f"{d.opted_out_removed:,}",
+            "" if d.additions is None else f"{d.additions:,}",
+            "" if d.removals is None else f"{d.removals:,}",
+            change,
+            digest[:16],
+        )
+    console.print(table)
+    if result.flagged:
+        console.print(
+            f"[bold red]{len(result.flagged)} recipient(s) changed volume beyond the "
+            f"anomaly threshold; check before the next delivery.[/bold red]"
+        )
+
+
+def run_command(
+    agreement: Agreement,
+    *,
+    status: Status | str,
+    source: Path,
+    out_dir: Path,
+    secret: bytes,
+    geography: PostcodeSource | pa.Table | None,
+    now: datetime,
+    opt_out_lists: dict[str, Path] | None = None,
+    since: str | None = None,
+    backend: str = "duckdb",
+    flows: list[str] | None = None,
+    console: Console | None = None,
+) -> RunResult:
+    """Run the agreement with a progress bar, print the summary, return the result."""
+    out = console or Console(highlight=False, soft_wrap=True)
+    with progress_reporter(out) as tick:
+        result = run_agreement(
+            agreement,
+            status=status,
+            source=source,
+            out_dir=out_dir,
+            secret=secret,
+            geography=geography,
+            now=now,
+            opt_out_lists=opt_out_lists,
+            backend=backend,
+            flows=flows,
+            previous=since,
+            progress=tick,
+        )
+    render_summary(result, out)
+    return result
