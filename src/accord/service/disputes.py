@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 
 from accord.disputes import cca, journal, narrowing, scheduler
@@ -70,6 +71,66 @@ def actor_for(user: User, role: ActorRole | str) -> Actor:
             [Problem("role", "act in a role you hold")],
         )
     return Actor(party=user.party_org_id, role=role, name=user.name)
+
+
+# -- offers from documents (the CLI and the API parse them here) -------------------------------
+
+
+def current_terms(ws: Workspace, agreement_id: str, flow_id: str) -> Variant | None:
+    """The terms the flow runs on now (``None`` if it does not run)."""
+    try:
+        active = agreements.active_version(ws, agreement_id)
+    except NotFound:
+        return None
+    try:
+        return Variant.from_flow(active.agreement.flow(flow_id))
+    except KeyError:
+        return None
+
+
+def parse_offer(
+    document: dict[str, Any] | None,
+    *,
+    base: Variant | None,
+    add: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    stop: bool = False,
+) -> tuple[Variant | None, list[DataItem]]:
+    """An offer from a document (``projection``, ``row_filter`` or ``row_conditions``,
+    ``transforms``, ``identifiability``, ``data_items``), or ``base`` with fields added or
+    dropped, or ``stop`` (the flow should not run). Raise InputError naming what is wrong."""
+    if stop:
+        return None, []
+    doc = dict(document or {})
+    items_raw = doc.pop("data_items", [])
+    if "row_filter" in doc:
+        doc["row_conditions"] = [doc.pop("row_filter")]
+    try:
+        items = [DataItem.model_validate(i) for i in items_raw]
+        if doc:
+            terms = Variant.model_validate(doc)
+        elif base is not None:
+            terms = base
+        else:
+            raise InputError(
+                "the flow does not run now: give the offer's terms in full",
+                [Problem("offer", "projection and row_filter are required")],
+            )
+        if add or drop:
+            fields = [f for f in terms.projection if f not in drop]
+            fields += [f for f in add if f not in fields]
+            kept = tuple(t for t in terms.transforms if getattr(t, "field", None) not in drop)
+            terms = terms.model_copy(update={"projection": tuple(fields), "transforms": kept})
+            terms = Variant.model_validate(terms.model_dump())
+    except ValidationError as exc:
+        raise InputError(
+            "the offer is not valid",
+            [
+                Problem(".".join(str(x) for x in e["loc"]) or "offer", e["msg"])
+                for e in exc.errors()
+            ],
+        ) from None
+    return terms, items
 
 
 # -- carrying out a step -------------------------------------------------------------------------
