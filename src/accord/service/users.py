@@ -388,11 +388,13 @@ def revoke_token(ws: Workspace, token_id: str, *, owner: User | None = None) -> 
 
 __all__ = [
     "IssuedToken",
+    "NewUser",
     "Role",
     "Session",
     "TokenInfo",
     "User",
     "add_user",
+    "add_users",
     "authenticate",
     "end_session",
     "get_user",
@@ -406,3 +408,59 @@ __all__ = [
     "token_user",
     "user_by_email",
 ]
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """One account to create in bulk (see :func:`add_users`)."""
+
+    email: str
+    name: str
+    party_org_id: str
+    roles: tuple[str, ...]
+
+
+def add_users(ws: Workspace, people: Iterable[NewUser], password: str) -> list[User]:
+    """Create many accounts sharing one password, hashing it once (argon2 is slow on purpose).
+
+    For a contact rota or an exercise's simulated role holders; every account is checked as
+    :func:`add_user` checks one, and either all are created or none.
+    """
+    people = list(people)
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            "cannot add these users",
+            [Problem("password", f"must be at least {MIN_PASSWORD} characters")],
+        )
+    digest = _hasher.hash(password)
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for i, p in enumerate(people):
+        try:
+            rows.append(
+                {
+                    "email": _normal_email(p.email),
+                    "name": p.name.strip(),
+                    "party_org_id": parse_org_id(p.party_org_id),
+                    "roles": " ".join(sorted(r.value for r in parse_roles(list(p.roles)))),
+                    "password_hash": digest,
+                    "disabled": False,
+                    "created_at": ws.clock.now(),
+                }
+            )
+        except (InputError, ValueError) as exc:
+            problems.append(Problem(f"users.{i}", str(exc)))
+    if problems:
+        raise InputError("cannot add these users", problems)
+    emails = [r["email"] for r in rows]
+    with ws.engine.begin() as conn:
+        taken = conn.execute(select(users.c.email).where(users.c.email.in_(emails))).scalars().all()
+        if taken or len(set(emails)) != len(emails):
+            raise InputError(
+                "cannot add these users",
+                [Problem("email", "already has an account or is listed twice")],
+            )
+        conn.execute(users.insert(), rows)
+        found = conn.execute(select(users).where(users.c.email.in_(emails))).all()
+    by_email = {u.email: u for u in (_user(r) for r in found)}
+    return [by_email[e] for e in emails]
