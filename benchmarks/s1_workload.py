@@ -18,8 +18,13 @@ import pyarrow.compute as pc
 
 from accord.model import Agreement, example_document
 from accord.refdata import Geography
-from accord.synth import DailyChanges, write_delta, write_opt_outs, write_population
-from accord.synth import write_postcode_directory
+from accord.synth import (
+    DailyChanges,
+    write_delta,
+    write_opt_outs,
+    write_population,
+    write_postcode_directory,
+)
 
 RUN_DAY = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 NEXT_DAY = datetime(2026, 3, 21, 9, 0, tzinfo=UTC)
@@ -80,9 +85,7 @@ def agreement(codes: list[str]) -> Agreement:
         {"org_id": f"gss:{c}", "name": f"Authority {c}", "org_type": "la_unitary", **la}
         for c in codes
     ]
-    doc["flows"] = [
-        {**template, "id": f"spl-{c.lower()}", "recipient": f"gss:{c}"} for c in codes
-    ]
+    doc["flows"] = [{**template, "id": f"spl-{c.lower()}", "recipient": f"gss:{c}"} for c in codes]
     doc["opt_out_policy"] = {
         "apply_ndoo": True,
         "apply_type1": False,

@@ -1,0 +1,150 @@
+"""S1 benchmark: the shielded patient list to every upper-tier authority (rules.md S1, S16).
+
+Generates the workload with :mod:`accord.synth` (cached in ``--work``), then times, each in its
+own process so peak memory (``ru_maxrss``) belongs to one measurement:
+
+(a) ``accord``: the full enforced run (``run_agreement``, DuckDB backend): validation, NDOO
+    removal, routing to 153 authorities, projection, extracts, manifests, atomic publication;
+(d) ``delta``: the next day's population (about 1% of people added, removed or moved) against
+    (a)'s deliveries: a full enforced run plus additions/removals per recipient;
+(b) ``bare``: DuckDB join and partitioned copy of the same rows, no governance;
+(c) ``pandas``: a straightforward pandas script doing the same governance.
+
+Targets (DESIGN.md): (a) <= 2 x (b); (c) >= 10 x (a); peak memory of (a) <= 1 GB at 2.2M rows and
+<= 2 GB at 22M rows; (d) <= 20% of (a). Figures are printed, never asserted.
+
+    .venv/bin/python benchmarks/s1.py --rows 2200000 --postcodes 1300000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import s1_baselines  # noqa: E402
+import s1_workload  # noqa: E402
+
+
+def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float]:
+    from accord.engine import run_agreement
+    from accord.refdata import Geography
+
+    w = s1_workload.build(work, rows, postcodes)
+    geography = Geography.load(w.directory)
+    on = s1_workload.RUN_DAY
+    codes = s1_workload.upper_tier_codes(geography, on.date())
+    agreement = s1_workload.agreement(codes)
+    out = work / f"out-{rows}"
+    detail: dict[str, float] = {}
+    start = time.perf_counter()
+    if kind in {"accord", "delta"}:
+        if kind == "accord":
+            shutil.rmtree(out, ignore_errors=True)
+        now = on if kind == "accord" else s1_workload.NEXT_DAY
+        source = w.day0 if kind == "accord" else w.day1
+        result = run_agreement(
+            agreement,
+            status="active",
+            source=source,
+            out_dir=out,
+            secret=s1_workload.SECRET,
+            geography=geography,
+            now=now,
+            opt_out_lists={"ndoo": w.ndoo},
+        )
+        detail = {
+            "input": result.input_rows,
+            "exceptions": result.exception_rows,
+            "opted_out": result.opted_out_rows,
+            "not_entitled": result.not_entitled_rows,
+            "delivered": result.delivered_rows,
+            "recipients": len(result.deliveries),
+            "additions": sum(d.additions or 0 for d in result.deliveries),
+            "removals": sum(d.removals or 0 for d in result.deliveries),
+            "flagged": len(result.flagged),
+        }
+    elif kind == "bare":
+        target = work / "bare-out"
+        shutil.rmtree(target, ignore_errors=True)
+        table = geography.postcode_table(on.date())
+        detail = {"files": s1_baselines.bare_duckdb(w.day0, table, target)}
+    elif kind == "pandas":
+        target = work / "pandas-out"
+        shutil.rmtree(target, ignore_errors=True)
+        table = geography.postcode_table(on.date())
+        detail = {"files": s1_baselines.pandas_governance(w.day0, table, w.ndoo, target, on.date())}
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), **detail}
+
+
+def child(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--measure",
+            kind,
+            "--work",
+            str(args.work),
+            "--rows",
+            str(args.rows),
+            "--postcodes",
+            str(args.postcodes),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_200_000)
+    parser.add_argument("--postcodes", type=int, default=1_300_000)
+    parser.add_argument("--work", type=Path, default=Path(".s1-work"))
+    parser.add_argument("--measure", choices=["accord", "delta", "bare", "pandas"])
+    parser.add_argument("--skip", action="append", default=[], help="bare, pandas or delta")
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.work, args.rows, args.postcodes)))
+        return
+
+    t = time.perf_counter()
+    s1_workload.build(args.work, args.rows, args.postcodes)
+    print(
+        f"workload ready ({args.rows:,} rows, {args.postcodes:,} postcodes) "
+        f"in {time.perf_counter() - t:.1f} s"
+    )
+    results: dict[str, dict[str, float]] = {}
+    for kind in ("accord", "delta", "bare", "pandas"):
+        if kind in args.skip:
+            continue
+        results[kind] = child(kind, args)
+        print(f"{kind:>7}: {json.dumps(results[kind])}", flush=True)
+    a = results["accord"]["seconds"]
+    print()
+    print(f"(a) accord full enforced run   {a:8.2f} s  peak {results['accord']['peak_mb']:.0f} MB")
+    if "delta" in results:
+        d = results["delta"]["seconds"]
+        print(f"(d) accord 1% delta run        {d:8.2f} s  = {d / a:.0%} of (a)   (target <= 20%)")
+    if "bare" in results:
+        b = results["bare"]["seconds"]
+        print(f"(b) bare DuckDB copy           {b:8.2f} s  (a)/(b) = {a / b:.2f}x   (target <= 2x)")
+    if "pandas" in results:
+        c = results["pandas"]["seconds"]
+        print(f"(c) pandas governance          {c:8.2f} s  (c)/(a) = {c / a:.1f}x  (target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

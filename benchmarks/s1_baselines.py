@@ -1,0 +1,83 @@
+"""Baselines for the S1 benchmark: what the same rows cost without accord.
+
+(b) ``bare_duckdb``: DuckDB joins the population to the postcode table and writes one Parquet
+    file per upper-tier authority with ``COPY ... PARTITION_BY``: no validation, no opt-outs,
+    no manifests, no atomic publication. The floor for "move these rows to those folders".
+(c) ``pandas_governance``: a straightforward pandas script doing the same governance as the
+    agreement (NHS number checksum, postcode format and lookup, date check, NDOO removal,
+    routing, projection, one file per authority). Written the way an analyst would write it,
+    not tuned.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+PROJECTION = ["nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "phone"]
+
+
+def bare_duckdb(population: Path, postcodes: pa.Table, out: Path) -> int:
+    con = duckdb.connect(config={"memory_limit": "700MB"})
+    try:
+        con.register("geo", postcodes)
+        cols = ", ".join(f"p.{c}" for c in PROJECTION)
+        con.execute(
+            f"COPY (SELECT {cols}, g.utla_code FROM read_parquet('{population.as_posix()}') p "
+            "JOIN geo g ON g.postcode = upper(p.postcode)) "
+            f"TO '{out.as_posix()}' (FORMAT PARQUET, PARTITION_BY (utla_code))"
+        )
+        return sum(1 for _ in out.rglob("*.parquet"))
+    finally:
+        con.close()
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def _nhs_ok(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    digits = value.replace(" ", "")
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return check != 10 and check == int(digits[9])
+
+
+def _postcode(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    compact = "".join(value.split()).upper()
+    m = _POSTCODE.match(compact)
+    return f"{m.group(1)} {m.group(2)}" if m else None
+
+
+def pandas_governance(
+    population: Path, postcodes: pa.Table, ndoo: Path, out: Path, on: date
+) -> int:
+    import pandas as pd
+
+    people = pd.read_parquet(population, columns=PROJECTION)
+    geo = postcodes.to_pandas()
+    opted = set(pd.read_parquet(ndoo, columns=["nhs_number"])["nhs_number"])
+
+    people["nhs_number"] = people["nhs_number"].str.replace(" ", "", regex=False)
+    valid_nhs = people["nhs_number"].apply(_nhs_ok)
+    people["postcode"] = people["postcode"].apply(_postcode)
+    dob = pd.to_datetime(people["date_of_birth"], format="%Y-%m-%d", errors="coerce")
+    valid = valid_nhs & people["postcode"].notna() & (dob.isna() | (dob.dt.date <= on))
+    people = people[valid]
+    people = people.merge(geo[["postcode", "utla_code"]], on="postcode", how="inner")
+    people = people[~people["nhs_number"].isin(opted)]
+    files = 0
+    out.mkdir(parents=True, exist_ok=True)
+    for code, group in people.groupby("utla_code"):
+        group[PROJECTION].to_parquet(out / f"{code}.parquet", index=False)
+        files += 1
+    return files
