@@ -49,8 +49,8 @@ class OptOutRow:
 def decide_row(agreement: Agreement, registry: LawRegistry) -> OptOutRow:
     lb = agreement.legal_basis
     if not agreement.confidential_patient_information:
-        rule = registry.cldc(ConfidentialityBasis.not_confidential)
-        return OptOutRow("do_not_apply", "do_not_apply", rule.rationale, rule)
+        plain = registry.cldc(ConfidentialityBasis.not_confidential)
+        return OptOutRow("do_not_apply", "do_not_apply", plain.rationale, plain)
     if agreement.all_flows_anonymised:
         return OptOutRow(
             "do_not_apply",
