@@ -6,15 +6,27 @@ The ``backend`` fixture runs it on the in-memory reference and on DuckDB.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from engine_spec import NOW, POSTCODES, SECRET, Outcome, Runner, read_delivery, write_csv
 
 from accord.engine import run_agreement
 from accord.model import Agreement
+
+# The helpers sit beside this file; tests/ has no packages, so put this folder on the path.
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_spec import (  # noqa: E402
+    NOW,
+    POSTCODES,
+    SECRET,
+    Outcome,
+    Runner,
+    read_delivery,
+    write_csv,
+)
 
 
 @pytest.fixture(params=["in_memory", "duckdb"])

@@ -1,0 +1,8 @@
+"""Put ``engine_helpers`` (beside this file) on the import path: tests/ has no packages."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
