@@ -57,6 +57,7 @@ _COMMANDS = {
     "check": ("law", "check_command"),
     "verify": ("ledger", "verify_command"),
     "serve": ("serve", "serve_command"),
+    "exercise": ("exercise", "exercise_command"),
 }
 for _name, _module in _SUBAPPS.items():
     if importlib.util.find_spec(f"accord.cli.{_module}") is not None:

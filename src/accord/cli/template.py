@@ -1,14 +1,13 @@
 """`accord template list` and `accord template new NAME ...`: pre-approved emergency templates.
 
 Parties and incidents come from YAML (or JSON) files: ``--discloser`` one party, ``--recipients``
-a list of parties (or ``upper-tier`` for every upper-tier authority from ``accord.refdata`` when
-that list is installed), ``--processor`` one party, ``--incident`` one incident. ``--set
+a list of parties (or ``upper-tier`` for every English upper-tier authority in the packaged ONS
+reference data), ``--processor`` one party, ``--incident`` one incident. ``--set
 path=value`` supplies a fact the template needs (``--set transparency.dea_register_id=ISA-1``).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,15 +21,10 @@ from accord.errors import InputError, Problem
 from accord.model import Incident, Party, dump_yaml
 from accord.model.io import problems_from
 from accord.playbook import instantiate, list_templates
+from accord.service.parties import upper_tier_parties
 
 M = TypeVar("M", bound=BaseModel)
 app = typer.Typer(help="Pre-approved agreement templates for foreseeable emergencies.")
-UPPER_TIER = {
-    "E06": "la_unitary",
-    "E08": "la_metropolitan",
-    "E09": "la_london_borough",
-    "E10": "la_county",
-}
 
 
 def _read(path: Path) -> Any:
@@ -51,27 +45,7 @@ def _model(model: type[M], data: Any, source: str) -> M:
 
 
 def _upper_tier() -> list[Party]:
-    refdata = importlib.import_module("accord.refdata")
-    lookup = getattr(refdata, "upper_tier_authorities", None)
-    if lookup is None:
-        raise InputError(
-            "the upper-tier authority list is not installed",
-            [Problem("--recipients", "pass a YAML file listing the recipient parties")],
-        )
-    parties = []
-    for row in lookup():
-        code = getattr(row, "code", None) or row["code"]
-        name = getattr(row, "name", None) or row["name"]
-        parties.append(
-            Party(
-                org_id=f"gss:{code}",
-                name=name,
-                org_type=UPPER_TIER[code[:3]],
-                role="recipient",
-                cca_category="cat1",
-            )
-        )
-    return parties
+    return upper_tier_parties()
 
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:

@@ -69,7 +69,11 @@ class Context:
         return Finding(code, severity, field, message, record.citation, record.source_url)
 
     def party_field(self, party: Party) -> str:
-        return f"parties.{self.agreement.parties.index(party)}"
+        return f"parties.{self._party_positions[party.org_id]}"
+
+    @cached_property
+    def _party_positions(self) -> dict[str, int]:
+        return {p.org_id: i for i, p in enumerate(self.agreement.parties)}
 
     # -- parties ------------------------------------------------------------------------------
 
