@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -110,6 +110,21 @@ class Variant(_Frozen):
     row_conditions: tuple[str, ...] = Field(min_length=1)
     transforms: tuple[Transform, ...] = ()
     identifiability: Identifiability = Identifiability.identifiable
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_transform_order(cls, data: Any) -> Any:
+        """One transform per field, so they commute: keep them in projection order (and
+        small-number suppression last), so equal terms compare equal."""
+        if not isinstance(data, dict) or not data.get("transforms"):
+            return data
+        order = {f: i for i, f in enumerate(data.get("projection") or ())}
+
+        def key(t: Any) -> int:
+            target = t.get("field") if isinstance(t, dict) else getattr(t, "field", None)
+            return order.get(target, len(order)) if target is not None else len(order) + 1
+
+        return {**data, "transforms": sorted(data["transforms"], key=key)}
 
     @field_validator("row_conditions")
     @classmethod
