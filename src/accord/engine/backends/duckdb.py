@@ -46,7 +46,7 @@ BATCH_ROWS = 1 << 17
 class DuckDBBackend(Backend):
     name = "duckdb"
 
-    def __init__(self, *, memory_limit: str = "700MB", threads: int | None = None) -> None:
+    def __init__(self, *, memory_limit: str = "512MB", threads: int | None = None) -> None:
         self.memory_limit = memory_limit
         self.threads = threads
 
