@@ -100,3 +100,9 @@ def site(template_workspace: Path, tmp_path: Path, clock: FixedClock) -> Iterato
     shutil.copytree(template_workspace, root)
     with Workspace.open(root, clock=clock) as ws:
         yield Site(ws, clock, create_app(ws))
+
+
+@pytest.fixture(name="csrf_from")
+def csrf_from_fixture() -> Any:
+    """The CSRF-token finder, for tests (conftest is not importable under importlib mode)."""
+    return csrf_from

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import AGREEMENT_ID, Site, csrf_from
-
 from accord.ledger.events import AgreementApproved
 from accord.service import agreements as agreement_service
+
+AGREEMENT_ID = "urn:accord:agreement:example-shielding"
 
 A = AGREEMENT_ID
 APPROVERS = [
@@ -20,7 +20,7 @@ APPROVERS = [
 ]
 
 
-def _submit(site: Site) -> None:
+def _submit(site: Any) -> None:
     response = site.client().post(
         f"/api/agreements/{A}/transitions",
         json={"to": "in_review", "reason": "ready"},
@@ -29,7 +29,7 @@ def _submit(site: Site) -> None:
     assert response.status_code == 200, response.text
 
 
-def _decide(site: Site, email: str, role: str, decision: str = "approve", **extra: str) -> Any:
+def _decide(site: Any, email: str, role: str, decision: str = "approve", **extra: str) -> Any:
     return site.client().post(
         f"/api/agreements/{A}/approvals",
         json={"role": role, "decision": decision, **extra},
@@ -37,7 +37,7 @@ def _decide(site: Site, email: str, role: str, decision: str = "approve", **extr
     )
 
 
-def test_the_playbook_says_who_must_approve(site: Site) -> None:
+def test_the_playbook_says_who_must_approve(site: Any) -> None:
     data = site.client().get(
         f"/api/agreements/{A}/approvals", headers=site.bearer("siro@nhs.example")
     )
@@ -49,7 +49,7 @@ def test_the_playbook_says_who_must_approve(site: Site) -> None:
     assert ("gss:E09000011", "caldicott_guardian", "approve") not in required
 
 
-def test_required_roles_approve_in_turn_then_a_discloser_siro_makes_it_live(site: Site) -> None:
+def test_required_roles_approve_in_turn_then_a_discloser_siro_makes_it_live(site: Any) -> None:
     _submit(site)
     for i, (email, role) in enumerate(APPROVERS):
         response = _decide(site, email, role)
@@ -85,7 +85,7 @@ def test_required_roles_approve_in_turn_then_a_discloser_siro_makes_it_live(site
     assert live.status_code == 200 and live.json()["agreement"]["status"] == "active"
 
 
-def test_only_the_role_holder_may_approve(site: Site) -> None:
+def test_only_the_role_holder_may_approve(site: Any) -> None:
     _submit(site)
     response = _decide(site, "req@nhs.example", "siro")
     assert response.status_code == 403
@@ -96,7 +96,7 @@ def test_only_the_role_holder_may_approve(site: Site) -> None:
     assert site.ws.ledger.size() == 2  # version created, submitted: no approval recorded
 
 
-def test_a_rejection_needs_reasons_and_keeps_it_in_review(site: Site) -> None:
+def test_a_rejection_needs_reasons_and_keeps_it_in_review(site: Any) -> None:
     _submit(site)
     missing = _decide(site, "siro@greenwich.example", "siro", "reject")
     assert missing.status_code == 422
@@ -108,13 +108,13 @@ def test_a_rejection_needs_reasons_and_keeps_it_in_review(site: Site) -> None:
     assert agreement_service.get(site.ws, A).status.value == "in_review"
 
 
-def test_no_approvals_on_a_draft(site: Site) -> None:
+def test_no_approvals_on_a_draft(site: Any) -> None:
     response = _decide(site, "siro@greenwich.example", "siro")
     assert response.status_code == 403
     assert "in review" in response.json()["error"]
 
 
-def test_the_approve_page_records_a_decision_with_a_form(site: Site) -> None:
+def test_the_approve_page_records_a_decision_with_a_form(csrf_from: Any, site: Any) -> None:
     _submit(site)
     client = site.signed_in("siro@greenwich.example")
     page = client.get(f"/agreements/{A}/approve")

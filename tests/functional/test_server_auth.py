@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from conftest import PASSWORD, Site, csrf_from
 from sqlalchemy import select
 
 from accord.service import users as user_service
 from accord.store.users import api_tokens, users
 
+PASSWORD = "correct horse battery staple"
 
-def test_sign_in_gives_a_session_that_shows_the_users_own_dashboard(site: Site) -> None:
+
+def test_sign_in_gives_a_session_that_shows_the_users_own_dashboard(site: Any) -> None:
     client = site.signed_in("siro@nhs.example")
     page = client.get("/")
     assert page.status_code == 200
@@ -22,7 +24,7 @@ def test_sign_in_gives_a_session_that_shows_the_users_own_dashboard(site: Site) 
     assert [a["id"] for a in data["agreements"]] == ["urn:accord:agreement:example-shielding"]
 
 
-def test_wrong_password_is_refused_and_no_session_is_made(site: Site) -> None:
+def test_wrong_password_is_refused_and_no_session_is_made(csrf_from: Any, site: Any) -> None:
     client = site.client()
     token = csrf_from(client.get("/sign-in").text)
     response = client.post(
@@ -36,7 +38,7 @@ def test_wrong_password_is_refused_and_no_session_is_made(site: Site) -> None:
     assert client.get("/", follow_redirects=False).status_code == 303  # to the sign-in page
 
 
-def test_signed_out_pages_redirect_to_sign_in_and_json_gets_401(site: Site) -> None:
+def test_signed_out_pages_redirect_to_sign_in_and_json_gets_401(site: Any) -> None:
     client = site.client()
     page = client.get("/agreements", follow_redirects=False)
     assert page.status_code == 303
@@ -47,7 +49,7 @@ def test_signed_out_pages_redirect_to_sign_in_and_json_gets_401(site: Site) -> N
     assert data.headers["www-authenticate"] == "Bearer"
 
 
-def test_sign_in_form_needs_its_own_token(site: Site) -> None:
+def test_sign_in_form_needs_its_own_token(site: Any) -> None:
     client = site.client()
     response = client.post(
         "/sign-in", data={"email": "siro@nhs.example", "password": PASSWORD, "csrf_token": "x"}
@@ -56,7 +58,7 @@ def test_sign_in_form_needs_its_own_token(site: Site) -> None:
     assert "accord_session" not in client.cookies
 
 
-def test_sign_in_never_redirects_to_another_site(site: Site) -> None:
+def test_sign_in_never_redirects_to_another_site(csrf_from: Any, site: Any) -> None:
     client = site.client()
     token = csrf_from(client.get("/sign-in").text)
     response = client.post(
@@ -72,7 +74,7 @@ def test_sign_in_never_redirects_to_another_site(site: Site) -> None:
     assert response.headers["location"] == "/"
 
 
-def test_form_post_without_csrf_token_is_403_and_changes_nothing(site: Site) -> None:
+def test_form_post_without_csrf_token_is_403_and_changes_nothing(site: Any) -> None:
     client = site.signed_in("req@nhs.example")
     response = client.post(
         "/agreements/urn:accord:agreement:example-shielding/move", data={"to": "in_review"}
@@ -83,7 +85,7 @@ def test_form_post_without_csrf_token_is_403_and_changes_nothing(site: Site) -> 
     assert status["agreement"]["status"] == "draft"
 
 
-def test_json_post_with_a_session_cookie_needs_the_csrf_header(site: Site) -> None:
+def test_json_post_with_a_session_cookie_needs_the_csrf_header(csrf_from: Any, site: Any) -> None:
     client = site.signed_in("req@nhs.example")
     url = "/api/agreements/urn:accord:agreement:example-shielding/transitions"
     refused = client.post(url, json={"to": "in_review"})
@@ -95,7 +97,7 @@ def test_json_post_with_a_session_cookie_needs_the_csrf_header(site: Site) -> No
     assert moved.json()["agreement"]["status"] == "in_review"
 
 
-def test_sign_out_ends_the_session(site: Site) -> None:
+def test_sign_out_ends_the_session(csrf_from: Any, site: Any) -> None:
     client = site.signed_in("siro@nhs.example")
     token = csrf_from(client.get("/").text)
     cookie = client.cookies["accord_session"]
@@ -105,7 +107,7 @@ def test_sign_out_ends_the_session(site: Site) -> None:
     assert other.get("/api/me").status_code == 401
 
 
-def test_bearer_token_works_until_revoked(site: Site) -> None:
+def test_bearer_token_works_until_revoked(site: Any) -> None:
     client = site.client()
     token = site.token("siro@nhs.example")
     headers = {"Authorization": f"Bearer {token}"}
@@ -118,7 +120,7 @@ def test_bearer_token_works_until_revoked(site: Site) -> None:
     assert refused.json()["error"] == "this API token has been revoked"
 
 
-def test_expired_token_is_401(site: Site) -> None:
+def test_expired_token_is_401(site: Any) -> None:
     token = site.token("siro@nhs.example", lifetime=timedelta(hours=1))
     site.clock.advance(timedelta(hours=2))
     response = site.client().get("/api/me", headers={"Authorization": f"Bearer {token}"})
@@ -126,7 +128,7 @@ def test_expired_token_is_401(site: Site) -> None:
     assert response.json()["problems"] == [{"where": "token", "reason": "expired"}]
 
 
-def test_a_tampered_token_is_401_not_another_user(site: Site) -> None:
+def test_a_tampered_token_is_401_not_another_user(site: Any) -> None:
     token = site.token("siro@nhs.example")
     forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
     response = site.client().get("/api/me", headers={"Authorization": f"Bearer {forged}"})
@@ -134,7 +136,7 @@ def test_a_tampered_token_is_401_not_another_user(site: Site) -> None:
     assert "Sam" not in response.text
 
 
-def test_a_user_cannot_revoke_someone_elses_token(site: Site) -> None:
+def test_a_user_cannot_revoke_someone_elses_token(site: Any) -> None:
     victim = site.token("siro@greenwich.example")
     client = site.client()
     response = client.delete(
@@ -145,7 +147,7 @@ def test_a_user_cannot_revoke_someone_elses_token(site: Site) -> None:
     assert ok.status_code == 200
 
 
-def test_passwords_and_tokens_are_not_stored_in_clear(site: Site) -> None:
+def test_passwords_and_tokens_are_not_stored_in_clear(site: Any) -> None:
     token = site.token("siro@nhs.example")
     with site.ws.engine.connect() as conn:
         rows = [*conn.execute(select(users)).all(), *conn.execute(select(api_tokens)).all()]

@@ -6,27 +6,28 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-
-from conftest import AGREEMENT_ID, Site
+from typing import Any
 
 from accord.register.exports import DEA_FIELDS
 from accord.register.rows import COLUMNS
 from accord.service import agreements as agreement_service
 
+AGREEMENT_ID = "urn:accord:agreement:example-shielding"
+
 A = AGREEMENT_ID
 
 
-def _go_live(site: Site) -> None:
+def _go_live(site: Any) -> None:
     for state in ("in_review", "approved", "active"):
         agreement_service.transition(site.ws, A, state, actor="tests")
 
 
-def test_a_draft_is_not_on_the_register(site: Site) -> None:
+def test_a_draft_is_not_on_the_register(site: Any) -> None:
     data = site.client().get("/api/register").json()
     assert data == {"ok": True, "columns": list(COLUMNS), "rows": []}
 
 
-def test_an_emergency_flow_is_held_back_with_a_reason_then_published(site: Site) -> None:
+def test_an_emergency_flow_is_held_back_with_a_reason_then_published(site: Any) -> None:
     _go_live(site)
     client = site.client()
     held = client.get("/api/register").json()["rows"]
@@ -45,7 +46,7 @@ def test_an_emergency_flow_is_held_back_with_a_reason_then_published(site: Site)
     assert all(r["withheld_reason"] is None and r["legal_gateway"] for r in rows)
 
 
-def test_filters_and_csv_download(site: Site) -> None:
+def test_filters_and_csv_download(site: Any) -> None:
     _go_live(site)
     site.clock.advance(timedelta(days=2))
     client = site.client()
@@ -60,7 +61,7 @@ def test_filters_and_csv_download(site: Site) -> None:
     assert table[1][COLUMNS.index("status")] == "active"
 
 
-def test_dea_odrl_dcat_and_the_public_agreement_page(site: Site) -> None:
+def test_dea_odrl_dcat_and_the_public_agreement_page(site: Any) -> None:
     _go_live(site)
     site.clock.advance(timedelta(days=2))
     client = site.client()
@@ -82,7 +83,7 @@ def test_dea_odrl_dcat_and_the_public_agreement_page(site: Site) -> None:
     assert as_json["ok"] is True and as_json["unstable"] is True
 
 
-def test_the_tree_head_is_signed_and_checks_with_the_published_key(site: Site) -> None:
+def test_the_tree_head_is_signed_and_checks_with_the_published_key(site: Any) -> None:
     from accord.ledger.checkpoint import NoteVerifier, SignedTreeHead
 
     _go_live(site)
@@ -94,7 +95,7 @@ def test_the_tree_head_is_signed_and_checks_with_the_published_key(site: Site) -
     assert "accord verify" in site.client().get("/register/tree-head").text
 
 
-def test_bad_bodies_get_the_json_envelope_with_field_paths(site: Site) -> None:
+def test_bad_bodies_get_the_json_envelope_with_field_paths(site: Any) -> None:
     client = site.client()
     headers = site.bearer("req@nhs.example")
     bad_type = client.post(

@@ -16,13 +16,21 @@ from fastapi.templating import Jinja2Templates
 from accord.register.rows import PublicationPolicy
 from accord.server import errors
 from accord.server.api import agreements as api_agreements
+from accord.server.api import deliveries as api_deliveries
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.negotiation import JsonSuffix
 from accord.server.web import filters
 from accord.server.web.views import agreements as agreement_views
-from accord.server.web.views import dashboard, new_agreement, register, signin
+from accord.server.web.views import (
+    dashboard,
+    disputes,
+    exercise,
+    new_agreement,
+    register,
+    signin,
+)
 from accord.workspace import Workspace
 
 API_VERSION = "1.0.0"
@@ -68,9 +76,9 @@ def create_app(
         "/assets", StaticFiles(directory=str(web / "static" / "govuk" / "assets")), name="assets"
     )
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
-    for module in (api_me, api_agreements, api_register):
+    for module in (api_me, api_agreements, api_deliveries, api_register):
         app.include_router(module.router)
-    for view in (signin, dashboard, new_agreement, agreement_views, register):
+    for view in (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     errors.install(app)

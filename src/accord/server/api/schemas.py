@@ -149,3 +149,14 @@ class TreeHeadOut(BaseModel):
 class ProofOut(BaseModel):
     ok: Literal[True] = True
     proof: dict[str, Any]
+
+
+class DeliveriesOut(BaseModel):
+    ok: Literal[True] = True
+    deliveries: list[dict[str, Any]]
+
+
+class ManifestOut(BaseModel):
+    ok: Literal[True] = True
+    delivery: dict[str, Any]
+    manifest: dict[str, Any]

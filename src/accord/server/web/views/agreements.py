@@ -16,6 +16,7 @@ from accord.model.canonical import document
 from accord.model.enums import Status
 from accord.server import auth
 from accord.server.negotiation import render, wants_json
+from accord.server.web import present
 from accord.server.web.diff import changes
 from accord.server.web.views.dashboard import agreement_href
 from accord.service import agreements as agreement_service
@@ -156,6 +157,13 @@ def agreement_page(
                 for f in a.flows
             ],
         },
+        "plain_english": present.plain(a),
+        "deliveries": present.deliveries(ws, user, [v], with_manifests=True),
+        "disputes": [
+            present.dispute_summary(d, ws.clock.now())
+            for d in present.visible_disputes(ws, user)
+            if d.agreement_id == v.agreement_id
+        ],
         "document_json": json.dumps(_doc(v), indent=2, ensure_ascii=False),
         "findings": findings.as_dicts(),
         "blocking": len(findings.blocking),

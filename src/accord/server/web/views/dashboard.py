@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from accord.model.enums import Status
 from accord.server import auth
 from accord.server.negotiation import render
+from accord.server.web import present
 from accord.service import approvals as approval_service
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +45,12 @@ def dashboard(request: Request, user: auth.StaffUser) -> Response:
             }
             for v in mine
         ],
+        "disputes": [
+            present.dispute_summary(d, ws.clock.now())
+            for d in present.visible_disputes(ws, user)
+            if d.is_open
+        ],
+        "deliveries": present.deliveries(ws, user, mine)[:10],
         "waiting_for_me": [
             {
                 "id": v.agreement_id,

@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from accord.register.rows import RegisterRow, RowFilter, published_agreement, register_rows
 from accord.server import auth
 from accord.server.negotiation import render
+from accord.server.web import present
+from accord.service import agreements as agreement_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -116,11 +118,16 @@ def register_page(
 def register_agreement_page(request: Request, agreement_id: str) -> Response:
     rows = published_agreement(rows_for(request), agreement_id)
     first = rows[0]
+    ws = auth.workspace(request)
+    version = next(
+        v for v in agreement_service.versions(ws, agreement_id) if v.hash == first.agreement_hash
+    )
     context = {
         "title": first.name,
         "breadcrumbs": [REGISTER, {"text": first.name}],
         "agreement_id": agreement_id,
         "summary": first.plain_english_purpose,
+        "plain_english": present.plain(version.agreement),
         "agreement": {
             c: first.as_dict()[c]
             for c in (
