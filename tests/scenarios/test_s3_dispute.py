@@ -11,80 +11,37 @@ granted by any decider: the rules engine's prohibition stands.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from accord.clock import FixedClock
+from accord.disputes.ladder import HEALTH_ARBITER
 from accord.disputes.model import Actor, ActorRole, DisputeState, Ground, Variant
 from accord.errors import DisputeError
 from accord.law import check
-from accord.model import Agreement, DataItem, example_document
+from accord.model import Agreement, DataItem
 from accord.model.enums import Status
+from accord.playbook import instantiate
+from accord.playbook.examples import example_inputs
 from accord.service import agreements
 from accord.service import disputes as service
 from accord.workspace import Workspace
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
+TEMPLATE = "s3_positive_case_line_list"
 UKHSA = "gov-org:uk-health-security-agency"
-DHSC = "gov-org:department-of-health-and-social-care"
 GREENWICH, MIDDLESBROUGH = "gss:E09000011", "gss:E06000002"
 FLOW = "cases-e09000011"
 
 
-def s3_document() -> dict[str, Any]:
-    doc = example_document()
-    doc["id"] = "urn:accord:agreement:s3-positive-cases"
-    doc["title"] = "Daily positive-case line list to Directors of Public Health"
-    doc["summary_plain_english"] = (
-        "UKHSA sends each council's Director of Public Health the positive cases among its "
-        "residents every day, so the council can run local contact tracing."
-    )
-    doc["incident"] = {**doc["incident"], "arbiter": DHSC}
-    doc["parties"][0] = {
-        "org_id": UKHSA,
-        "name": "UK Health Security Agency",
-        "org_type": "ukhsa",
-        "role": "discloser",
-        "cca_category": "cat1",
-        "dspt_status": "standards_exceeded",
-        "health_professional_or_duty_of_confidentiality": True,
-        "contacts": {"dpo": "dpo@ukhsa.example", "siro": "siro@ukhsa.example"},
-    }
-    for party in doc["parties"][1:]:
-        party["contacts"] = {"dpo": f"dpo@{party['name'].lower()}.example"}
-    doc["purposes"] = [
-        {
-            "id": "local-tracing",
-            "description": "Local contact tracing and outbreak control",
-            "category": "public_health_surveillance",
-        }
-    ]
-    doc["rights"] = {"lead_party": UKHSA}
-    doc["data_items"] = [
-        {"name": "nhs_number", "classification": "direct_identifier", "standard": "NHS_NUMBER",
-         "justification": "Match cases to council records"},
-        {"name": "date_of_birth", "classification": "quasi_identifier",
-         "standard": "DATE_ISO8601", "table_schema": {"type": "date"},
-         "justification": "Confirm identity"},
-        {"name": "postcode", "classification": "quasi_identifier", "standard": "POSTCODE",
-         "justification": "Route to the council and find clusters"},
-        {"name": "specimen_date", "classification": "special_category_health",
-         "standard": "DATE_ISO8601", "table_schema": {"type": "date"},
-         "justification": "Date the positive test was taken"},
-    ]  # fmt: skip
-    doc["flows"] = [
-        {
-            "id": f"cases-{code.lower()}",
-            "recipient": f"gss:{code}",
-            "projection": ["nhs_number", "date_of_birth", "postcode", "specimen_date"],
-            "row_filter": "utla(postcode) == recipient.gss",
-            "frequency": "daily",
-        }
-        for code in ("E09000011", "E06000002")
-    ]
-    return doc
+def s3_agreement() -> Agreement:
+    """The playbook's S3 template for UKHSA and two councils (its example parties)."""
+    return instantiate(TEMPLATE, **example_inputs(TEMPLATE, T0))
+
+
+AGREEMENT = s3_agreement().id
+DHSC = HEALTH_ARBITER  # the incident names "DHSC (power to issue a COPI reg 3(4) notice)"
 
 
 def person(party: str, role: ActorRole, name: str) -> Actor:
@@ -105,7 +62,7 @@ OFFENDING = DataItem(
 
 @pytest.fixture
 def ws(tmp_path):
-    agreement = Agreement.model_validate(s3_document())
+    agreement = s3_agreement()
     assert not check(agreement, at=date(2026, 3, 16)).blocking  # a lawful starting point
     with Workspace.init(tmp_path / "ws", clock=FixedClock(T0)) as ws:
         agreements.create(ws, agreement, actor="template")
@@ -115,12 +72,12 @@ def ws(tmp_path):
 
 
 def _current(ws) -> Variant:
-    active = agreements.active_version(ws, "urn:accord:agreement:s3-positive-cases")
+    active = agreements.active_version(ws, AGREEMENT)
     return Variant.from_flow(active.agreement.flow(FLOW))
 
 
 def test_s3_la_asks_for_ethnicity_and_the_arbiter_decides_within_24h(ws) -> None:
-    agreement_id = "urn:accord:agreement:s3-positive-cases"
+    agreement_id = AGREEMENT
     current = _current(ws)
     asks = current.model_copy(update={"projection": (*current.projection, "ethnicity")})
     dispute = service.raise_dispute(
@@ -210,7 +167,7 @@ def test_s3_la_asks_for_ethnicity_and_the_arbiter_decides_within_24h(ws) -> None
 
 
 def test_s3_no_decider_can_grant_a_prohibited_field(ws) -> None:
-    agreement_id = "urn:accord:agreement:s3-positive-cases"
+    agreement_id = AGREEMENT
     current = _current(ws)
     asks = current.model_copy(update={"projection": (*current.projection, "offending_history")})
     dispute = service.raise_dispute(

@@ -11,7 +11,6 @@ pendulum decision for the requester's offer activates the share, onward sharing 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -19,95 +18,27 @@ from accord.clock import FixedClock
 from accord.disputes.cca import CcaStatus
 from accord.disputes.model import Actor, ActorRole, DisputeState, SubjectKind
 from accord.errors import InputError, NotFound, NotPermitted
-from accord.model import Agreement, example_document
+from accord.model import Agreement
 from accord.model.enums import OnwardSharing, Status
+from accord.playbook import instantiate
+from accord.playbook.examples import example_inputs
 from accord.service import agreements
 from accord.service import disputes as service
 from accord.workspace import Workspace
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)
-COUNCIL, WATER = "gss:E06000002", "ch:02366703"
-ARBITER = "gov-org:lrf-scg-chair"
-AGREEMENT = "urn:accord:agreement:s4-water-outage"
+TEMPLATE = "s4_vulnerable_residents_utility"
+COUNCIL, WATER = "gss:E09000011", "ch:02366703"
 
 
-def s4_document() -> dict[str, Any]:
-    doc = example_document()
-    doc["id"] = AGREEMENT
-    doc["title"] = "Vulnerable residents list to the water company during a supply outage"
-    doc["summary_plain_english"] = (
-        "The council gives the water company the addresses of residents who depend on water for "
-        "medical reasons, so bottled water reaches them first."
-    )
-    doc["incident"] = {
-        **doc["incident"],
-        "incident_id": "INC-2026-WATER",
-        "title": "Supply outage",
-        "declared_by_party": COUNCIL,
-        "arbiter": ARBITER,
-    }
-    doc["confidential_patient_information"] = False
-    doc["parties"] = [
-        {"org_id": COUNCIL, "name": "Middlesbrough", "org_type": "la_unitary",
-         "role": "discloser", "cca_category": "cat1", "dspt_status": "standards_met",
-         "contacts": {"dpo": "dpo@middlesbrough.example", "siro": "siro@middlesbrough.example"}},
-        {"org_id": WATER, "name": "Northumbrian Water", "org_type": "utility",
-         "role": "recipient", "cca_category": "cat2", "dspt_status": "standards_met",
-         "contacts": {"dpo": "dpo@water.example"}},
-    ]  # fmt: skip
-    doc["purposes"] = [
-        {
-            "id": "priority-water",
-            "description": "Deliver bottled water to vulnerable residents first",
-            "category": "emergency_response",
-        }
-    ]
-    doc["legal_basis"] = {
-        "art6": ["e"],
-        "art6_function": "Civil Contingencies Act 2004 s2; Contingency Planning Regs 2005 Part 8",
-        "art9": "g",
-        "dpa_sch1_paragraph": 6,
-        "gateways": ["cca_info_sharing"],
-        "confidentiality_basis": "legal_requirement",
-        "appropriate_policy_document_ref": "APD-MBC-2025",
-    }
-    doc["rights"] = {"lead_party": COUNCIL}
-    doc["data_items"] = [
-        {"name": "uprn", "classification": "quasi_identifier", "standard": "UPRN",
-         "justification": "Find the property"},
-        {"name": "postcode", "classification": "quasi_identifier", "standard": "POSTCODE",
-         "justification": "Route deliveries"},
-        {"name": "phone", "classification": "direct_identifier", "standard": "PHONE",
-         "justification": "Call ahead of delivery"},
-        {"name": "water_dependency", "classification": "special_category_health",
-         "justification": "Priority of delivery"},
-    ]  # fmt: skip
-    doc["flows"] = [
-        {
-            "id": "vulnerable-to-water",
-            "recipient": WATER,
-            "projection": ["uprn", "postcode", "phone", "water_dependency"],
-            "row_filter": "lad(postcode) == 'E06000002'",
-            "frequency": "one_off",
-            "access_method": "one_off",
-            "onward_sharing": "prohibited",
-        }
-    ]
-    doc["opt_out_policy"] = {
-        "apply_ndoo": False,
-        "apply_type1": False,
-        "rationale": "Not confidential patient information; the opt-outs do not apply",
-    }
-    doc["cca_request"] = {
-        "in_writing": True,
-        "requester_name": "Northumbrian Water incident desk",
-        "requester_address": "Abbey Road, Pity Me, Durham DH1 5FJ",
-        "description": "Addresses and phone numbers of residents who depend on mains water",
-        "reason": "To deliver bottled water first during the outage (CCA s2(1)(c))",
-        "received_at": "2026-03-16T08:30:00+00:00",
-    }
-    return doc
+def s4_agreement() -> Agreement:
+    """The playbook's S4 template: Greenwich and a water company (its example parties)."""
+    return instantiate(TEMPLATE, **example_inputs(TEMPLATE, T0))
+
+
+AGREEMENT = s4_agreement().id
+FLOW = s4_agreement().flows[0].id
 
 
 def person(party: str, role: ActorRole, name: str) -> Actor:
@@ -121,16 +52,16 @@ REQUESTER = person(WATER, ActorRole.requester, "Water incident manager")
 @pytest.fixture
 def ws(tmp_path):
     with Workspace.init(tmp_path / "ws", clock=FixedClock(T0)) as ws:
-        agreements.create(ws, Agreement.model_validate(s4_document()), actor="water company")
+        agreements.create(ws, s4_agreement(), actor="water company")
         agreements.transition(ws, AGREEMENT, "in_review", actor="water company")
         yield ws
 
 
 def test_s4_an_incomplete_written_request_is_refused_as_input(tmp_path) -> None:
-    doc = s4_document()
-    doc["cca_request"] = {**doc["cca_request"], "requester_address": None, "reason": " "}
+    a = s4_agreement()
+    incomplete = a.cca_request.model_copy(update={"requester_address": None, "reason": " "})
     with Workspace.init(tmp_path / "ws2", clock=FixedClock(T0)) as ws:
-        agreements.create(ws, Agreement.model_validate(doc))
+        agreements.create(ws, a.model_copy(update={"cca_request": incomplete}))
         with pytest.raises(InputError) as err:
             service.cca_request(ws, AGREEMENT)
     wheres = {p.where for p in err.value.problems}
@@ -193,7 +124,8 @@ def test_s4_refusal_must_cite_a_ground_and_the_requester_can_escalate(ws) -> Non
         statement="Public safety is served by sharing: people on dialysis need water first.",
     )
     assert dispute.subject is SubjectKind.cca_refusal and dispute.state is DisputeState.tier1
-    assert dispute.current is None and dispute.arbiter == ARBITER  # nothing flows meanwhile
+    assert dispute.current is None  # nothing flows meanwhile
+    assert dispute.arbiter == "gov-org:department-of-health-and-social-care"  # the incident's
     assert service.get_cca(ws, request.id).dispute_id == dispute.id
     with pytest.raises(NotFound):
         agreements.active_version(ws, AGREEMENT)
@@ -203,7 +135,7 @@ def test_s4_refusal_must_cite_a_ground_and_the_requester_can_escalate(ws) -> Non
     decided = service.decide(
         ws,
         dispute.id,
-        decider=person(ARBITER, ActorRole.arbiter, "SCG chair"),
+        decider=person(dispute.arbiter, ActorRole.arbiter, "Incident arbiter"),
         chosen_party=WATER,
         reasons=(
             "The duty to comply applies; the public-safety ground is not made out for a one-off "
@@ -212,6 +144,7 @@ def test_s4_refusal_must_cite_a_ground_and_the_requester_can_escalate(ws) -> Non
     )
     assert decided.state is DisputeState.decided
     active = agreements.active_version(ws, AGREEMENT)
-    flow = active.agreement.flow("vulnerable-to-water")
+    flow = active.agreement.flow(FLOW)
     assert active.status is Status.active and flow.onward_sharing is OnwardSharing.prohibited
-    assert flow.projection == ["uprn", "postcode", "phone", "water_dependency"]
+    assert flow.projection == s4_agreement().flows[0].projection  # exactly what was requested
+    assert flow.end == active.agreement.incident.review_by  # time-limited to the review

@@ -128,20 +128,36 @@ def deciders(tier: int, *, confidential_patient_information: bool) -> tuple[Acto
     raise InputError(f"there is no tier {tier}", [Problem("tier", "0, 1, 2 or 3")])
 
 
-def designated_arbiter(agreement: Agreement, override: str | None = None) -> str:
-    """The tier-3 arbiter: as named, else the incident's, else by the data (§f.2 tier 3).
+_NAMED_ARBITERS = (
+    (("dhsc", "department of health", "nhse", "nhs england", "copi"), HEALTH_ARBITER),
+    (("cabinet office", "cobr", "data cell"), CROSS_GOVERNMENT_ARBITER),
+)
 
-    Health and public-health data go to DHSC (which can issue a COPI reg 3(4) notice); anything
-    else goes to the Cabinet Office (the cross-government data cell).
+
+def designated_arbiter(agreement: Agreement, override: str | None = None) -> str:
+    """The tier-3 arbiter's organisation id (§f.2 tier 3).
+
+    An explicit ``override`` must be an organisation id. Otherwise the incident's arbiter is used:
+    an organisation id as given, or a description naming DHSC/NHS England or the Cabinet Office.
+    Failing those, the data decides: health and public-health data go to DHSC (which can issue
+    a COPI reg 3(4) notice), anything else to the Cabinet Office (cross-government data cell).
     """
-    named = override or (agreement.incident.arbiter if agreement.incident else None)
-    if named:
+    if override:
         try:
-            return parse_org_id(named)
+            return parse_org_id(override)
         except ValueError as exc:
             raise InputError(
                 "the arbiter must be an organisation id", [Problem("arbiter", str(exc))]
             ) from None
+    named = agreement.incident.arbiter if agreement.incident else None
+    if named:
+        try:
+            return parse_org_id(named)
+        except ValueError:
+            text = named.lower()
+            for words, org in _NAMED_ARBITERS:
+                if any(w in text for w in words):
+                    return org
     health = agreement.confidential_patient_information or any(
         p.org_type in HEALTH_AND_CARE_TYPES for p in agreement.disclosers
     )

@@ -146,3 +146,11 @@ def test_designated_arbiter() -> None:
     )
     with pytest.raises(InputError):
         designated_arbiter(a, "not an org")
+    # Incidents often describe their arbiter in words (as the playbook's examples do).
+    for text, org in [
+        ("DHSC (power to issue a COPI regulation 3(4) notice)", HEALTH_ARBITER),
+        ("Cabinet Office COBR data cell", CROSS_GOVERNMENT_ARBITER),
+        ("the SCG chair", HEALTH_ARBITER),  # unknown words: the data decides (health here)
+    ]:
+        worded = a.incident.model_copy(update={"arbiter": text})
+        assert designated_arbiter(a.model_copy(update={"incident": worded})) == org
