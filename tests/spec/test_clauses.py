@@ -78,6 +78,21 @@ def test_row_filter_comparisons_lists_and_logic(run: Runner) -> None:
     assert run(a, POP).rows(GREENWICH) == [{"nhs_number": NHS[1]}, {"nhs_number": NHS[3]}]
 
 
+def test_row_filter_true_alone_selects_every_valid_row(run: Runner) -> None:
+    # A processor printing letters for the whole list: every row that passes validation.
+    a = agreement(flows=[flow(GREENWICH, ["nhs_number"], "true")])
+    out = run(a, POP)
+    assert out.rows(GREENWICH) == [{"nhs_number": NHS[i]} for i in range(4)]
+    assert out.result.not_entitled_rows == 0
+
+
+def test_row_filter_false_alone_selects_nothing(run: Runner) -> None:
+    a = agreement(flows=[flow(GREENWICH, ["nhs_number"], "not true")])
+    out = run(a, POP)
+    assert out.rows(GREENWICH) == []
+    assert out.result.not_entitled_rows == 4
+
+
 def test_row_filter_missing_value_is_unknown_so_not_routed(run: Runner) -> None:
     rows = [person(0, "SE10 9AA", group=""), person(1, "SE10 9AA", group="A")]
     a = agreement(flows=[flow(GREENWICH, ["nhs_number"], "group != 'B'")])

@@ -58,6 +58,7 @@ _COMMANDS = {
     "verify": ("ledger", "verify_command"),
     "serve": ("serve", "serve_command"),
     "exercise": ("exercise", "exercise_command"),
+    "run": ("run", "run_cli"),
 }
 for _name, _module in _SUBAPPS.items():
     if importlib.util.find_spec(f"accord.cli.{_module}") is not None:

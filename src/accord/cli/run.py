@@ -1,28 +1,25 @@
 """`accord run AGREEMENT_ID --source FILE [--since LAST]`: the engine with a progress bar.
 
-The command module wires the workspace (agreement, its status, the pseudonym secret, the
-postcode directory, the deliveries folder) into :func:`run_command`, which runs
-:func:`accord.engine.run_agreement` under a Rich progress bar and prints a summary table. The
-rendering functions take a :class:`~accord.engine.RunResult` and print counts and hashes only,
-never row values.
+The command calls :func:`accord.service.runs.run` (which runs the engine and records the
+deliveries in the ledger) under a Rich progress bar and prints a summary table. The rendering
+functions take a :class:`~accord.engine.RunResult` and print counts and hashes only, never row
+values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
-import pyarrow as pa
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accord.engine import RunResult, run_agreement
-from accord.engine.run import PostcodeSource
-from accord.model import Agreement
-from accord.model.enums import Status
+from accord.cli._context import console, settings
+from accord.engine import RunResult
+from accord.service import runs
 
 STAGES = {
     "check": "Checking agreement and source",
@@ -110,37 +107,33 @@ def render_summary(result: RunResult, console: Console) -> None:
         )
 
 
-def run_command(
-    agreement: Agreement,
-    *,
-    status: Status | str,
-    source: Path,
-    out_dir: Path,
-    secret: bytes,
-    geography: PostcodeSource | pa.Table | None,
-    now: datetime,
-    opt_out_lists: dict[str, Path] | None = None,
-    since: str | None = None,
-    backend: str = "duckdb",
-    flows: list[str] | None = None,
-    console: Console | None = None,
-) -> RunResult:
-    """Run the agreement with a progress bar, print the summary, return the result."""
-    out = console or Console(highlight=False, soft_wrap=True)
+def run_cli(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="AGREEMENT_ID"),
+    source: Path = typer.Option(..., "--source", help="The discloser's extract, CSV or Parquet."),
+    since: str | None = typer.Option(None, "--since", help="Run id to compute deltas against."),
+    postcodes: Path | None = typer.Option(
+        None, "--postcodes", help="Postcode directory (NSPL layout); default: the workspace's."
+    ),
+    ndoo: Path | None = typer.Option(None, "--ndoo", help="National data opt-out list."),
+    type1: Path | None = typer.Option(None, "--type1", help="Type 1 opt-out list."),
+    flow: list[str] | None = typer.Option(None, "--flow", help="Run only these flows."),
+    backend: str = typer.Option("duckdb", help="Engine backend: duckdb or in_memory."),
+) -> None:
+    """Run an active agreement's flows over SOURCE and deliver to each recipient."""
+    ws = settings(ctx).workspace()
+    lists = {k: v for k, v in (("ndoo", ndoo), ("type1", type1)) if v is not None}
+    out = console()
     with progress_reporter(out) as tick:
-        result = run_agreement(
-            agreement,
-            status=status,
+        result = runs.run(
+            ws,
+            agreement_id,
             source=source,
-            out_dir=out_dir,
-            secret=secret,
-            geography=geography,
-            now=now,
-            opt_out_lists=opt_out_lists,
-            backend=backend,
-            flows=flows,
+            geography=runs.load_geography(ws, postcodes),
+            opt_out_lists=lists or None,
+            flows=flow or None,
             previous=since,
+            backend=backend,
             progress=tick,
         )
     render_summary(result, out)
-    return result

@@ -18,8 +18,8 @@ Grammar (keywords are lower case; whitespace is free)::
     CMP        := '==' | '!=' | '<' | '<=' | '>' | '>='
 
 Strings are single- or double-quoted; a quote is doubled to escape it. A bare operand is a
-predicate only when it is boolean. The parser is a recursive-descent parser over tokens cut by one
-regular expression; :class:`PredicateError` names the character position of the first problem.
+predicate only when it is boolean (``true`` alone selects every row). The parser is a
+recursive-descent parser over tokens cut by one regular expression; :class:`PredicateError` names the character position of the first problem.
 Parsing gives an untyped tree; :func:`check` types it against the fields a flow may use.
 
 >>> parse("utla(postcode) == recipient.gss")
@@ -106,9 +106,11 @@ class InList:
 
 @dataclass(frozen=True)
 class Truth:
-    """A boolean field used on its own as a predicate."""
+    """A boolean field, or the literal ``true``/``false``, used on its own as a predicate.
 
-    operand: FieldRef
+    ``true`` alone means every row (a processor that receives the whole list)."""
+
+    operand: FieldRef | Literal
     pos: int = field(default=0, compare=False, repr=False)
 
 
@@ -242,7 +244,9 @@ class _Parser:
                 values.append(self.literal())
             self.take("punct", ")")
             return InList(left, tuple(values), negated, pos=t.pos)
-        if isinstance(left, FieldRef):
+        if isinstance(left, FieldRef) or (
+            isinstance(left, Literal) and isinstance(left.value, bool)
+        ):
             return Truth(left, pos=left.pos)
         raise _error(self.source, t.pos, "expected a comparison")
 
@@ -374,6 +378,8 @@ def check(pred: Predicate, fields: dict[str, str]) -> Predicate:
     if isinstance(pred, Not):
         return Not(check(pred.item, fields))
     if isinstance(pred, Truth):
+        if isinstance(pred.operand, Literal):
+            return pred
         _check_operand(pred.operand, fields)
         if fields[pred.operand.name] != "boolean":
             raise _bad(pred.pos, f"{pred.operand.name!r} is not boolean; compare it with a value")

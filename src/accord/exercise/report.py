@@ -35,6 +35,8 @@ def human_duration(value: timedelta | float | None) -> str:
     if value is None:
         return "—"
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds == 0:
+        return "0"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     if seconds < 120:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, select, update
 
@@ -41,9 +42,15 @@ class StatusChange:
     at: datetime
 
 
+@lru_cache(maxsize=64)
+def _parsed(digest: str, text: str, source: str) -> Agreement:
+    """Stored documents never change, so one parse per hash is enough."""
+    del digest  # the cache key: the document's identity
+    return parse_agreement(json.loads(text), source=source)
+
+
 def _version_row(row: object) -> StoredVersion:
     m = row._mapping  # type: ignore[attr-defined]
-    doc = json.loads(m["document"])
     return StoredVersion(
         agreement_id=m["agreement_id"],
         seq=m["seq"],
@@ -53,7 +60,7 @@ def _version_row(row: object) -> StoredVersion:
         status=Status(m["status"]),
         ratified=bool(m["ratified"]),
         created_at=m["created_at"],
-        agreement=parse_agreement(doc, source=f"stored {m['agreement_id']} v{m['seq']}"),
+        agreement=_parsed(m["hash"], m["document"], f"stored {m['agreement_id']} v{m['seq']}"),
     )
 
 

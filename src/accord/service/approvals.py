@@ -30,6 +30,7 @@ from accord.service import agreements as agreement_service
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.service.users import Role, User
+from accord.store.ledger import ledger_entries
 from accord.store.users import approvals as approvals_table
 from accord.workspace import Workspace
 
@@ -87,7 +88,8 @@ def recorded(ws: Workspace, agreement_id: str, seq: int | None = None) -> list[A
     """The approvals recorded on a version (the latest when ``seq`` is None), oldest first."""
     version = agreement_service.get(ws, agreement_id, seq)
     query = (
-        select(approvals_table)
+        select(approvals_table, ledger_entries.c.event_id)
+        .outerjoin(ledger_entries, ledger_entries.c.leaf_index == approvals_table.c.ledger_index)
         .where(
             approvals_table.c.agreement_id == agreement_id,
             approvals_table.c.seq == version.seq,
@@ -98,7 +100,7 @@ def recorded(ws: Workspace, agreement_id: str, seq: int | None = None) -> list[A
         rows = conn.execute(query).all()
     out = []
     for r in rows:
-        event_id = ws.ledger.entry(r.ledger_index).event_id if r.ledger_index is not None else None
+        event_id = r.event_id
         out.append(
             ApprovalRecord(
                 r.agreement_id,
