@@ -151,7 +151,7 @@ def run_exercise(
         with timer.stage(
             "trigger",
             "Declare the incident",
-            people_time=timedelta(minutes=10),
+            people_time=timedelta(0),
             target=_target("trigger"),
         ):
             incident = Incident(
