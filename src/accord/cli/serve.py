@@ -11,16 +11,53 @@ def serve_command(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    emergency_delay: float = typer.Option(
+        24.0,
+        "--emergency-publication-delay",
+        min=0,
+        max=24,
+        help="Hours an emergency flow waits before its register row is published (at most 24).",
+    ),
+    unsafe_fixed_time: str | None = typer.Option(
+        None,
+        "--unsafe-fixed-time",
+        help="Serve as if the time were this ISO 8601 UTC instant, for browsing an exercise "
+        "whose simulated clock ran ahead. Never for a live service.",
+    ),
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Send cookies over HTTPS only (behind a TLS proxy)."
     ),
 ) -> None:
     """Serve the workspace: sign in, agreements, approvals, and the public register."""
+    from datetime import timedelta
+
     import uvicorn
 
+    from accord.register.rows import PublicationPolicy
     from accord.server.app import create_app
 
-    ws = settings(ctx).workspace()
-    app = create_app(ws, secure_cookies=secure_cookies)
+    s = settings(ctx)
+    ws = s.workspace()
+    if unsafe_fixed_time is not None:
+        import logging
+        from datetime import datetime
+
+        from accord.clock import FixedClock
+        from accord.errors import InputError, Problem
+
+        try:
+            moment = datetime.fromisoformat(unsafe_fixed_time.replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(
+                "not an ISO 8601 time", [Problem("--unsafe-fixed-time", unsafe_fixed_time)]
+            ) from None
+        if moment.tzinfo is None:
+            raise InputError("give a UTC time", [Problem("--unsafe-fixed-time", "end it in Z")])
+        logging.getLogger("accord.server").warning(
+            "UNSAFE: serving with the clock fixed at %s (exercise browsing only)", moment
+        )
+        ws.clock = FixedClock(moment)
+    policy = PublicationPolicy(emergency=timedelta(hours=emergency_delay))
+    app = create_app(ws, publication=policy, secure_cookies=secure_cookies)
     console().print(f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -108,7 +108,5 @@ def dispute_summary(d: Dispute, now: datetime) -> dict[str, Any]:
 def visible_disputes(ws: Workspace, user: User) -> list[Dispute]:
     """Disputes where the user's party is a side or the named arbiter."""
     return [
-        d
-        for d in dispute_service.list_disputes(ws)
-        if user.party_org_id in (*d.parties(), d.arbiter)
+        d for d in dispute_service.list_disputes(ws) if user.party_org_id in (*d.parties, d.arbiter)
     ]

@@ -157,7 +157,7 @@ def agreement_page(
                 for f in a.flows
             ],
         },
-        "plain_english": present.plain(a),
+        "plain_english": present.plain(a.model_copy(update={"status": v.status})),
         "deliveries": present.deliveries(ws, user, [v], with_manifests=True),
         "disputes": [
             present.dispute_summary(d, ws.clock.now())

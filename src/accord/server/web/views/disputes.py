@@ -34,7 +34,7 @@ def dispute_page(request: Request, dispute_id: str, user: auth.StaffUser) -> Res
     ws = auth.workspace(request)
     record = dispute_service.show(ws, dispute_id)
     d = record.dispute
-    if user.party_org_id not in (*d.parties(), d.arbiter):
+    if user.party_org_id not in (*d.parties, d.arbiter):
         raise NotFound(f"no dispute {dispute_id}")
     summary = present.dispute_summary(d, ws.clock.now())
     context = {

@@ -127,7 +127,9 @@ def register_agreement_page(request: Request, agreement_id: str) -> Response:
         "breadcrumbs": [REGISTER, {"text": first.name}],
         "agreement_id": agreement_id,
         "summary": first.plain_english_purpose,
-        "plain_english": present.plain(version.agreement),
+        "plain_english": present.plain(
+            version.agreement.model_copy(update={"status": version.status})
+        ),
         "agreement": {
             c: first.as_dict()[c]
             for c in (
