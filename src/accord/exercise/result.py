@@ -79,6 +79,8 @@ class ExerciseResult:
     recipients_served: int = 0
     rows_per_recipient: dict[str, int] = field(default_factory=dict)
     population: int = 0
+    exception_rows: int = 0
+    # A row failing several checks counts once in exception_rows and once under each reason.
     exceptions_by_reason: dict[str, int] = field(default_factory=dict)
     opted_out: int = 0
     opt_out_rationale: str = ""
@@ -101,4 +103,4 @@ class ExerciseResult:
 
     @property
     def exceptions(self) -> int:
-        return sum(self.exceptions_by_reason.values())
+        return self.exception_rows

@@ -303,6 +303,7 @@ def run_exercise(
 def _take_run(result: ExerciseResult, run: runs.RunResult, agreement: object) -> None:
     names = {p.org_id: p.name for p in agreement.parties}  # type: ignore[attr-defined]
     result.population = run.input_rows
+    result.exception_rows = run.exception_rows
     result.exceptions_by_reason = dict(sorted(run.exceptions_by_reason.items()))
     result.opted_out = run.opted_out_rows
     result.not_entitled = run.not_entitled_rows
