@@ -11,6 +11,7 @@ from rich.table import Table
 from accord.cli._context import console, settings
 from accord.exercise import Options, run_exercise, write_report
 from accord.exercise.report import human_duration
+from accord.exercise.runner import SPAN
 
 STEPS = ("prepare", "trigger", "draft", "dpia", "sign_off", "go_live", "transparency",
          "dispute", "monitor", "verify")  # fmt: skip
@@ -49,7 +50,7 @@ def exercise_command(
 
         result = run_exercise(
             Options(out=out, rows=rows, seed=seed, scenario=scenario, fresh=fresh),
-            start=s.clock.now(),
+            start=s.clock.now() - SPAN,
             progress=progress,
         )
         bar.update(task, completed=len(STEPS), description="Exercise complete")

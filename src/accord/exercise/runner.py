@@ -55,6 +55,10 @@ EXTRA_FIELD = DataItem(
     justification="Prioritise welfare calls for the most clinically vulnerable residents",
 )
 SCENARIOS = ("shielding",)
+SPAN = timedelta(hours=31)
+"""How long the exercise's simulated emergency lasts, declaration to the last stage. The CLI
+starts it this long before now, so the workspace it leaves agrees with the wall clock: what was
+published 24 hours after go-live is already public when ``accord serve`` shows it."""
 
 Progress = Callable[[str, str], None]
 """``progress(stage_key, message)``: told when a stage starts and as it works."""
