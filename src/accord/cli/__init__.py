@@ -15,7 +15,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import click
 import typer
 
 from accord.cli import agreement
@@ -77,20 +76,13 @@ def main(
     settings = Settings.from_environ(environ or {}, clock)
     command = typer.main.get_command(app)
     try:
-        command.main(args=list(argv), prog_name="accord", standalone_mode=False, obj=settings)
+        # Standalone mode: Typer prints usage errors itself and exits with their code.
+        command.main(args=list(argv), prog_name="accord", standalone_mode=True, obj=settings)
     except AccordError as exc:
         err_console().print(f"[bold red]Error:[/bold red] {exc.diagnostics()}", markup=True)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except typer.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err_console().print("Aborted.")
-        return 1
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         settings.close()
     return 0

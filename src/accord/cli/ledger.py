@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
 import typer
 
 from accord.cli._context import console, settings
@@ -61,5 +60,5 @@ def verify_command(
         summary = verify_export(directory, trusted_instance_key=instance_key)
     except VerificationError as exc:
         typer.echo(f"FAILED: {exc.message}")
-        raise click.exceptions.Exit(VerificationError.exit_code) from exc
+        raise typer.Exit(VerificationError.exit_code) from exc
     typer.echo(summary.verdict())
