@@ -17,9 +17,9 @@ class Bar:
     value_text: str = ""
 
 
-def horizontal_bars(bars: list[Bar], *, title: str, unit: str, width: int = 640) -> str:
+def horizontal_bars(bars: list[Bar], *, title: str, unit: str, width: int = 700) -> str:
     """A horizontal bar chart with optional target markers, as an accessible SVG string."""
-    label_w, row_h, pad = 230, 26, 8
+    label_w, row_h, pad = 300, 26, 8
     plot_w = width - label_w - 90
     top = max([b.value for b in bars] + [b.marker or 0 for b in bars] + [1e-9])
     height = pad * 2 + row_h * len(bars)
