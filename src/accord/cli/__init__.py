@@ -58,6 +58,7 @@ _COMMANDS = {
     "serve": ("serve", "serve_command"),
     "exercise": ("exercise", "exercise_command"),
     "run": ("run", "run_cli"),
+    "sweep": ("sweep", "sweep_command"),
 }
 for _name, _module in _SUBAPPS.items():
     if importlib.util.find_spec(f"accord.cli.{_module}") is not None:
