@@ -8,8 +8,6 @@ their class fixes (see ``accord.errors``).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -17,7 +15,19 @@ from pathlib import Path
 
 import typer
 
-from accord.cli import agreement
+from accord.cli import (
+    agreement,
+    disputes,
+    exercise,
+    law,
+    ledger,
+    serve,
+    sweep,
+    synth,
+    template,
+    user,
+)
+from accord.cli import run as run_module
 from accord.cli._context import Settings, console, err_console
 from accord.clock import Clock
 from accord.errors import AccordError
@@ -44,30 +54,17 @@ def init(
         console().print(f"Workspace ready at {ws.root}")
 
 
-# Sub-apps and top-level commands contributed by each domain's CLI module.
-_SUBAPPS = {
-    "ledger": "ledger",
-    "template": "template",
-    "synth": "synth",
-    "dispute": "disputes",
-    "user": "user",
-}
-_COMMANDS = {
-    "check": ("law", "check_command"),
-    "verify": ("ledger", "verify_command"),
-    "serve": ("serve", "serve_command"),
-    "exercise": ("exercise", "exercise_command"),
-    "run": ("run", "run_cli"),
-    "sweep": ("sweep", "sweep_command"),
-}
-for _name, _module in _SUBAPPS.items():
-    if importlib.util.find_spec(f"accord.cli.{_module}") is not None:
-        app.add_typer(importlib.import_module(f"accord.cli.{_module}").app, name=_name)
-for _name, (_module, _func) in _COMMANDS.items():
-    if importlib.util.find_spec(f"accord.cli.{_module}") is not None:
-        _mod = importlib.import_module(f"accord.cli.{_module}")
-        if hasattr(_mod, _func):
-            app.command(_name)(getattr(_mod, _func))
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(template.app, name="template")
+app.add_typer(synth.app, name="synth")
+app.add_typer(disputes.app, name="dispute")
+app.add_typer(user.app, name="user")
+app.command("check")(law.check_command)
+app.command("verify")(ledger.verify_command)
+app.command("run")(run_module.run_cli)
+app.command("exercise")(exercise.exercise_command)
+app.command("serve")(serve.serve_command)
+app.command("sweep")(sweep.sweep_command)
 
 
 def main(
