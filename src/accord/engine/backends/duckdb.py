@@ -157,7 +157,9 @@ class DuckDBBackend(Backend):
     def _checked_sql(self, plan: Plan, inputs: RunInputs) -> str:
         raw_types = dict(inputs.source.columns)
         layer1: list[str] = [ROW]  # missing / ok flags and typed values
-        layer2: list[str] = [ROW]  # final values and reasons
+        layer2: list[str] = [ROW]  # each standard field's compact form
+        layer3: list[str] = [ROW]  # ... its normalised form and validity, computed once
+        layer4: list[str] = [ROW]  # final values and reasons
         reasons: list[str] = []
         for f in plan.source.fields:
             text = arrow_kind(raw_types[f.name]) in {"string", "null"}
@@ -172,21 +174,28 @@ class DuckDBBackend(Backend):
                 f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) "
                 f"THEN {sql.typed_sql(f, raw, text)} END AS {t}",
             ]
+            layer2 += [m, ok, t]
+            layer3 += [m, ok, t]
             reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
             if f.standard is not None:
-                std = sql.standard_ok_sql(f, t)
+                x, n, std = (sql.q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
+                pre, normal, valid = sql.standard_sql(f, t)
+                layer2.append(f"{pre} AS {x}")
+                layer3 += [f"{normal(x)} AS {n}", f"{valid(normal(x))} AS {std}"]
                 reasons.append(
                     f"CASE WHEN {t} IS NOT NULL AND NOT {std} THEN 'standard:{f.name}' END"
                 )
-                value = f"CASE WHEN {std} THEN {sql.normalised_sql(f, t)} END"
+                value = f"CASE WHEN {std} THEN {n} END"
             else:
                 value = t
-            layer2.append(f"{value} AS {sql.q(f.name)}")
-            layer2.append(m)
+            layer4.append(f"{value} AS {sql.q(f.name)}")
+            layer4.append(m)
         body = f"SELECT {', '.join(layer1)} FROM src"
+        for i, layer in enumerate((layer2, layer3), start=1):
+            body = f"SELECT {', '.join(layer)} FROM ({body}) s{i}"
         values = (
-            f"SELECT {', '.join(layer2)}, concat_ws(';', {', '.join(reasons)}) AS __r0 "
-            f"FROM ({body}) s1"
+            f"SELECT {', '.join(layer4)}, concat_ws(';', {', '.join(reasons)}) AS __r0 "
+            f"FROM ({body}) s3"
         )
 
         checks = [
