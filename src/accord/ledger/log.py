@@ -97,40 +97,61 @@ class Ledger:
         """Append one event; return its entry (index, leaf hash, event id)."""
         return self.append_many([event], now)[0]
 
-    def append_many(self, events: Iterable[Event], now: datetime) -> list[LedgerEntry]:
-        """Append events in order in one transaction: all of them, or none."""
-        appended_at = format_timestamp(now)
-        with self._serialised() as conn:
-            frontier = self._right_edge(conn)
-            entries: list[LedgerEntry] = []
-            entry_rows: list[dict[str, Any]] = []
-            node_rows: list[dict[str, Any]] = []
-            for event in events:
-                payload = canonical_bytes(event)
-                leaf = hash_leaf(payload)
-                index = frontier.size
-                for level, node_index, node in frontier.append(leaf):
-                    node_rows.append({"level": level, "node_index": node_index, "hash": node})
-                entry = LedgerEntry(index, leaf, event_id_for(index, leaf), event, appended_at)
-                entries.append(entry)
-                entry_rows.append(
-                    {
-                        "leaf_index": index,
-                        "event_id": entry.event_id,
-                        "name": event.name,
-                        "agreement_id": event.agreement_id,
-                        "leaf_hash": leaf,
-                        "payload": payload.decode(),
-                        "appended_at": appended_at,
-                    }
-                )
-            if entry_rows:
-                conn.execute(insert(ledger_entries), entry_rows)
-            if node_rows:
-                conn.execute(insert(ledger_nodes), node_rows)
+    def append_many(
+        self, events: Iterable[Event], now: datetime, *, conn: Connection | None = None
+    ) -> list[LedgerEntry]:
+        """Append events in order in one transaction: all of them, or none.
+
+        With ``conn``, the events join the caller's open transaction, so a state change and
+        its ledger event commit (or roll back) together. On PostgreSQL the ledger's advisory
+        lock is taken in that transaction; on SQLite the caller's transaction must already
+        have written (holding SQLite's write lock), as every accord service does first.
+        """
+        if conn is None:
+            with self._serialised() as own:
+                entries, frontier = self._append(own, list(events), now)
+            with self._cache_lock:
+                self._frontier = frontier
+            return entries
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         with self._cache_lock:
-            self._frontier = frontier
+            self._frontier = None  # the caller may still roll back: do not trust a cache
+        entries, _ = self._append(conn, list(events), now)
         return entries
+
+    def _append(
+        self, conn: Connection, events: list[Event], now: datetime
+    ) -> tuple[list[LedgerEntry], CompactRange]:
+        appended_at = format_timestamp(now)
+        frontier = self._right_edge(conn)
+        entries: list[LedgerEntry] = []
+        entry_rows: list[dict[str, Any]] = []
+        node_rows: list[dict[str, Any]] = []
+        for event in events:
+            payload = canonical_bytes(event)
+            leaf = hash_leaf(payload)
+            index = frontier.size
+            for level, node_index, node in frontier.append(leaf):
+                node_rows.append({"level": level, "node_index": node_index, "hash": node})
+            entry = LedgerEntry(index, leaf, event_id_for(index, leaf), event, appended_at)
+            entries.append(entry)
+            entry_rows.append(
+                {
+                    "leaf_index": index,
+                    "event_id": entry.event_id,
+                    "name": event.name,
+                    "agreement_id": event.agreement_id,
+                    "leaf_hash": leaf,
+                    "payload": payload.decode(),
+                    "appended_at": appended_at,
+                }
+            )
+        if entry_rows:
+            conn.execute(insert(ledger_entries), entry_rows)
+        if node_rows:
+            conn.execute(insert(ledger_nodes), node_rows)
+        return entries, frontier
 
     def _right_edge(self, conn: Connection) -> CompactRange:
         """The compact range of the whole log, from the cache if no other writer moved it."""

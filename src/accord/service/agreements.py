@@ -147,7 +147,7 @@ def create(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> 
             )
         )
         stored = _insert_version(conn, agreement, 1, now, actor)
-    record(ws, _created_event(stored, actor, None))
+        record(ws, _created_event(stored, actor, None), conn=conn)
     return stored
 
 
@@ -221,7 +221,7 @@ def amend(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> S
             .values(latest_seq=seq + 1, title=amended.title)
         )
         stored = _insert_version(conn, amended, seq + 1, now, actor)
-    record(ws, _created_event(stored, actor, prev.version))
+        record(ws, _created_event(stored, actor, prev.version), conn=conn)
     return stored
 
 
@@ -351,7 +351,7 @@ def transition(
         _set_status(conn, v, target, now, reason, actor)
         events.append(_state_event(v, target, now, reason, actor))
         result = _get(conn, agreement_id, v.seq)
-    record(ws, *events)
+        record(ws, *events, conn=conn)
     return result
 
 

@@ -263,3 +263,24 @@ def test_approvals_are_stored_with_their_signature(ledger: Ledger) -> None:
     stored: Event = ledger.find(entry.event_id).event
     assert stored == approval
     assert ledger.keystore.public_keys().verify_event(approval) is approval
+
+
+def test_events_in_a_callers_transaction_roll_back_with_it(
+    ledger: Ledger, engine: Engine, tmp_path: Path
+) -> None:
+    ledger.append_many([delivery(i) for i in range(3)], NOW)
+    with engine.connect() as conn, conn.begin() as tx:
+        conn.execute(ledger_entries.delete().where(ledger_entries.c.leaf_index == -1))  # a write
+        ledger.append_many([delivery(i) for i in range(3, 6)], NOW, conn=conn)
+        tx.rollback()
+    assert ledger.size() == 3
+    # Another writer takes the same indices; this ledger must not reuse a stale right edge.
+    other = Ledger(engine, KeyStore(tmp_path / "keys"))
+    other.append_many([delivery(i) for i in range(10, 12)], NOW)
+    ledger.append_many([delivery(20)], NOW)
+    with engine.begin() as conn:
+        conn.execute(ledger_entries.delete().where(ledger_entries.c.leaf_index == -1))
+        ledger.append_many([delivery(21)], NOW, conn=conn)
+    ledger.tree_head(NOW)
+    out = ledger.export(tmp_path / "export", now=NOW)
+    assert verify_export(out).size == 7
