@@ -55,6 +55,13 @@ EXTRA_FIELD = DataItem(
     justification="Prioritise welfare calls for the most clinically vulnerable residents",
 )
 SCENARIOS = ("shielding",)
+ROLE_TITLES = {
+    "siro": "SIRO",
+    "caldicott_guardian": "Caldicott Guardian",
+    "dpo": "DPO",
+    "iao": "Information Asset Owner",
+    "requester": "requester",
+}
 SPAN = timedelta(hours=31)
 """How long the exercise's simulated emergency lasts, declaration to the last stage. The CLI
 starts it this long before now, so the workspace it leaves agrees with the wall clock: what was
@@ -420,7 +427,7 @@ def _contact_rota(ws: Workspace, discloser: Party, recipients: list[Party]) -> _
         people.append(
             users.NewUser(
                 f"{role.replace('_', '-')}@nhs-england.example",
-                f"NHS England {role}",
+                f"NHS England {ROLE_TITLES[role]}",
                 nhse,
                 (role,),
             )
@@ -434,7 +441,7 @@ def _contact_rota(ws: Workspace, discloser: Party, recipients: list[Party]) -> _
             people.append(
                 users.NewUser(
                     f"{role.replace('_', '-')}@{code}.example",
-                    f"{party.name} {role}",
+                    f"{party.name} {ROLE_TITLES[role]}",
                     party.org_id,
                     (role,),
                 )

@@ -37,9 +37,25 @@ def tag_class(value: object) -> str:
     return TAG_COLOURS.get(str(value), "govuk-tag--grey")
 
 
+# Role and vocabulary words people write in capitals or with their own spelling.
+_SPECIAL_WORDS = {
+    "siro": "SIRO",
+    "dpo": "DPO",
+    "iao": "IAO",
+    "ig_lead": "IG lead",
+    "caldicott_guardian": "Caldicott Guardian",
+    "dspt": "DSPT",
+    "ndoo": "National data opt-out",
+    "type1": "Type 1 opt-out",
+}
+
+
 def words(value: object) -> str:
-    """``in_review`` -> ``In review``."""
-    text = str(value).replace("_", " ")
+    """``in_review`` -> ``In review``; ``siro`` -> ``SIRO``."""
+    key = str(value)
+    if key in _SPECIAL_WORDS:
+        return _SPECIAL_WORDS[key]
+    text = key.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 
