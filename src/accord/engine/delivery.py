@@ -7,6 +7,7 @@ Layout under the run's output folder (agreement and organisation ids with ``:`` 
                                                       /manifest.json
     deliveries/<agreement>/<recipient>/<flow>/latest                    (text: the run id)
     runs/<agreement>/<run_id>/exceptions.parquet    run.json            (stay with the discloser)
+                             /state.parquet  state.json     (per-row hashes and outcomes)
     runs/<agreement>/latest
     .staging/<run_id>/                                                  (never read by recipients)
 
@@ -37,12 +38,13 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine.backends.base import EXCEPTIONS_SCHEMA, extract_schema
-from accord.engine.delta import DeltaMaker
+from accord.engine.delta import Delta, DeltaMaker
 from accord.engine.extracts import Written, read_extract, write_extract
 from accord.engine.plan import FlowPlan, Plan
 from accord.engine.sources import file_sha256
 
 MANIFEST = "manifest.json"
+STATE = "state.parquet"
 LATEST = "latest"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -105,6 +107,7 @@ class StagingSink:
         self.staging = staging
         self.flows: dict[str, StagedFlow] = {}
         self.exceptions: Written | None = None
+        self.state: Written | None = None
 
     def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
         fp = self.plan.flow(flow_id)
@@ -125,6 +128,12 @@ class StagingSink:
         folder.mkdir(parents=True)
         self.exceptions = write_extract(folder / "exceptions.parquet", batches, "parquet")
 
+    def write_state(self, batches: pa.RecordBatchReader) -> None:
+        """Per-row hashes and outcomes (no row values), for the next run to build on."""
+        folder = self.staging / "run"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.state = write_extract(folder / STATE, batches, "parquet")
+
 
 def stage_delta(
     staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path, maker: DeltaMaker
@@ -141,6 +150,14 @@ def stage_delta(
         else pa.table({})
     )
     delta = maker.delta(current, prev, key)
+    return write_delta(staged, fp, key, previous, delta)
+
+
+def write_delta(
+    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path, delta: Delta
+) -> dict[str, Any]:
+    """Write a computed delta's files into the staged delivery; return the manifest entry."""
+    fmt = fp.write.format
     for name, table in (("additions", delta.additions), ("removals", delta.removals)):
         path = staged.directory / f"{name}.{fmt}"
         write_extract(path, table.to_reader(), fmt)

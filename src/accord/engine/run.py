@@ -26,10 +26,12 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine import delivery as dl
+from accord.engine import incremental as inc
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
 from accord.engine.backends.base import Backend, RunInputs
+from accord.engine.backends.duckdb import DuckDBBackend
 from accord.engine.compile import compile_plan
-from accord.engine.delta import DeltaMaker
+from accord.engine.delta import Delta, DeltaMaker
 from accord.engine.optouts import OptOutList, read_opt_out_list
 from accord.engine.plan import Plan, Pseudonymise
 from accord.engine.pseudonym import derive_key
@@ -81,10 +83,14 @@ def run_agreement(
     source_format: str | None = None,
     anomaly_threshold: float = DEFAULT_THRESHOLD,
     progress: Progress | None = None,
+    incremental: bool = True,
 ) -> RunResult:
     """Enforce the agreement's flows over ``source`` and deliver into ``out_dir``.
 
     ``previous`` names the run to compute deltas against (default: each flow's latest delivery).
+    When that run left a compatible state (:mod:`accord.engine.incremental`), only new or
+    changed rows are processed; the deliveries are the same bytes as a full run's.
+    ``incremental=False`` always runs in full.
     """
     if Status(status) is not Status.active:
         raise NotActive(
@@ -110,7 +116,9 @@ def run_agreement(
         for t in fp.transforms
         if isinstance(t, Pseudonymise)
     }
-    run_id = _run_id(plan, source_sha, lists, postcodes, secret, previous)
+    postcodes_fp = _fingerprint(postcodes)
+    secret_fp = hmac.new(secret, b"accord/run-id", hashlib.sha256).hexdigest()
+    run_id = _run_id(plan, source_sha, lists, postcodes_fp, secret_fp, previous)
     layout = dl.Layout(out_dir, plan.agreement_id)
     record = layout.run_dir(run_id) / RUN_RECORD
     if record.is_file():
@@ -124,12 +132,20 @@ def run_agreement(
     staging.mkdir(parents=True)
     try:
         sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
-        counts = engine.execute(
-            plan,
-            RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys),
-            sink,
-        )
+        inputs = RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys)
+        state_fp = None
+        outcome = None
+        if isinstance(engine, DuckDBBackend):
+            state_fp = inc.fingerprint(
+                plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
+            )
+            base_run = inc.usable_base(layout, plan, bases, state_fp) if incremental else None
+            if base_run is not None:
+                outcome = inc.execute(engine, plan, inputs, sink, base_run, bases)
+        counts = outcome.counts if outcome is not None else engine.execute(plan, inputs, sink)
         staged = sink.inner.flows
+        if state_fp is not None and sink.inner.state is not None:
+            (staging / "run" / inc.STATE_META).write_bytes(rfc8785.dumps({"fingerprint": state_fp}))
         versions = {k: v.version for k, v in lists.items()}
         deliveries: list[Delivery] = []
         anomalies: list[Anomaly] = []
@@ -137,7 +153,14 @@ def run_agreement(
         for fp in plan.flows:
             s = staged[fp.flow_id]
             base = bases.get(fp.flow_id)
-            delta = dl.stage_delta(s, fp, plan.key_column(fp), base, maker) if base else None
+            key = plan.key_column(fp)
+            if base is None:
+                delta = None
+            elif outcome is not None:
+                adds, rems = outcome.deltas[fp.flow_id]
+                delta = dl.write_delta(s, fp, key, base, Delta(adds, rems))
+            else:
+                delta = dl.stage_delta(s, fp, key, base, maker)
             data = dl.manifest(
                 plan=plan,
                 fp=fp,
@@ -221,6 +244,9 @@ class _ProgressSink:
         self.tick("deliver", 0, self.total)
         self.inner.write_exceptions(batches)
 
+    def write_state(self, batches: pa.RecordBatchReader) -> None:
+        self.inner.write_state(batches)
+
 
 def _publish(
     plan: Plan, layout: dl.Layout, staging: Path, result: RunResult, tick: Progress
@@ -298,8 +324,8 @@ def _run_id(
     plan: Plan,
     source_sha: str,
     lists: dict[str, OptOutList],
-    postcodes: pa.Table | None,
-    secret: bytes,
+    postcodes_fp: str | None,
+    secret_fp: str,
     previous: str | None,
 ) -> str:
     material: dict[str, Any] = {
@@ -307,9 +333,9 @@ def _run_id(
         "flows": [fp.flow_id for fp in plan.flows],
         "source": source_sha,
         "opt_outs": {k: v.sha256 for k, v in sorted(lists.items())},
-        "postcodes": _fingerprint(postcodes),
+        "postcodes": postcodes_fp,
         "effective_date": plan.effective_date.isoformat(),
-        "secret": hmac.new(secret, b"accord/run-id", hashlib.sha256).hexdigest(),
+        "secret": secret_fp,
         "previous": previous,
         "engine": 1,
     }

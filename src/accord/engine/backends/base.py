@@ -39,12 +39,17 @@ def extract_schema(fp: FlowPlan) -> pa.Schema:
 
 @dataclass(frozen=True)
 class RunInputs:
-    """What a run reads besides the plan. ``keys`` maps a plan key id to key bytes."""
+    """What a run reads besides the plan. ``keys`` maps a plan key id to key bytes.
+
+    ``rows`` (a table with a ``__row`` column) restricts the run to those source rows; only
+    the incremental path sets it, and only backends that say ``supports_rows`` accept it.
+    """
 
     source: Source
     postcodes: pa.Table | None = None
     opt_outs: dict[str, pa.Table] = field(default_factory=dict)
     keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    rows: pa.Table | None = None
 
 
 class ExtractSink(Protocol):

@@ -80,11 +80,14 @@ class DuckDBBackend(Backend):
             f"SELECT {ROW} AS row_number, __reasons AS reason FROM checked "
             f"WHERE __reasons <> '' ORDER BY {ROW}"
         ).to_arrow_reader(BATCH_ROWS)
-        sink.write_exceptions(_cast(exceptions, EXCEPTIONS_SCHEMA))
+        sink.write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
 
         con.execute(self._routed_sql(con, plan))
-        for members in _shapes(plan).values():
+        for members in shapes(plan).values():
             self._export(con, plan, inputs, members, sink)
+        write_state = getattr(sink, "write_state", None)
+        if write_state is not None:
+            write_state(cast_reader(con.sql(STATE_SQL).to_arrow_reader(BATCH_ROWS), STATE_SCHEMA))
         return self._counts(con, plan)
 
     def _export(
@@ -121,27 +124,17 @@ class DuckDBBackend(Backend):
             f"SELECT __flow, {select} FROM routed {join} "
             f"WHERE NOT __opted AND __flow IN ({flows}) ORDER BY __flow, {ROW}"
         ).to_arrow_reader(BATCH_ROWS)
-        split = _Split(reader)
+        split = Split(reader)
         for i in members:
             fp = plan.flows[i]
             schema = extract_schema(fp)
-            sink.write_extract(fp.flow_id, _cast(split.reader(i, schema), schema))
+            sink.write_extract(fp.flow_id, cast_reader(split.reader(i, schema), schema))
         split.finish()
 
     def _register_inputs(
         self, con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs
     ) -> None:
-        names = [f.name for f in plan.source.fields]
-        if inputs.source.format == "csv":
-            con.register("src_stream", csv_batches(inputs.source, names))
-            con.execute("CREATE VIEW src AS SELECT * FROM src_stream")
-        else:
-            cols = ", ".join(sql.q(n) for n in names)
-            path = string_literal(str(inputs.source.path))
-            con.execute(
-                f"CREATE VIEW src AS SELECT file_row_number + 1 AS {ROW}, {cols} "
-                f"FROM read_parquet({path}, file_row_number = true)"
-            )
+        register_source(con, plan, inputs)
         if plan.lookup is not None:
             if inputs.postcodes is None:
                 raise SourceError(
@@ -156,10 +149,12 @@ class DuckDBBackend(Backend):
 
     def _checked_sql(self, plan: Plan, inputs: RunInputs) -> str:
         raw_types = dict(inputs.source.columns)
-        layer1: list[str] = [ROW]  # missing / ok flags and typed values
-        layer2: list[str] = [ROW]  # each standard field's compact form
-        layer3: list[str] = [ROW]  # ... its normalised form and validity, computed once
-        layer4: list[str] = [ROW]  # final values and reasons
+        h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
+        carry = [ROW, "__h1", "__h2"]
+        layer1: list[str] = [ROW, f"{h1} AS __h1", f"{h2} AS __h2"]  # + flags, typed values
+        layer2: list[str] = list(carry)  # each standard field's compact form
+        layer3: list[str] = list(carry)  # ... its normalised form and validity, computed once
+        layer4: list[str] = list(carry)  # final values and reasons
         reasons: list[str] = []
         for f in plan.source.fields:
             text = arrow_kind(raw_types[f.name]) in {"string", "null"}
@@ -222,7 +217,7 @@ class DuckDBBackend(Backend):
         fields = ", ".join(f"v.{sql.q(f.name)}" for f in plan.source.fields)
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
         return (
-            f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, {fields}, "
+            f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, v.__h1, v.__h2, {fields}, "
             f"concat_ws(';', {reason_sql}) AS __reasons, {', '.join(extra)} "
             f"FROM ({values}) v {' '.join(joins)}"
         )
@@ -298,7 +293,54 @@ class DuckDBBackend(Backend):
         )
 
 
-def _shapes(plan: Plan) -> dict[tuple[object, ...], list[int]]:
+STATE_SCHEMA = pa.schema(
+    [
+        (ROW, pa.int64()),
+        ("__h1", pa.uint64()),
+        ("__h2", pa.uint64()),
+        ("__reasons", pa.string()),
+        ("__flows", pa.list_(pa.int32())),
+        ("__opted", pa.list_(pa.int32())),
+    ]
+)
+"""Per source row: its content hashes and outcome (reasons, flows delivered to, flows where
+an opt-out removed it). Flow numbers index ``plan.flows``. Kept beside the run record so the
+next run can skip rows it has seen (:mod:`accord.engine.incremental`)."""
+
+STATE_SQL = f"""
+SELECT c.{ROW}, c.__h1, c.__h2, c.__reasons,
+       coalesce(r.__flows, []::INTEGER[]) AS __flows,
+       coalesce(r.__opted, []::INTEGER[]) AS __opted
+FROM checked c LEFT JOIN (
+    SELECT {ROW},
+           list(__flow ORDER BY __flow) FILTER (WHERE NOT __opted) AS __flows,
+           list(__flow ORDER BY __flow) FILTER (WHERE __opted) AS __opted
+    FROM routed GROUP BY {ROW}
+) r USING ({ROW})
+ORDER BY c.{ROW}
+"""
+
+
+def register_source(con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs) -> None:
+    """The view ``src``: the read columns and ``__row``, only ``inputs.rows`` when given."""
+    names = [f.name for f in plan.source.fields]
+    if inputs.source.format == "csv":
+        con.register("src_stream", csv_batches(inputs.source, names))
+        body = "SELECT * FROM src_stream"
+    else:
+        cols = ", ".join(sql.q(n) for n in names)
+        path = string_literal(str(inputs.source.path))
+        body = (
+            f"SELECT file_row_number + 1 AS {ROW}, {cols} "
+            f"FROM read_parquet({path}, file_row_number = true)"
+        )
+    if inputs.rows is not None:
+        con.register("src_rows", inputs.rows.select([ROW]))
+        body = f"SELECT * FROM ({body}) WHERE {ROW} IN (SELECT {ROW} FROM src_rows)"
+    con.execute(f"CREATE VIEW src AS {body}")
+
+
+def shapes(plan: Plan) -> dict[tuple[object, ...], list[int]]:
     """Group flows whose extracts have the same columns and transforms (keys aside)."""
     groups: dict[tuple[object, ...], list[int]] = {}
     for i, fp in enumerate(plan.flows):
@@ -315,7 +357,7 @@ def _shapes(plan: Plan) -> dict[tuple[object, ...], list[int]]:
     return groups
 
 
-class _Split:
+class Split:
     """Cut one stream sorted by ``__flow`` into consecutive per-flow streams."""
 
     def __init__(self, reader: pa.RecordBatchReader) -> None:
@@ -354,7 +396,7 @@ def _v(name: str) -> str:
     return f"v.{sql.q(name)}"
 
 
-def _cast(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
+def cast_reader(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
     """Present DuckDB's Arrow output with the plan's exact Arrow types (by column name)."""
 
     def batches() -> Any:

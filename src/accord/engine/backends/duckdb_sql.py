@@ -154,6 +154,19 @@ def normalised_sql(f: SourceField, value: str) -> str:
     return value
 
 
+def content_hash_sql(names: list[str]) -> tuple[str, str]:
+    """Two 64-bit hashes of a source row's raw read columns (128 bits between them).
+
+    The second hashes each value as text with a separator appended, in reverse column order,
+    so a collision of one does not imply a collision of the other. Incremental runs match a
+    row to the previous run's outcome on both.
+    """
+    cols = [q(n) for n in names]
+    first = f"hash({', '.join(cols)})"
+    second = f"hash({', '.join(f'CAST({c} AS VARCHAR) || chr(31)' for c in reversed(cols))})"
+    return first, second
+
+
 def compact_sql(value: str) -> str:
     """``value`` without the whitespace postcode normalisation strips (``WHITESPACE_CLASS``).
 

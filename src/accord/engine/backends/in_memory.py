@@ -270,6 +270,8 @@ class InMemoryBackend(Backend):
     name = "in_memory"
 
     def execute(self, plan: Plan, inputs: RunInputs, sink: ExtractSink) -> Counts:
+        if inputs.rows is not None:
+            raise AssertionError("the reference backend always reads the whole source")
         geo: dict[str, dict[str, str | None]] = {}
         if plan.lookup is not None and inputs.postcodes is not None:
             for r in inputs.postcodes.select(["postcode", *AREA_LEVELS.values()]).to_pylist():

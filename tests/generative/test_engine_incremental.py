@@ -1,0 +1,238 @@
+"""An incremental run is the same bytes as a full run on the same inputs (hypothesis).
+
+Day 0 runs in full; then the same folder is copied, and day 1 (random additions, removals,
+moves between authorities, edits that make a row invalid, duplicated rows) runs once on the
+incremental path and once with ``incremental=False``. Every file under the output folder
+(extracts, additions, removals, manifests, exceptions, state, run record) must match. A changed
+opt-out list or agreement version must fall back to a full run and still match.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.engine import RunResult, run_agreement
+from accord.engine import incremental as inc
+from accord.model import Agreement, example_document
+
+DAY0 = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+DAY1 = datetime(2026, 3, 21, 9, 0, tzinfo=UTC)
+SECRET = b"incremental-instance-secret-0001"
+RECIPIENTS = ("E09000011", "E06000002", "E10000003")
+POSTCODES = pa.table(
+    {
+        "postcode": ["SE10 9AA", "TS1 1AA", "CB2 1TN"],
+        "lsoa21": ["E01001001", "E01002001", "E01003001"],
+        "lad_code": ["E09000011", "E06000002", "E07000008"],
+        "utla_code": ["E09000011", "E06000002", "E10000003"],
+    }
+)
+NHS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050", "9990000069"]
+COLUMNS = ["nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "phone"]
+
+person = st.fixed_dictionaries(
+    {
+        "nhs_number": st.sampled_from([*NHS, "9990000019", ""]),
+        "given_name": st.sampled_from(["Ann", "Bo", ""]),
+        "family_name": st.just("F"),
+        "date_of_birth": st.sampled_from(["1950-01-01", "1990-06-30", "x"]),
+        "postcode": st.sampled_from(["SE10 9AA", "ts11aa", "CB2 1TN", "ZZ9 9ZZ", ""]),
+        "phone": st.sampled_from(["01234", ""]),
+    }
+)
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    day0 = draw(st.lists(person, min_size=1, max_size=20))
+    day1 = list(day0)
+    for _ in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(["add", "remove", "move", "invalid", "duplicate"]))
+        if op == "add" or not day1:
+            day1.insert(draw(st.integers(0, len(day1))), draw(person))
+            continue
+        i = draw(st.integers(0, len(day1) - 1))
+        if op == "remove":
+            del day1[i]
+        elif op == "move":
+            day1[i] = {**day1[i], "postcode": draw(st.sampled_from(["SE10 9AA", "TS1 1AA"]))}
+        elif op == "invalid":
+            day1[i] = {**day1[i], "nhs_number": "12345"}
+        else:
+            day1.insert(i, dict(day1[i]))
+    return day0, day1
+
+
+def _agreement(version: str = "1.0.0") -> Agreement:
+    doc = example_document()
+    template = doc["flows"][0]
+    la = {k: v for k, v in doc["parties"][1].items() if k not in {"org_id", "name", "org_type"}}
+    doc["parties"] = [doc["parties"][0]] + [
+        {"org_id": f"gss:{c}", "name": c, "org_type": "la_unitary", **la} for c in RECIPIENTS
+    ]
+    doc["flows"] = [
+        {**template, "id": f"spl-{c.lower()}", "recipient": f"gss:{c}"} for c in RECIPIENTS
+    ]
+    doc["opt_out_policy"] = {"apply_ndoo": True, "apply_type1": False, "rationale": "t"}
+    doc["version"] = version
+    return Agreement.model_validate(doc)
+
+
+def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _optouts(path: Path, numbers: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write("nhs_number\n" + "".join(f"{n}\n" for n in numbers))
+    return path
+
+
+def _run(out: Path, source: Path, now: datetime, optouts: Path, **kw: Any) -> RunResult:
+    params: dict[str, Any] = {"agreement": _agreement()}
+    params.update(kw)
+    return run_agreement(
+        params.pop("agreement"),
+        status="active",
+        source=source,
+        out_dir=out,
+        secret=SECRET,
+        geography=POSTCODES,
+        now=now,
+        opt_out_lists={"ndoo": optouts},
+        **params,
+    )
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _twice(
+    folder: Path, day1: Path, optouts: Path, **kw: Any
+) -> tuple[RunResult, RunResult, Path, Path]:
+    fast, full = folder / "fast", folder / "full"
+    shutil.copytree(fast, full)
+    a = _run(fast, day1, DAY1, optouts, **kw)
+    b = _run(full, day1, DAY1, optouts, incremental=False, **kw)
+    return a, b, fast, full
+
+
+@settings(
+    derandomize=True, max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(pair=days(), opted=st.lists(st.sampled_from(NHS), unique=True, max_size=2))
+def test_incremental_run_is_byte_identical_to_a_full_run(
+    pair: tuple[list[dict[str, str]], list[dict[str, str]]], opted: list[str]
+) -> None:
+    day0, day1 = pair
+    folder = Path(tempfile.mkdtemp(prefix="accord-inc-"))
+    try:
+        optouts = _optouts(folder / "ndoo.csv", opted)
+        _run(folder / "fast", _csv(folder / "d0.csv", day0), DAY0, optouts)
+        a, b, fast, full = _twice(folder, _csv(folder / "d1.csv", day1), optouts)
+        assert a.run_id == b.run_id
+        assert _tree(fast) == _tree(full)
+        assert (a.input_rows, a.delivered_rows, a.opted_out_rows) == (
+            b.input_rows,
+            b.delivered_rows,
+            b.opted_out_rows,
+        )
+    finally:
+        shutil.rmtree(folder)
+
+
+def _day0(folder: Path) -> tuple[Path, Path]:
+    rows = [
+        {
+            "nhs_number": n,
+            "given_name": "G",
+            "family_name": "F",
+            "date_of_birth": "1950-01-01",
+            "postcode": pc,
+            "phone": "1",
+        }
+        for n, pc in zip(
+            NHS, ["SE10 9AA", "TS1 1AA", "CB2 1TN", "SE10 9AA", "TS1 1AA"], strict=False
+        )
+    ]
+    optouts = _optouts(folder / "ndoo.csv", [NHS[0]])
+    _run(folder / "fast", _csv(folder / "d0.csv", rows), DAY0, optouts)
+    moved = [rows[0], {**rows[1], "postcode": "SE10 9AA"}, *rows[2:]]
+    return _csv(folder / "d1.csv", moved), optouts
+
+
+def test_the_incremental_path_is_taken_and_reads_only_fresh_rows(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    day1, optouts = _day0(tmp_path)
+    seen: list[int] = []
+    real = inc.execute
+
+    def spy(*args: Any, **kw: Any) -> inc.Outcome | None:
+        outcome = real(*args, **kw)
+        assert outcome is not None
+        seen.append(outcome.fresh_rows)
+        return outcome
+
+    monkeypatch.setattr(inc, "execute", spy)
+    a, b, fast, full = _twice(tmp_path, day1, optouts)
+    assert seen == [1]  # only the person who moved went through the plan
+    assert _tree(fast) == _tree(full)
+    moved = a.delivery("spl-e09000011")
+    assert pq.read_table(moved.directory / "additions.parquet")["nhs_number"].to_pylist() == [
+        NHS[1]
+    ]
+
+
+def test_a_changed_opt_out_list_runs_in_full_and_removes_the_person(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    day1, _ = _day0(tmp_path)
+    calls: list[object] = []
+    monkeypatch.setattr(inc, "execute", lambda *a, **k: calls.append(a))
+    optouts = _optouts(tmp_path / "ndoo2.csv", [NHS[0], NHS[2]])
+    a, b, fast, full = _twice(tmp_path, day1, optouts)
+    assert calls == []
+    assert _tree(fast) == _tree(full)
+    delivered = pq.read_table(a.delivery("spl-e10000003").directory / "extract.parquet")
+    assert NHS[2] not in delivered["nhs_number"].to_pylist()
+
+
+def test_a_new_agreement_version_runs_in_full(tmp_path: Path, monkeypatch: Any) -> None:
+    day1, optouts = _day0(tmp_path)
+    calls: list[object] = []
+    monkeypatch.setattr(inc, "execute", lambda *a, **k: calls.append(a))
+    a, b, fast, full = _twice(tmp_path, day1, optouts, agreement=_agreement("1.1.0"))
+    assert calls == []
+    assert a.agreement_version == "1.1.0"
+    assert _tree(fast) == _tree(full)
+
+
+def test_an_age_band_makes_the_run_date_part_of_the_fingerprint() -> None:
+    doc = example_document()
+    doc["flows"][0]["transforms"] = [{"op": "generalise", "field": "date_of_birth"}]
+    from accord.engine import compile_plan
+
+    dated = compile_plan(Agreement.model_validate(doc), effective_date=DAY0.date())
+    plain = compile_plan(_agreement(), effective_date=DAY0.date())
+    assert inc.uses_date(dated) and not inc.uses_date(plain)
