@@ -14,7 +14,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from accord.cli._context import console, settings
@@ -39,7 +46,7 @@ def progress_reporter(console: Console) -> Iterator[Callable[[str, int, int], No
         console=console,
         transient=False,
     )
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def tick(stage: str, done: int, total: int) -> None:
         if stage not in tasks:

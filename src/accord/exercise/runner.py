@@ -20,6 +20,7 @@ from pathlib import Path
 
 from accord.clock import FixedClock
 from accord.disputes.model import Actor, ActorRole, Ground, Variant
+from accord.engine import RunResult
 from accord.errors import ConfigError, Problem
 from accord.exercise.result import (
     ExerciseResult,
@@ -31,7 +32,7 @@ from accord.exercise.stages import StageTimer
 from accord.law import check
 from accord.ledger.events import IncidentDeclared
 from accord.ledger.verify import verify_export
-from accord.model import DataItem, Incident, Party
+from accord.model import Agreement, DataItem, Incident, Party
 from accord.model.enums import Status
 from accord.playbook import instantiate, required_approvals
 from accord.playbook.examples import letters_processor, nhs_england
@@ -311,8 +312,8 @@ def run_exercise(
     return result
 
 
-def _take_run(result: ExerciseResult, run: runs.RunResult, agreement: object) -> None:
-    names = {p.org_id: p.name for p in agreement.parties}  # type: ignore[attr-defined]
+def _take_run(result: ExerciseResult, run: RunResult, agreement: Agreement) -> None:
+    names = {p.org_id: p.name for p in agreement.parties}
     result.population = run.input_rows
     result.exception_rows = run.exception_rows
     result.exceptions_by_reason = dict(sorted(run.exceptions_by_reason.items()))
@@ -325,7 +326,7 @@ def _take_run(result: ExerciseResult, run: runs.RunResult, agreement: object) ->
         if d.recipient.startswith("gss:")
     }
     result.recipients_served = sum(1 for n in result.rows_per_recipient.values() if n > 0)
-    decision = agreement.opt_out_policy  # type: ignore[attr-defined]
+    decision = agreement.opt_out_policy
     result.opt_out_applied = bool(decision and (decision.apply_ndoo or decision.apply_type1))
     result.opt_out_rationale = decision.rationale if decision else "no opt-out decision"
 
@@ -380,6 +381,8 @@ def _dispute(
     result.dispute_timeline = [
         TimelineRow(s.at, s.name, _step_detail(s.actor, s.detail)) for s in record_.steps
     ]
+    if decided.decision is None:
+        raise ConfigError("the exercise's dispute ended without a decision")
     hours = (decided.decision.decided_at - decided.raised_at).total_seconds() / 3600
     result.dispute_outcome = (
         f"decided for NHS England's final offer by the DHSC arbiter {hours:.1f} h after it was "
@@ -455,8 +458,8 @@ def _contact_rota(ws: Workspace, discloser: Party, recipients: list[Party]) -> _
             )
         )
     created = users.add_users(ws, people, password)
-    for party in {p.party_org_id for p in people}:
-        ws.keystore.ensure_party(party)  # parties hold their signing keys before any incident
+    for org_id in sorted({p.party_org_id for p in people}):
+        ws.keystore.ensure_party(org_id)  # parties hold their signing keys before any incident
     by_role = {(u.party_org_id, r.value): u for u in created for r in u.roles}
     names = {p.org_id: p.name for p in [discloser, *recipients]}
     shown_emails = {

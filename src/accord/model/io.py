@@ -84,4 +84,7 @@ def load_agreement(path: Path) -> Agreement:
 
 
 def dump_yaml(agreement: Agreement) -> str:
-    return yaml.safe_dump(agreement.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    text: str = yaml.safe_dump(
+        agreement.model_dump(mode="json"), sort_keys=False, allow_unicode=True
+    )
+    return text

@@ -253,7 +253,7 @@ def approve(
         )
     )
     with ws.engine.begin() as conn:
-        row_id = conn.execute(
+        inserted = conn.execute(
             approvals_table.insert().values(
                 agreement_id=agreement_id,
                 seq=version.seq,
@@ -269,12 +269,14 @@ def approve(
                 signature=event.signature,
                 ledger_index=None,
             )
-        ).inserted_primary_key[0]
-    (entry,) = record(ws, event)
-    with ws.engine.begin() as conn:
+        ).inserted_primary_key
+        if inserted is None:  # pragma: no cover - every supported database returns the key
+            raise RuntimeError("the database did not return the approval's id")
+        # The approval and its signed ledger event commit together, or neither does.
+        (entry,) = record(ws, event, conn=conn)
         conn.execute(
             update(approvals_table)
-            .where(approvals_table.c.id == row_id)
+            .where(approvals_table.c.id == inserted[0])
             .values(ledger_index=entry.index)
         )
     if parsed in POSITIVE and not outstanding(ws, version):

@@ -202,7 +202,10 @@ def add_user(
                 created_at=ws.clock.now(),
             )
         )
-        return _get(conn, int(result.inserted_primary_key[0]))
+        key = result.inserted_primary_key
+        if key is None:  # pragma: no cover - every supported database returns the key
+            raise RuntimeError("the database did not return the user's id")
+        return _get(conn, int(key[0]))
 
 
 def _get(conn: Connection, user_id: int) -> User:
