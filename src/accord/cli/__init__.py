@@ -22,6 +22,7 @@ from accord.cli import (
     law,
     ledger,
     serve,
+    sharing,
     sweep,
     synth,
     template,
@@ -59,6 +60,7 @@ app.add_typer(template.app, name="template")
 app.add_typer(synth.app, name="synth")
 app.add_typer(disputes.app, name="dispute")
 app.add_typer(user.app, name="user")
+app.add_typer(sharing.app, name="sharing")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)
 app.command("run")(run_module.run_cli)

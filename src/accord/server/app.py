@@ -21,6 +21,7 @@ from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.negotiation import JsonSuffix
+from accord.server.sharing import router as sharing_router
 from accord.server.web import filters
 from accord.server.web.views import agreements as agreement_views
 from accord.server.web.views import (
@@ -78,6 +79,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
     for module in (api_me, api_agreements, api_deliveries, api_register):
         app.include_router(module.router)
+    app.include_router(sharing_router)
     for view in (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)

@@ -1,0 +1,301 @@
+"""Recipients pull their deliveries with the real ``delta-sharing`` client (Delta Sharing
+protocol), from a real uvicorn server over a real SQLite workspace where the example agreement
+is active and has run twice (a full delivery, then a daily delta).
+
+The client is used exactly as a recipient would: a profile file, ``SharingClient`` and
+``load_as_pandas``; nothing in it is patched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import delta_sharing
+import httpx
+import pyarrow.parquet as pq
+import pytest
+import uvicorn
+from requests.exceptions import HTTPError
+
+from accord.cli import main
+from accord.clock import FixedClock
+from accord.engine import RunResult
+from accord.server.app import create_app
+from accord.service import agreements as agreement_service
+from accord.service import runs
+from accord.synth import DailyChanges, write_delta, write_population, write_postcode_directory
+from accord.workspace import Workspace
+
+AGREEMENT_ID = "urn:accord:agreement:example-shielding"
+SHARE = "urn_accord_agreement_example-shielding"
+GREENWICH, MIDDLESBROUGH = "gss:E09000011", "gss:E06000002"
+OWN_TABLE, OTHER_TABLE = "spl-e09000011", "spl-e06000002"
+SERVICE = "svc@greenwich.example"  # recipient_service of Greenwich
+DAY0 = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+DAY1 = DAY0 + timedelta(days=1)
+ROWS, POSTCODES, SEED = 12_000, 3_000, 3
+
+
+@dataclass
+class World:
+    """A workspace folder after two runs, and what they delivered."""
+
+    root: Path
+    day0: RunResult
+    day1: RunResult
+
+
+@pytest.fixture(scope="module")
+def world(template_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
+    folder = tmp_path_factory.mktemp("sharing")
+    root = folder / "ws"
+    shutil.copytree(template_workspace, root)
+    clock = FixedClock(DAY0)
+    with Workspace.open(root, clock=clock) as ws:
+        for state in ("in_review", "approved", "active"):
+            agreement_service.transition(ws, AGREEMENT_ID, state, actor="tests")
+        directory = runs.postcode_directory(ws)
+        write_postcode_directory(directory, postcodes=POSTCODES, seed=SEED)
+        common = {"rows": ROWS, "seed": SEED, "postcode_directory": directory}
+        write_population(folder / "day0.parquet", **common)
+        changes = DailyChanges(add_share=0.05, remove_share=0.05, move_share=0.02)
+        write_delta(folder / "day1.parquet", day=1, changes=changes, **common)
+        geography = runs.load_geography(ws)
+        day0 = runs.run(ws, AGREEMENT_ID, source=folder / "day0.parquet", geography=geography)
+        clock.set(DAY1)
+        day1 = runs.run(ws, AGREEMENT_ID, source=folder / "day1.parquet", geography=geography)
+    return World(root, day0, day1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    ws: Workspace
+    clock: FixedClock
+    endpoint: str
+    folder: Path
+
+    def profile(self, email: str = SERVICE, days: int = 30) -> str:
+        """A profile file written by ``accord sharing profile``, as an operator would."""
+        out = self.folder / f"{email}.share"
+        argv = ["sharing", "profile", email, "--out", str(out), "--endpoint", self.endpoint]
+        code = main(
+            [*argv, "--days", str(days)], {"ACCORD_HOME": str(self.ws.root)}, clock=self.clock
+        )
+        assert code == 0
+        return str(out)
+
+    def bearer(self, email: str = SERVICE) -> dict[str, str]:
+        token = json.loads(Path(self.profile(email)).read_text())["bearerToken"]
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def server(world: World, tmp_path: Path) -> Iterator[Server]:
+    root = tmp_path / "ws"
+    shutil.copytree(world.root, root)
+    clock = FixedClock(DAY1 + timedelta(hours=1))
+    with Workspace.open(root, clock=clock) as ws:
+        port = _free_port()
+        config = uvicorn.Config(
+            create_app(ws), host="127.0.0.1", port=port, log_level="warning", ws="none"
+        )
+        running = uvicorn.Server(config)
+        thread = threading.Thread(target=running.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not running.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        try:
+            yield Server(ws, clock, f"http://127.0.0.1:{port}/delta-sharing", tmp_path)
+        finally:
+            running.should_exit = True
+            thread.join(timeout=10)
+
+
+def _records(df: Any) -> list[dict[str, Any]]:
+    return [{k: (None if v != v else v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _extract(result: RunResult, flow: str, name: str = "extract.parquet") -> list[dict[str, Any]]:
+    return pq.read_table(result.delivery(flow).directory / name).to_pylist()
+
+
+def test_a_recipient_lists_only_its_own_tables(server: Server) -> None:
+    tables = delta_sharing.SharingClient(server.profile()).list_all_tables()
+    assert [(t.share, t.schema, t.name) for t in tables] == [(SHARE, "deliveries", OWN_TABLE)]
+    other = delta_sharing.SharingClient(server.profile("siro@middlesbrough.example"))
+    assert [t.name for t in other.list_all_tables()] == [OTHER_TABLE]
+    # A party that receives nothing under the agreement sees no share at all.
+    outsider = delta_sharing.SharingClient(server.profile("siro@birmingham.example"))
+    assert outsider.list_shares() == [] and outsider.list_all_tables() == []
+
+
+def test_load_as_pandas_returns_exactly_the_extract(server: Server, world: World) -> None:
+    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    df = delta_sharing.load_as_pandas(url)
+    extract = world.day1.delivery(OWN_TABLE).directory / "extract.parquet"
+    expected = pq.read_table(extract)
+    assert list(df.columns) == expected.schema.names
+    assert len(df) == expected.num_rows > 20
+    assert _records(df) == expected.to_pylist()
+    # Every row is Greenwich's: none of Middlesbrough's people leak in.
+    other = {r["nhs_number"] for r in _extract(world.day1, OTHER_TABLE)}
+    assert other and not other & set(df["nhs_number"])
+
+
+def test_versions_are_deliveries_and_history_can_be_read(server: Server, world: World) -> None:
+    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    assert delta_sharing.get_table_version(url) == 2
+    assert _records(delta_sharing.load_as_pandas(url, version=1)) == _extract(world.day0, OWN_TABLE)
+    at_day0 = (DAY0 + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    assert _records(delta_sharing.load_as_pandas(url, timestamp=at_day0)) == _extract(
+        world.day0, OWN_TABLE
+    )
+    metadata = delta_sharing.get_table_metadata(url)
+    fields = json.loads(metadata.schema_string)["fields"]
+    assert [(f["name"], f["type"]) for f in fields] == [
+        ("nhs_number", "string"),
+        ("given_name", "string"),
+        ("family_name", "string"),
+        ("date_of_birth", "date"),
+        ("postcode", "string"),
+        ("phone", "string"),
+    ]
+
+
+def test_the_change_feed_carries_the_daily_delta(server: Server, world: World) -> None:
+    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    changes = delta_sharing.load_table_changes_as_pandas(url, starting_version=2)
+    delivery = world.day1.delivery(OWN_TABLE)
+    assert delivery.since_run == world.day0.run_id
+    assert (delivery.additions or 0) > 0 and (delivery.removals or 0) > 0
+    inserted = changes[changes["_change_type"] == "insert"].drop(
+        columns=["_change_type", "_commit_version", "_commit_timestamp"]
+    )
+    deleted = changes[changes["_change_type"] == "delete"].drop(
+        columns=["_change_type", "_commit_version", "_commit_timestamp"]
+    )
+    assert _records(inserted) == _extract(world.day1, OWN_TABLE, "additions.parquet")
+    # A removal names the person by the delta's key only; the client fills the rest with nulls.
+    removals = _extract(world.day1, OWN_TABLE, "removals.parquet")
+    assert removals and all(set(r) == {"nhs_number"} for r in removals)
+    assert _records(deleted) == [{c: r.get(c) for c in inserted.columns} for r in removals]
+    assert set(changes["_commit_version"]) == {2}
+    first = delta_sharing.load_table_changes_as_pandas(url, starting_version=1, ending_version=1)
+    assert set(first["_change_type"]) == {"insert"}
+    assert len(first) == world.day0.delivery(OWN_TABLE).rows
+
+
+def test_another_partys_table_is_not_found(server: Server) -> None:
+    profile = server.profile()
+    for target in (
+        f"{SHARE}.deliveries.{OTHER_TABLE}",
+        f"no_such_share.deliveries.{OWN_TABLE}",
+        f"{SHARE}.other_schema.{OWN_TABLE}",
+    ):
+        with pytest.raises(HTTPError) as caught:
+            delta_sharing.load_as_pandas(f"{profile}#{target}")
+        assert caught.value.response.status_code == 404
+        assert caught.value.response.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST"
+    # The same answer over plain HTTP, with nothing that hints the table exists.
+    response = httpx.post(
+        f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OTHER_TABLE}/query",
+        json={},
+        headers=server.bearer(),
+    )
+    assert response.status_code == 404
+    assert OTHER_TABLE in response.json()["message"] and "E06000002" not in response.text
+
+
+def test_an_expired_or_missing_token_is_refused(server: Server) -> None:
+    profile = server.profile(days=1)
+    assert len(delta_sharing.SharingClient(profile).list_shares()) == 1
+    server.clock.advance(timedelta(days=2))
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.SharingClient(profile).list_shares()
+    assert caught.value.response.status_code == 401
+    body = httpx.get(f"{server.endpoint}/shares").json()
+    assert body["errorCode"] == "UNAUTHENTICATED"
+
+
+def _file_url(server: Server) -> str:
+    response = httpx.post(
+        f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}/query",
+        json={},
+        headers=server.bearer(),
+    )
+    assert response.status_code == 200
+    assert response.headers["delta-table-version"] == "2"
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [next(iter(line)) for line in lines] == ["protocol", "metaData", "file"]
+    url: str = lines[2]["file"]["url"]
+    assert url.startswith(f"{server.endpoint}/files/")
+    return url
+
+
+def _with(url: str, **changes: str) -> str:
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()} | changes
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+def test_file_urls_are_signed_bound_to_the_party_and_expire(server: Server, world: World) -> None:
+    url = _file_url(server)
+    extract = world.day1.delivery(OWN_TABLE).directory / "extract.parquet"
+    got = httpx.get(url)
+    assert got.status_code == 200 and got.content == extract.read_bytes()
+    part = httpx.get(url, headers={"Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.content == b"PAR1"
+    file_id = urlsplit(url).path.rsplit("/", 1)[1]
+    tampered = [
+        _with(url, sig="A" + parse_qs(urlsplit(url).query)["sig"][0][1:]),
+        _with(url, party=MIDDLESBROUGH),
+        _with(url, exp=str(int(parse_qs(urlsplit(url).query)["exp"][0]) + 3600)),
+        url.replace(file_id, file_id[::-1]),
+        url.split("?")[0],
+    ]
+    for bad in tampered:
+        response = httpx.get(bad)
+        assert response.status_code == 403, bad
+        assert response.json()["errorCode"] == "PERMISSION_DENIED"
+    server.clock.advance(timedelta(minutes=16))
+    expired = httpx.get(url)
+    assert expired.status_code == 403 and "expired" in expired.json()["message"]
+
+
+def test_suspending_the_agreement_hides_every_table(server: Server) -> None:
+    profile = server.profile()
+    url = _file_url(server)
+    agreement_service.transition(server.ws, AGREEMENT_ID, "suspended", actor="tests")
+    client = delta_sharing.SharingClient(profile)
+    assert client.list_shares() == [] and client.list_all_tables() == []
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.load_as_pandas(f"{profile}#{SHARE}.deliveries.{OWN_TABLE}")
+    assert caught.value.response.status_code == 404
+    # A link handed out before the suspension no longer serves the file.
+    assert httpx.get(url).status_code == 404
+
+
+def test_a_client_that_takes_only_the_delta_format_gets_a_clear_error(server: Server) -> None:
+    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.load_as_pandas(url, use_delta_format=True)
+    assert caught.value.response.status_code == 400
+    assert "parquet" in caught.value.response.json()["message"]
