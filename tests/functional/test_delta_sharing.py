@@ -299,3 +299,52 @@ def test_a_client_that_takes_only_the_delta_format_gets_a_clear_error(server: Se
         delta_sharing.load_as_pandas(url, use_delta_format=True)
     assert caught.value.response.status_code == 400
     assert "parquet" in caught.value.response.json()["message"]
+
+
+def test_a_new_agreement_version_starts_a_new_history(server: Server) -> None:
+    """Extracts delivered under version 1.0.0 are not served once 1.1.0 is the active version."""
+    profile = server.profile()
+    before = delta_sharing.SharingClient(profile).list_all_tables()
+    current = agreement_service.get(server.ws, AGREEMENT_ID).agreement
+    agreement_service.amend(
+        server.ws, current.model_copy(update={"version": "1.1.0", "benefits": "more"})
+    )
+    for state in ("in_review", "approved", "active"):
+        agreement_service.transition(server.ws, AGREEMENT_ID, state, seq=2, actor="tests")
+    assert [t.name for t in before] == [OWN_TABLE]
+    assert delta_sharing.SharingClient(profile).list_all_tables() == []
+
+
+def test_a_manifest_that_does_not_match_the_ledger_is_not_served(
+    server: Server, world: World
+) -> None:
+    manifest = server.ws.root / world.day1.delivery(OWN_TABLE).manifest_path.relative_to(world.root)
+    manifest.write_bytes(manifest.read_bytes().replace(b'"rows":', b'"rows": '))
+    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.load_as_pandas(url)
+    assert caught.value.response.status_code == 422
+    assert "does not match the ledger" in caught.value.response.json()["message"]
+
+
+def test_protocol_edges_over_plain_http(server: Server) -> None:
+    headers = server.bearer()
+    base = server.endpoint
+    page = httpx.get(f"{base}/shares", params={"maxResults": 0}, headers=headers).json()
+    assert page == {"items": [], "nextPageToken": "0"}
+    page = httpx.get(f"{base}/shares", params={"maxResults": 1}, headers=headers).json()
+    assert [s["name"] for s in page["items"]] == [SHARE] and "nextPageToken" not in page
+    share = httpx.get(f"{base}/shares/{SHARE.upper()}", headers=headers).json()
+    assert share["share"]["name"] == SHARE  # names are case-insensitive
+    table = f"{base}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}"
+    assert httpx.head(table, headers=headers).headers["delta-table-version"] == "2"
+    day1 = DAY1.isoformat().replace("+00:00", "Z")
+    since = httpx.get(f"{table}/version", params={"startingTimestamp": day1}, headers=headers)
+    assert since.headers["delta-table-version"] == "2"
+    bad = httpx.get(f"{base}/shares", params={"pageToken": "x"}, headers=headers)
+    assert bad.status_code == 400 and bad.json()["errorCode"] == "INVALID_PARAMETER_VALUE"
+    both = httpx.post(f"{table}/query", json={"version": 1, "timestamp": day1}, headers=headers)
+    assert both.status_code == 400 and "not both" in both.json()["message"]
+    missing = httpx.get(f"{base}/no/such/endpoint", headers=headers)
+    assert missing.status_code == 404
+    assert missing.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST"

@@ -303,7 +303,9 @@ def _chosen(found: SharedTable, query: QueryRequest) -> tuple[int, bool]:
             [Problem("startingVersion", "use GET .../changes?startingVersion=N")],
         )
     if query.version is not None and query.timestamp is not None:
-        raise InputError("give a version or a timestamp, not both", [Problem("timestamp", "")])
+        raise InputError(
+            "give a version or a timestamp, not both", [Problem("timestamp", "drop one")]
+        )
     if query.version is not None:
         found.at_version(query.version)
         return query.version, True
@@ -344,7 +346,7 @@ def _bound(
     found: SharedTable, version: int | None, timestamp: str | None, where: str, *, start: bool
 ) -> int | None:
     if version is not None and timestamp is not None:
-        raise InputError("give a version or a timestamp, not both", [Problem(where, "")])
+        raise InputError("give a version or a timestamp, not both", [Problem(where, "drop one")])
     if timestamp is not None:
         when = _parse_time(timestamp, where)
         picked = [v.version for v in found.versions if (v.at >= when if start else v.at <= when)]
