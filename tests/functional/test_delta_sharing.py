@@ -348,3 +348,32 @@ def test_protocol_edges_over_plain_http(server: Server) -> None:
     missing = httpx.get(f"{base}/no/such/endpoint", headers=headers)
     assert missing.status_code == 404
     assert missing.json()["errorCode"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_a_recipient_acknowledges_a_manifest_with_a_signed_receipt(
+    server: Server, world: World
+) -> None:
+    delivery = world.day1.delivery(OWN_TABLE)
+    url = f"{server.endpoint.removesuffix('/delta-sharing')}/api/deliveries/"
+    url += f"{world.day1.run_id}/{OWN_TABLE}/receipt"
+    body = {"manifest_sha256": delivery.manifest_sha256}
+    wrong = httpx.post(url, json={"manifest_sha256": "0" * 64}, headers=server.bearer())
+    assert wrong.status_code == 422 and not wrong.json()["ok"]
+    other = httpx.post(url, json=body, headers=server.bearer("siro@middlesbrough.example"))
+    assert other.status_code == 404
+    before = server.ws.ledger.size()
+    first = httpx.post(url, json=body, headers=server.bearer())
+    assert first.status_code == 200, first.text
+    receipt = first.json()
+    assert receipt["new"] and receipt["recipient"] == GREENWICH and receipt["unstable"]
+    assert server.ws.ledger.size() == before + 1
+    (entry,) = [
+        e
+        for e in server.ws.ledger.entries_for_agreement(AGREEMENT_ID)
+        if e.event_id == receipt["event_id"]
+    ]
+    assert entry.event.name == "delivery-receipt"
+    server.ws.keystore.public_keys().verify_event(entry.event)  # signed by Greenwich's key
+    again = httpx.post(url, json=body, headers=server.bearer()).json()
+    assert not again["new"] and again["event_id"] == receipt["event_id"]
+    assert server.ws.ledger.size() == before + 1
