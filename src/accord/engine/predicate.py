@@ -18,9 +18,10 @@ Grammar (keywords are lower case; whitespace is free)::
     CMP        := '==' | '!=' | '<' | '<=' | '>' | '>='
 
 Strings are single- or double-quoted; a quote is doubled to escape it. A bare operand is a
-predicate only when it is boolean (``true`` alone selects every row). The parser is a
-recursive-descent parser over tokens cut by one regular expression; :class:`PredicateError` names the character position of the first problem.
-Parsing gives an untyped tree; :func:`check` types it against the fields a flow may use.
+predicate only when it is boolean (``true`` alone selects every row). The parser is a recursive-
+descent parser over tokens cut by one regular expression; :class:`PredicateError` names the
+character position of the first problem. Parsing gives an untyped tree; :func:`check` types it
+against the fields a flow may use.
 
 >>> parse("utla(postcode) == recipient.gss")
 Compare(op='==', left=Call(func='utla', field='postcode'), right=RecipientRef(attr='gss'))
