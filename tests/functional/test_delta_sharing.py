@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import delta_sharing
 import httpx
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import uvicorn
@@ -30,7 +31,9 @@ from requests.exceptions import HTTPError
 from accord.cli import main
 from accord.clock import FixedClock
 from accord.engine import RunResult
+from accord.errors import UnsupportedClause
 from accord.server.app import create_app
+from accord.server.sharing.schema import delta_type, schema_string
 from accord.service import agreements as agreement_service
 from accord.service import runs
 from accord.synth import DailyChanges, write_delta, write_population, write_postcode_directory
@@ -377,3 +380,45 @@ def test_a_recipient_acknowledges_a_manifest_with_a_signed_receipt(
     again = httpx.post(url, json=body, headers=server.bearer()).json()
     assert not again["new"] and again["event_id"] == receipt["event_id"]
     assert server.ws.ledger.size() == before + 1
+
+
+def test_arrow_types_are_described_in_deltas_schema_language() -> None:
+    schema = pa.schema(
+        [
+            pa.field("n", pa.int32(), nullable=False),
+            pa.field("when", pa.timestamp("us", tz="UTC")),
+            pa.field("amount", pa.decimal128(12, 2)),
+            pa.field("codes", pa.list_(pa.string())),
+            pa.field(
+                "area",
+                pa.struct([("lad", pa.string()), ("utla", pa.dictionary(pa.int8(), pa.string()))]),
+            ),
+            pa.field("counts", pa.map_(pa.string(), pa.uint32())),
+        ]
+    )
+    fields = json.loads(schema_string(schema))["fields"]
+    assert [(f["name"], f["type"], f["nullable"]) for f in fields] == [
+        ("n", "integer", False),
+        ("when", "timestamp", True),
+        ("amount", "decimal(12,2)", True),
+        ("codes", {"type": "array", "elementType": "string", "containsNull": True}, True),
+        (
+            "area",
+            {
+                "type": "struct",
+                "fields": [
+                    {"name": "lad", "type": "string", "nullable": True, "metadata": {}},
+                    {"name": "utla", "type": "string", "nullable": True, "metadata": {}},
+                ],
+            },
+            True,
+        ),
+        (
+            "counts",
+            {"type": "map", "keyType": "string", "valueType": "long", "valueContainsNull": True},
+            True,
+        ),
+    ]
+    for unsupported in (pa.uint64(), pa.null(), pa.duration("s")):
+        with pytest.raises(UnsupportedClause):
+            delta_type(unsupported)
