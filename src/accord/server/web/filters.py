@@ -30,6 +30,24 @@ TAG_COLOURS = {
     "emergency": "govuk-tag--red",
     "routine": "govuk-tag--blue",
     "one_off": "govuk-tag--purple",
+    # dispute states, the ladder's tiers and the countdown to a deadline
+    "raised": "govuk-tag--blue",
+    "narrowed": "govuk-tag--blue",
+    "tier1": "govuk-tag--orange",
+    "tier2": "govuk-tag--orange",
+    "tier3": "govuk-tag--red",
+    "provisional_default": "govuk-tag--yellow",
+    "withdrawn": "govuk-tag--grey",
+    "done": "govuk-tag--green",
+    "current": "govuk-tag--blue",
+    "missed": "govuk-tag--red",
+    "passed": "govuk-tag--grey",
+    "to_come": "govuk-tag--grey",
+    "not_needed": "govuk-tag--grey",
+    "overdue": "govuk-tag--red",
+    "urgent": "govuk-tag--red",
+    "soon": "govuk-tag--orange",
+    "later": "govuk-tag--blue",
 }
 
 
@@ -47,6 +65,9 @@ _SPECIAL_WORDS = {
     "dspt": "DSPT",
     "ndoo": "National data opt-out",
     "type1": "Type 1 opt-out",
+    "tier1": "Tier 1",
+    "tier2": "Tier 2",
+    "tier3": "Tier 3",
 }
 
 

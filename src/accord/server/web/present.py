@@ -15,6 +15,7 @@ from accord.engine.delivery import MANIFEST, slug
 from accord.ledger.events import DeliveryMade
 from accord.model import Agreement
 from accord.register.plain_english import plain_english
+from accord.service import agreements as agreement_service
 from accord.service import disputes as dispute_service
 from accord.service.agreements import StoredVersion
 from accord.service.users import User
@@ -52,6 +53,7 @@ def deliveries(
     """
     out: list[dict[str, Any]] = []
     titles = {v.agreement_id: v.agreement.title for v in versions}
+    names = {v.agreement_id: party_names(v.agreement) for v in versions}
     for agreement_id in titles:
         for entry in ws.ledger.entries_for_agreement(agreement_id):
             e = entry.event
@@ -65,6 +67,7 @@ def deliveries(
                 "agreement_title": titles[agreement_id],
                 "agreement_href": "/agreements/" + quote(agreement_id, safe=":"),
                 "recipient": e.recipient,
+                "recipient_name": names[agreement_id].get(e.recipient),
                 "row_count": e.row_count,
                 "manifest_sha256": e.manifest_sha256,
                 "run_id": e.run_id,
@@ -77,6 +80,20 @@ def deliveries(
     return sorted(out, key=lambda d: d["at"], reverse=True)
 
 
+def party_names(agreement: Agreement) -> dict[str, str]:
+    """Each party's organisation id -> its name, as the agreement records it."""
+    return {p.org_id: p.name for p in agreement.parties}
+
+
+def names_of(versions: list[StoredVersion]) -> dict[str, str]:
+    """Organisation id -> name across these agreements (the first that names it wins)."""
+    found: dict[str, str] = {}
+    for v in versions:
+        for org_id, name in party_names(v.agreement).items():
+            found.setdefault(org_id, name)
+    return found
+
+
 def time_left(deadline: datetime | None, now: datetime) -> str:
     if deadline is None:
         return "No deadline"
@@ -87,12 +104,45 @@ def time_left(deadline: datetime | None, now: datetime) -> str:
     return f"{hours} h {rest // 60} min"
 
 
-def dispute_summary(d: Dispute, now: datetime) -> dict[str, Any]:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def countdown(deadline: datetime | None, now: datetime) -> dict[str, str] | None:
+    """The time to a deadline as a tag: its words (``5 hours left``) and how near it is."""
+    if deadline is None:
+        return None
+    left = deadline - now
+    if left <= timedelta(0):
+        return {"text": "Deadline passed", "urgency": "overdue"}
+    hours = int(left.total_seconds()) // 3600
+    if hours >= 48:
+        text = _plural(hours // 24, "day") + " left"
+    elif hours >= 1:
+        text = _plural(hours, "hour") + " left"
+    else:
+        text = _plural(max(1, int(left.total_seconds()) // 60), "minute") + " left"
+    urgency = "urgent" if hours < 1 else "soon" if hours < 4 else "later"
+    return {"text": text, "urgency": urgency}
+
+
+def dispute_summary(
+    d: Dispute, now: datetime, agreement: Agreement | None = None
+) -> dict[str, Any]:
+    """A dispute's row in a table; with its ``agreement``, the title and the parties' names."""
+    names = party_names(agreement) if agreement is not None else {}
     return {
         "id": d.id,
         "href": f"/disputes/{d.id}",
         "agreement_id": d.agreement_id,
-        "agreement_title": d.agreement_id,
+        "agreement_title": agreement.title if agreement is not None else d.agreement_id,
+        "agreement_href": "/agreements/" + quote(d.agreement_id, safe=":"),
+        "recipient": d.recipient,
+        "recipient_name": names.get(d.recipient),
+        "discloser": d.discloser,
+        "discloser_name": names.get(d.discloser),
+        "raised_by_party": d.raised_by.party,
+        "raised_by_party_name": names.get(d.raised_by.party),
         "flow_id": d.flow_id,
         "state": d.state.value,
         "tier": d.tier,
@@ -101,8 +151,18 @@ def dispute_summary(d: Dispute, now: datetime) -> dict[str, Any]:
         "raised_at": d.raised_at.isoformat(),
         "deadline": d.deadline.isoformat() if d.deadline else None,
         "time_left": time_left(d.deadline, now) if d.is_open else "Closed",
+        "countdown": countdown(d.deadline, now) if d.is_open else None,
         "open": d.is_open,
     }
+
+
+def dispute_summaries(ws: Workspace, found: list[Dispute], now: datetime) -> list[dict[str, Any]]:
+    """Table rows for ``found``, each named from the latest version of its agreement."""
+    agreements: dict[str, Agreement] = {}
+    for d in found:
+        if d.agreement_id not in agreements:
+            agreements[d.agreement_id] = agreement_service.get(ws, d.agreement_id).agreement
+    return [dispute_summary(d, now, agreements[d.agreement_id]) for d in found]
 
 
 def visible_disputes(ws: Workspace, user: User) -> list[Dispute]:

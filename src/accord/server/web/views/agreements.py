@@ -125,6 +125,7 @@ def agreement_page(
     v = auth.visible_version(ws, user, agreement_id, version)
     a = v.agreement
     findings = check(a, ws.clock.now().date())
+    names = present.party_names(a)
     context = {
         "title": a.title,
         "breadcrumbs": [DASHBOARD, AGREEMENTS, {"text": a.title}],
@@ -148,7 +149,8 @@ def agreement_page(
             "flows": [
                 {
                     "id": f.id,
-                    "recipient": a.party(f.recipient).name,
+                    "recipient": f.recipient,
+                    "recipient_name": names.get(f.recipient),
                     "projection": f.projection,
                     "row_filter": f.row_filter,
                     "frequency": f.frequency.value,
@@ -160,20 +162,30 @@ def agreement_page(
         "plain_english": present.plain(a.model_copy(update={"status": v.status})),
         "deliveries": present.deliveries(ws, user, [v], with_manifests=True),
         "disputes": [
-            present.dispute_summary(d, ws.clock.now())
+            present.dispute_summary(d, ws.clock.now(), a)
             for d in present.visible_disputes(ws, user)
             if d.agreement_id == v.agreement_id
         ],
+        "raise_dispute_href": agreement_href(v.agreement_id) + "/disputes/new",
         "document_json": json.dumps(_doc(v), indent=2, ensure_ascii=False),
         "findings": findings.as_dicts(),
         "blocking": len(findings.blocking),
-        "approvals": _signatures(ws, v),
+        "approvals": [{**s, "party_name": names.get(s["party"])} for s in _signatures(ws, v)],
         "required": [
-            {"party": r.party_org_id, "role": r.role.value, "kind": r.kind}
+            {
+                "party": r.party_org_id,
+                "party_name": names.get(r.party_org_id),
+                "role": r.role.value,
+                "kind": r.kind,
+            }
             for r in approval_service.required(v)
         ],
         "outstanding": [
-            {"party": r.party_org_id, "role": r.role.value}
+            {
+                "party": r.party_org_id,
+                "party_name": names.get(r.party_org_id),
+                "role": r.role.value,
+            }
             for r in approval_service.outstanding(ws, v)
         ],
         "actions": [{"to": to, "text": text} for to, text in ACTIONS.get(v.status, [])],

@@ -27,9 +27,10 @@ def dashboard(request: Request, user: auth.StaffUser) -> Response:
     ws = auth.workspace(request)
     mine = auth.visible_agreements(ws, user)
     counts = Counter(v.status.value for v in mine)
+    names = present.names_of(mine)
     context = {
         "title": "Dashboard",
-        "user": user.as_dict(),
+        "user": {**user.as_dict(), "party_name": names.get(user.party_org_id)},
         "by_status": [
             {"status": s.value, "count": counts[s.value]} for s in Status if counts[s.value]
         ],
@@ -45,11 +46,9 @@ def dashboard(request: Request, user: auth.StaffUser) -> Response:
             }
             for v in mine
         ],
-        "disputes": [
-            present.dispute_summary(d, ws.clock.now())
-            for d in present.visible_disputes(ws, user)
-            if d.is_open
-        ],
+        "disputes": present.dispute_summaries(
+            ws, [d for d in present.visible_disputes(ws, user) if d.is_open], ws.clock.now()
+        ),
         "deliveries": present.deliveries(ws, user, mine)[:10],
         "waiting_for_me": [
             {
