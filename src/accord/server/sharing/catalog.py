@@ -131,8 +131,15 @@ def shares_for(ws: Workspace, party: str) -> list[Share]:
         if not flows:
             continue
         name = share_name(active.agreement_id)
+        made = [
+            e.event
+            for e in ws.ledger.entries_for_agreement(active.agreement_id)
+            if isinstance(e.event, DeliveryMade)
+            and e.event.recipient == party
+            and e.event.agreement_hash == active.hash
+        ]
         tables = tuple(
-            t for t in (_table(ws, active, name, party, flow_id) for flow_id in flows) if t.versions
+            t for t in (_table(ws, active, name, made, flow_id) for flow_id in flows) if t.versions
         )
         shares.append(Share(name, active.agreement_id, tables))
     return sorted(shares, key=lambda s: s.name)
@@ -165,19 +172,13 @@ def find_file(ws: Workspace, party: str, file_id: str) -> SharedFile:
 
 
 def _table(
-    ws: Workspace, active: StoredVersion, share: str, party: str, flow_id: str
+    ws: Workspace, active: StoredVersion, share: str, made: list[DeliveryMade], flow_id: str
 ) -> SharedTable:
+    """The flow's table, from the party's ``delivery-made`` events under the active version."""
     layout = Layout(ws.deliveries_dir, active.agreement_id)
     versions: list[TableVersion] = []
-    for entry in ws.ledger.entries_for_agreement(active.agreement_id):
-        e = entry.event
-        if not (
-            isinstance(e, DeliveryMade)
-            and e.recipient == party
-            and e.agreement_hash == active.hash
-            and e.run_id is not None
-            and e.delivery_id == f"{e.run_id}/{flow_id}"
-        ):
+    for e in made:
+        if e.run_id is None or e.delivery_id != f"{e.run_id}/{flow_id}":
             continue
         version = _version(layout, e, e.run_id, flow_id, len(versions) + 1)
         if version is None:
