@@ -12,6 +12,7 @@ from accord.cli._context import console, settings
 from accord.model import dump_yaml, load_agreement
 from accord.model.canonical import agreement_hash, document
 from accord.service import agreements as service
+from accord.service import approvals
 
 app = typer.Typer(help="Agreements: validate, store, read and move through their lifecycle.")
 
@@ -95,10 +96,24 @@ def transition(
     state: str = typer.Argument(..., metavar="STATE"),
     version: int | None = typer.Option(None, "--version"),
     reason: str | None = typer.Option(None, "--reason"),
+    unsafe_skip_approvals: bool = typer.Option(
+        False,
+        "--unsafe-skip-approvals",
+        help="Approve without the signed approvals the playbook requires (logged as UNSAFE).",
+    ),
 ) -> None:
-    """Move a version to STATE (in_review, approved, active, suspended, expired, terminated...)."""
-    v = service.transition(
-        settings(ctx).workspace(), agreement_id, state, seq=version, reason=reason
+    """Move a version to STATE (in_review, approved, active, suspended, expired, terminated...).
+
+    Approving needs every required approval recorded (the web app or API collects them);
+    going active needs no blocking finding of the law.
+    """
+    v = approvals.operator_transition(
+        settings(ctx).workspace(),
+        agreement_id,
+        state,
+        seq=version,
+        reason=reason,
+        unsafe_skip_approvals=unsafe_skip_approvals,
     )
     console().print(f"{v.agreement_id} v{v.seq} is now {v.status}")
 

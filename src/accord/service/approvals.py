@@ -16,6 +16,7 @@ Who may move a version (:func:`move`):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,6 +25,7 @@ from sqlalchemy import select, update
 from accord.errors import InputError, NotFound, NotPermitted, Problem
 from accord.law import check
 from accord.ledger.events import AgreementApproved
+from accord.model import check_transition
 from accord.model.enums import ApprovalRole, Decision, Status
 from accord.playbook.stages import RequiredApproval, required_approvals
 from accord.service import agreements as agreement_service
@@ -34,6 +36,7 @@ from accord.store.ledger import ledger_entries
 from accord.store.users import approvals as approvals_table
 from accord.workspace import Workspace
 
+_log = logging.getLogger("accord")
 POSITIVE = frozenset({Decision.approve, Decision.approve_with_conditions})
 
 
@@ -339,3 +342,58 @@ __all__ = [
     "required",
     "waiting_for",
 ]
+
+
+def operator_transition(
+    ws: Workspace,
+    agreement_id: str,
+    target: Status | str,
+    *,
+    seq: int | None = None,
+    reason: str | None = None,
+    actor: str = "operator",
+    unsafe_skip_approvals: bool = False,
+) -> StoredVersion:
+    """Move a version as the instance's operator (the command line), with the same gates.
+
+    ``approved`` needs every approval the playbook requires to be recorded, unless
+    ``unsafe_skip_approvals`` is given (logged, and written into the ledger event's reason);
+    ``active`` needs no blocking finding of the law, always.
+    """
+    try:
+        target = Status(target)
+    except ValueError:
+        raise InputError(
+            f"{target} is not a lifecycle state",
+            [Problem("state", "one of " + ", ".join(s.value for s in Status))],
+        ) from None
+    version = agreement_service.get(ws, agreement_id, seq)
+    check_transition(version.status, target)  # the lifecycle speaks first
+    if target is Status.approved:
+        missing = outstanding(ws, version)
+        if missing and not unsafe_skip_approvals:
+            raise NotPermitted(
+                f"{len(missing)} required approval(s) are not recorded",
+                [Problem(f"approval {m.role.value}", f"of {m.party_org_id}") for m in missing[:10]]
+                + (
+                    [Problem("approval", f"and {len(missing) - 10} more")]
+                    if len(missing) > 10
+                    else []
+                ),
+            )
+        if missing:
+            _log.warning(
+                "UNSAFE: %s approved %s v%s without %d required approvals",
+                actor,
+                agreement_id,
+                version.seq,
+                len(missing),
+            )
+            reason = f"UNSAFE operator override: {len(missing)} required approvals skipped. " + (
+                reason or ""
+            )
+    elif target is Status.active:
+        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
+    return agreement_service.transition(
+        ws, agreement_id, target, seq=version.seq, reason=reason, actor=actor
+    )

@@ -9,6 +9,7 @@ import pytest
 
 from accord.cli import main
 from accord.model import dump_yaml, example_agreement, example_document
+from accord.workspace import Workspace
 
 
 @pytest.fixture
@@ -85,3 +86,29 @@ def test_init_twice_keeps_everything(env: dict[str, str], agreement_file: Path) 
     assert main(["init"], env) == 0
     assert (Path(env["ACCORD_HOME"]) / "keys" / "pseudonym.secret").read_bytes() == secret
     assert main(["agreement", "show", example_agreement().id], env) == 0
+
+
+def test_approving_needs_the_signed_approvals(
+    env: dict[str, str], agreement_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aid = example_agreement().id
+    main(["agreement", "create", str(agreement_file)], env)
+    main(["agreement", "transition", aid, "in_review"], env)
+    capsys.readouterr()
+    assert main(["agreement", "transition", aid, "approved"], env) == 4
+    err = capsys.readouterr().err
+    assert "required approval(s) are not recorded" in err and "siro" in err
+
+
+def test_an_unsafe_override_is_recorded_in_the_ledger(
+    env: dict[str, str], agreement_file: Path
+) -> None:
+    aid = example_agreement().id
+    main(["agreement", "create", str(agreement_file)], env)
+    main(["agreement", "transition", aid, "in_review"], env)
+    flag = "--unsafe-skip-approvals"
+    assert main(["agreement", "transition", aid, "approved", flag], env) == 0
+    with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
+        last = ws.ledger.entries_for_agreement(aid)[-1].event
+    assert last.to_state == "approved"  # type: ignore[attr-defined]
+    assert last.reason.startswith("UNSAFE operator override")  # type: ignore[attr-defined]
