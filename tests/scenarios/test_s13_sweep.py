@@ -67,7 +67,7 @@ def test_reminder_two_days_before_then_suspension_at_the_due_date(live) -> None:
             agreements.get(ws, a.id).agreement,
             status=agreements.get(ws, a.id).status,
             source=Path("unused.csv"),
-            out_dir=ws.deliveries_dir,
+            out_dir=ws.root,
             secret=ws.pseudonym_secret(),
             geography=None,
             now=ws.clock.now(),

@@ -56,7 +56,7 @@ def run(
         version.agreement,
         status=version.status,
         source=source,
-        out_dir=ws.deliveries_dir,
+        out_dir=ws.root,  # the engine writes deliveries/ and the discloser-only runs/ here
         secret=ws.pseudonym_secret(),
         geography=geography,
         now=now,

@@ -175,7 +175,7 @@ def _table(
     ws: Workspace, active: StoredVersion, share: str, made: list[DeliveryMade], flow_id: str
 ) -> SharedTable:
     """The flow's table, from the party's ``delivery-made`` events under the active version."""
-    layout = Layout(ws.deliveries_dir, active.agreement_id)
+    layout = Layout(ws.root, active.agreement_id)
     versions: list[TableVersion] = []
     for e in made:
         if e.run_id is None or e.delivery_id != f"{e.run_id}/{flow_id}":
