@@ -66,7 +66,7 @@ def test_raise_offer_and_decide(server: Any, browser: Any) -> None:
     page.get_by_label("The current terms plus these fields").check()
     b.shot("dispute-02-raise-filled")
     _submit(b, "Raise the dispute")
-    assert page.get_by_role("heading", name="Another reason").is_visible()
+    assert page.get_by_role("heading", name="Dispute about the flow to Greenwich").is_visible()
     main = page.locator("main").inner_text()
     assert "2 hours left" in main and "Greenwich" in main and "NHS England" in main
     dispute_url = page.url

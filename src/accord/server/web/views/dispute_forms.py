@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from accord.disputes.model import ActorRole, Dispute, Ground, Terms
+from accord.disputes.model import Actor, ActorRole, Dispute, Ground, Terms
 from accord.errors import AccordError, DisputeError, InputError, NotFound, NotPermitted, Problem
 from accord.model.agreement import Agreement
 from accord.model.enums import Classification
@@ -104,9 +104,50 @@ ACTING_ROLES = tuple(r for r in ActorRole if r not in (ActorRole.system, ActorRo
 # -- shared with the dispute pages -------------------------------------------------------------
 
 
+_SMALL_WORDS = {"and", "for", "in", "of", "on", "the"}
+
+
 def party(org_id: str, names: dict[str, str]) -> dict[str, Any]:
-    """An organisation as pages show it: its id, and its name where the agreement records it."""
-    return {"org_id": org_id, "name": names.get(org_id)}
+    """An organisation as pages show it: its id, and its name where the agreement records it.
+
+    An arbiter is not a party to the agreement; a GOV.UK organisation slug is made from the
+    organisation's name, so ``gov-org:cabinet-office`` reads back as ``Cabinet Office``.
+    """
+    name = names.get(org_id)
+    scheme, _, code = org_id.partition(":")
+    if name is None and scheme == "gov-org" and not any(c.isdigit() for c in code):
+        parts = code.split("-")
+        name = " ".join(
+            w if i and w in _SMALL_WORDS else w.capitalize() for i, w in enumerate(parts)
+        )
+    return {"org_id": org_id, "name": name}
+
+
+def actor_text(actor: Actor, names: dict[str, str]) -> str:
+    """``Gita DPO, DPO of Greenwich``."""
+    who = party(actor.party, names)
+    return f"{actor.name}, {words(actor.role.value)} of {who['name'] or actor.party}"
+
+
+def compared(terms: Terms, before: Terms) -> str:
+    """How ``terms`` differ from the terms ``before`` the dispute, in a sentence."""
+    if terms is None:
+        return "Stops the flow" if before is not None else "The flow stays stopped"
+    if before is None:
+        return "Starts the flow with fields " + ", ".join(terms.projection)
+    now = before
+    added = [f for f in terms.projection if f not in now.projection]
+    removed = [f for f in now.projection if f not in terms.projection]
+    changes = []
+    if added:
+        changes.append("adds " + ", ".join(added))
+    if removed:
+        changes.append("removes " + ", ".join(removed))
+    if not changes and terms != now:
+        changes.append("changes the rows or how fields are treated")
+    if not changes:
+        return "The same as the terms before the dispute"
+    return "Compared with the terms before the dispute, " + "; ".join(changes)
 
 
 def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord:
@@ -606,16 +647,17 @@ def _decide_context(
     errors = {p["field"]: p["reason"] for p in problems or [] if p.get("field")}
     names = present.party_names(a)
     finals = d.final_terms()
-    offers = []
+    offers: list[dict[str, Any]] = []
     for side in d.parties:
         made = d.offer_of(side)
         offers.append(
             {
                 "party": party(side, names),
-                "made_by": str(made.made_by) if made else None,
+                "made_by": actor_text(made.made_by, names) if made else None,
                 "made_at": made.made_at.isoformat() if made else None,
                 "note": made.note if made else "",
                 "terms": terms_view(finals[side]),
+                "compared": compared(finals[side], d.original),
             }
         )
     return {
@@ -639,7 +681,7 @@ def _decide_context(
                         "value": o["party"]["org_id"],
                         "text": "The final offer of "
                         + (o["party"]["name"] or o["party"]["org_id"]),
-                        "hint": o["terms"]["summary"],
+                        "hint": o["compared"],
                         "checked": values.get("chosen_party") == o["party"]["org_id"],
                     }
                     for o in offers

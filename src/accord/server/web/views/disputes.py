@@ -19,7 +19,7 @@ from accord.server.negotiation import render
 from accord.server.web import present
 from accord.server.web.filters import words
 from accord.server.web.views import dispute_forms
-from accord.server.web.views.dispute_forms import GROUNDS, party, terms_view
+from accord.server.web.views.dispute_forms import GROUNDS, actor_text, compared, party, terms_view
 from accord.service.users import User
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +27,14 @@ router.include_router(dispute_forms.router)
 
 DASHBOARD = {"text": "Dashboard", "href": "/"}
 DISPUTES = {"text": "Disputes", "href": "/disputes"}
+STEP_WORDS = {
+    "dispute-raised": "Raised",
+    "dispute-offer": "Final offer",
+    "dispute-narrowed": "Flow narrowed (tier 0)",
+    "dispute-escalated": "Escalated",
+    "dispute-expired": "Deadline missed",
+    "dispute-decided": "Decided",
+}
 
 
 @router.get("/disputes")
@@ -51,7 +59,7 @@ def _deciders(d: Dispute, tier: int, names: dict[str, str]) -> str:
         tier, confidential_patient_information=d.confidential_patient_information
     )
     if roles == (ActorRole.arbiter,):
-        return "The arbiter for the incident: " + names.get(d.arbiter, d.arbiter)
+        return "The arbiter for the incident: " + (party(d.arbiter, names)["name"] or d.arbiter)
     return " or ".join(words(r.value) for r in roles) + " of both parties"
 
 
@@ -110,11 +118,23 @@ def _actions(d: Dispute, user: User) -> list[dict[str, Any]]:
     return out
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _named(text: str, d: Dispute, names: dict[str, str]) -> str:
+    """Recorded text (``Gita DPO (dpo of gss:E09000011)``) with the organisations in words."""
+    for org_id in (*d.parties, d.arbiter):
+        text = text.replace(org_id, party(org_id, names)["name"] or org_id)
+    return text.replace(" (system of gov-org:accord)", "")
+
+
 def _final_offer(d: Dispute, side: str, terms: Terms, names: dict[str, str]) -> dict[str, Any]:
     made = d.offer_of(side)
     return {
         "party": party(side, names),
-        "made_by": str(made.made_by) if made else None,
+        "compared": compared(terms, d.original),
+        "made_by": actor_text(made.made_by, names) if made else None,
         "made_at": made.made_at.isoformat() if made else None,
         "note": made.note if made else "",
         "terms": terms_view(terms),
@@ -137,6 +157,8 @@ def dispute_page(request: Request, dispute_id: str, user: auth.StaffUser) -> Res
             "decider_name": d.decision.decider.name,
             "decider_role": d.decision.decider.role.value,
             "decider_party": party(d.decision.decider.party, names),
+            "decider_text": actor_text(d.decision.decider, names),
+            "outcome_text": _sentence(_named(d.decision.outcome, d, names)),
             "chosen": party(d.decision.chosen_party, names) if d.decision.chosen_party else None,
             "terms_view": terms_view(d.decision.terms),
         }
@@ -156,6 +178,8 @@ def dispute_page(request: Request, dispute_id: str, user: auth.StaffUser) -> Res
                 "discloser": party(d.discloser, names),
                 "arbiter": party(d.arbiter, names),
             },
+            "heading": "Dispute about the flow to "
+            + (party(d.recipient, names)["name"] or d.recipient),
             "raised_by_actor": {
                 "name": d.raised_by.name,
                 "role": d.raised_by.role.value,
@@ -172,7 +196,14 @@ def dispute_page(request: Request, dispute_id: str, user: auth.StaffUser) -> Res
         "ladder": _ladder(d, names),
         "actions": _actions(d, user),
         "steps": [
-            {"seq": s.seq, "name": s.name, "at": s.at.isoformat(), "actor": s.actor}
+            {
+                "seq": s.seq,
+                "name": s.name,
+                "what": STEP_WORDS.get(s.name, words(s.name)),
+                "at": s.at.isoformat(),
+                "actor": s.actor,
+                "actor_text": _named(s.actor, d, names),
+            }
             for s in record.steps
         ],
     }
