@@ -28,7 +28,9 @@ def env(tmp_path: Path) -> tuple[dict[str, str], FixedClock]:
     f.write_text(dump_yaml(example_agreement()))
     assert main(["agreement", "create", str(f)], e, clock=clock) == 0
     for state in ("in_review", "approved", "active"):
-        assert main(["agreement", "transition", AID, state], e, clock=clock) == 0
+        # No simulated people sign here: the operator's override (recorded as UNSAFE) stands in.
+        extra = ["--unsafe-skip-approvals"] if state == "approved" else []
+        assert main(["agreement", "transition", AID, state, *extra], e, clock=clock) == 0
     return e, clock
 
 
