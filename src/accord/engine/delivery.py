@@ -8,6 +8,10 @@ Layout under the run's output folder (agreement and organisation ids with ``:`` 
     deliveries/<agreement>/<recipient>/<flow>/latest                    (text: the run id)
     runs/<agreement>/<run_id>/exceptions.parquet    run.json            (stay with the discloser)
                              /state.parquet  state.json     (per-row hashes and outcomes)
+                             /state-delta.parquet   (a delta-only run: changes to its base's state)
+
+A delta-only delivery (:mod:`accord.engine.deltamode`) has no extract: only additions,
+removals and the manifest, whose ``rows`` is the row count once the delta is applied.
     runs/<agreement>/latest
     .staging/<run_id>/                                                  (never read by recipients)
 
@@ -183,6 +187,7 @@ def manifest(
     exceptions: int,
     source_sha256: str,
     delta: dict[str, Any] | None,
+    delivery: str | None = None,
 ) -> bytes:
     lists = fp.opt_outs.lists if fp.opt_outs else ()
     body = {
@@ -210,6 +215,8 @@ def manifest(
         "data_quality": {"missing_values": staged.written.missing},
         "delta": delta,
     }
+    if delivery is not None:  # "delta": no extract; ``rows`` is the reconstructed row count
+        body["delivery"] = delivery
     return rfc8785.dumps(body)
 
 

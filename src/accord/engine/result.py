@@ -5,7 +5,10 @@ delivery, ``opt-out-decision`` with the list versions and counts); the engine do
 the ledger. A result holds counts, hashes and paths only, never row values.
 
 The totals always add up: ``input_rows == exception_rows + opted_out_rows + not_entitled_rows +
-delivered_rows`` (each input row is exactly one of these).
+delivered_rows`` (each input row is exactly one of these). They count this run's input rows,
+whatever the delivery mode: a delta delivery (``delivery_mode == "delta"``) reports in
+:attr:`Delivery.rows` the rows the recipient holds once it has applied the delta (the row count
+of the extract a full run would deliver), and the delta's size in ``additions``/``removals``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ class Delivery:
 
     flow_id: str
     recipient: str
-    rows: int
+    rows: int  # rows the recipient holds after this delivery (for a delta: once applied)
     opted_out_removed: int
     directory: Path
     manifest_path: Path
@@ -67,6 +70,8 @@ class RunResult:
     rerun: bool = False
     previous_run: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    delivery_mode: str = "full"  # "delta": additions and removals only (accord.engine.deltamode)
+    delivery_note: str | None = None  # why a requested delta was delivered in full
 
     def __post_init__(self) -> None:
         parts = self.exception_rows + self.opted_out_rows + self.not_entitled_rows
@@ -97,6 +102,10 @@ class RunResult:
             data["deliveries"].append(row)
         data["anomalies"] = [asdict(a) for a in self.anomalies]
         data.pop("rerun")
+        if self.delivery_mode == "full":  # run records of full deliveries are as they always were
+            data.pop("delivery_mode")
+        if self.delivery_note is None:
+            data.pop("delivery_note")
         return data
 
     @classmethod

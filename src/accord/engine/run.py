@@ -26,12 +26,14 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine import delivery as dl
+from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
 from accord.engine.backends.base import Backend, RunInputs
 from accord.engine.backends.duckdb import DuckDBBackend
 from accord.engine.compile import compile_plan
 from accord.engine.delta import Delta, DeltaMaker
+from accord.engine.delta_run import run_delta
 from accord.engine.optouts import OptOutList, read_opt_out_list
 from accord.engine.plan import Plan, Pseudonymise
 from accord.engine.pseudonym import derive_key
@@ -84,6 +86,7 @@ def run_agreement(
     anomaly_threshold: float = DEFAULT_THRESHOLD,
     progress: Progress | None = None,
     incremental: bool = True,
+    delivery: str | None = None,
 ) -> RunResult:
     """Enforce the agreement's flows over ``source`` and deliver into ``out_dir``.
 
@@ -91,7 +94,17 @@ def run_agreement(
     When that run left a compatible state (:mod:`accord.engine.incremental`), only new or
     changed rows are processed; the deliveries are the same bytes as a full run's.
     ``incremental=False`` always runs in full.
+
+    ``delivery`` is ``"full"`` (every delivery holds the whole extract, plus additions and
+    removals against its previous delivery) or ``"delta"`` (additions and removals only, see
+    :mod:`accord.engine.deltamode`); by default ``"delta"`` when ``previous`` is given, else
+    ``"full"``. A delta that cannot be made (a first delivery, a new agreement version or
+    columns, a CSV flow, a flow without a person key) falls back to a full delivery, and the
+    result says so (``delivery_mode``, ``delivery_note``).
     """
+    mode = delivery or (dm.MODE_DELTA if previous is not None else dm.MODE_FULL)
+    if mode not in {dm.MODE_FULL, dm.MODE_DELTA}:
+        raise ConfigError("unknown delivery mode", [Problem("delivery", "full or delta")])
     if Status(status) is not Status.active:
         raise NotActive(
             "the agreement version is not active; nothing runs",
@@ -118,18 +131,48 @@ def run_agreement(
     }
     postcodes_fp = _fingerprint(postcodes)
     secret_fp = hmac.new(secret, b"accord/run-id", hashlib.sha256).hexdigest()
-    run_id = _run_id(plan, source_sha, lists, postcodes_fp, secret_fp, previous)
+    run_id = _run_id(plan, source_sha, lists, postcodes_fp, secret_fp, previous, mode)
     layout = dl.Layout(out_dir, plan.agreement_id)
     record = layout.run_dir(run_id) / RUN_RECORD
     if record.is_file():
         tick("check", 1, 1)
         return RunResult.from_record(json.loads(record.read_bytes()), out_dir, rerun=True)
     bases = _bases(plan, layout, previous, run_id)
+    note = _delta_refusal(plan, bases) if mode == dm.MODE_DELTA else None
+    if note is not None:
+        mode = dm.MODE_FULL
     tick("check", 1, 1)
 
     staging = layout.staging(run_id)
     dl.clear(staging)
     staging.mkdir(parents=True)
+    if mode == dm.MODE_DELTA:
+        try:
+            result = run_delta(
+                plan=plan,
+                layout=layout,
+                staging=staging,
+                run_id=run_id,
+                now=now,
+                engine=engine,
+                inputs=RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys),
+                lists=lists,
+                state_fp=inc.fingerprint(
+                    plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
+                )
+                if isinstance(engine, DuckDBBackend)
+                else None,
+                fast=incremental,
+                source_sha=source_sha,
+                bases=bases,
+                previous=previous,
+                anomaly_threshold=anomaly_threshold,
+                tick=tick,
+            )
+            _publish(plan, layout, staging, result, tick)
+        finally:
+            dl.clear(staging)
+        return result
     try:
         sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
         inputs = RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys)
@@ -221,6 +264,7 @@ def run_agreement(
             deliveries=tuple(deliveries),
             anomalies=tuple(anomalies),
             previous_run=previous,
+            delivery_note=note,
         )
         _publish(plan, layout, staging, result, tick)
     finally:
@@ -306,6 +350,25 @@ def _bases(plan: Plan, layout: dl.Layout, previous: str | None, run_id: str) -> 
     return out
 
 
+def _delta_refusal(plan: Plan, bases: dict[str, Path]) -> str | None:
+    """Why this run cannot deliver deltas only (then it delivers in full), or None."""
+    for fp in plan.flows:
+        base = bases.get(fp.flow_id)
+        if base is None:
+            return f"flow {fp.flow_id}: first delivery, nothing to compute a delta against"
+        if fp.write.format != "parquet":
+            return f"flow {fp.flow_id}: deltas only for Parquet deliveries"
+        if plan.key_column(fp) is None:
+            return f"flow {fp.flow_id}: the extract has no person key"
+        manifest = json.loads((base / dl.MANIFEST).read_bytes())
+        if manifest["agreement"]["hash"] != plan.agreement_hash:
+            return f"flow {fp.flow_id}: the base was delivered under another agreement version"
+        columns = [{"name": c.name, "type": c.type} for c in fp.outputs()]
+        if manifest["columns"] != columns or manifest["format"] != "parquet":
+            return f"flow {fp.flow_id}: the base has other columns"
+    return None
+
+
 def _fingerprint(table: pa.Table | None) -> str | None:
     if table is None:
         return None
@@ -327,6 +390,7 @@ def _run_id(
     postcodes_fp: str | None,
     secret_fp: str,
     previous: str | None,
+    mode: str = dm.MODE_FULL,
 ) -> str:
     material: dict[str, Any] = {
         "agreement_hash": plan.agreement_hash,
@@ -339,4 +403,6 @@ def _run_id(
         "previous": previous,
         "engine": 1,
     }
+    if mode == dm.MODE_DELTA:
+        material["delivery"] = mode
     return hashlib.sha256(rfc8785.dumps(material)).hexdigest()[:24]

@@ -1,0 +1,271 @@
+"""The fast path of a delta-only run: only changed rows, and no full extract written.
+
+It builds on a *full* earlier run with a compatible state (:mod:`accord.engine.incremental`:
+same fingerprint, every flow's base is that run, Parquet extracts with a person key). Row
+outcomes depend only on a row's content and the fingerprint, so with ``n_prev(h)`` and
+``n_cur(h)`` the number of source rows with content hashes ``h`` in the base and now:
+
+1. *touched* hashes are those with ``n_prev(h) != n_cur(h)`` (new, gone, duplicated or
+   de-duplicated rows); *fresh* rows (``n_prev(h) == 0``) go through the plan, nothing else;
+2. per flow, the *touched keys* are the keys of touched base rows (read from the base extract
+   by position: the base state lists, in source order, the rows each flow received) and the keys
+   of fresh output rows;
+3. for those keys only, the base rows are read from the base extracts and the current rows are
+   built as: base rows of untouched hashes, ``n_cur(h)`` copies of a touched known hash's base
+   row, and the fresh rows' outputs;
+4. a key whose current rows differ from its base rows (as multisets) is *changed*: its current
+   rows are additions, or it is a removal when it has none.
+
+Exceptions and counts come from the whole state (known plus fresh outcomes), as in an
+incremental full run. The new state is written as a *state delta*: one row per touched hash with
+its new count (0: gone) and outcome; the base run's ``state.parquet`` plus this delta resolve to
+the current state (:func:`accord.engine.state.resolve`).
+
+Returns None, having written nothing, when the fast path does not apply (more than half the
+rows fresh, base extracts that do not line up with the base state, a missing person key).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from accord.engine import delivery as dl
+from accord.engine import incremental as inc
+from accord.engine.backends import duckdb_sql as sql
+from accord.engine.backends.base import EXCEPTIONS_SCHEMA, Counts, RunInputs, extract_schema
+from accord.engine.backends.duckdb import (
+    BATCH_ROWS,
+    DuckDBBackend,
+    cast_reader,
+    register_source,
+    shapes,
+)
+from accord.engine.deltamode import KeyDelta
+from accord.engine.plan import Plan
+from accord.engine.sources import ROW
+from accord.refdata._sql import string_literal
+
+STATE_DELTA = "state-delta.parquet"
+STATE_DELTA_SCHEMA = pa.schema(
+    [
+        ("__h1", pa.uint64()),
+        ("__h2", pa.uint64()),
+        ("__n", pa.int64()),
+        ("__reasons", pa.string()),
+        ("__flows", pa.list_(pa.int32())),
+        ("__opted", pa.list_(pa.int32())),
+    ]
+)
+
+
+@dataclass
+class DeltaOutcome:
+    counts: Counts
+    deltas: dict[str, KeyDelta]
+    fresh_rows: int
+    state_delta: pa.Table
+    exceptions: pa.RecordBatchReader | None = None
+
+
+def execute(
+    backend: DuckDBBackend,
+    plan: Plan,
+    inputs: RunInputs,
+    base: Path,
+    bases: dict[str, Path],
+    write_exceptions: object,
+) -> DeltaOutcome | None:
+    """Run over the rows not seen in ``base``; None (nothing written) when this path is off."""
+    con = duckdb.connect(config={"memory_limit": backend.memory_limit})
+    try:
+        if backend.threads:
+            con.execute(f"SET threads = {int(backend.threads)}")
+        return _execute(con, backend, plan, inputs, base, bases, write_exceptions)
+    finally:
+        con.close()
+
+
+def _execute(
+    con: duckdb.DuckDBPyConnection,
+    backend: DuckDBBackend,
+    plan: Plan,
+    inputs: RunInputs,
+    base: Path,
+    bases: dict[str, Path],
+    write_exceptions: object,
+) -> DeltaOutcome | None:
+    register_source(con, plan, inputs)
+    h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
+    con.execute(f"CREATE TEMP TABLE cur AS SELECT {ROW}, {h1} AS __h1, {h2} AS __h2 FROM src")
+    state_path = string_literal(str(base / dl.STATE))
+    con.execute(f"CREATE TEMP TABLE prev AS SELECT * FROM read_parquet({state_path})")
+    con.execute(
+        "CREATE TEMP TABLE outcome AS SELECT DISTINCT ON (__h1, __h2) "
+        "__h1, __h2, __reasons, __flows, __opted FROM prev"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE known AS SELECT c.{ROW}, c.__h1, c.__h2, o.__reasons, o.__flows, "
+        "o.__opted FROM cur c JOIN outcome o USING (__h1, __h2)"
+    )
+    total, known = con.execute(
+        "SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM known)"
+    ).fetchall()[0]
+    if (total - known) * 2 > total:
+        return None
+    con.execute(
+        "CREATE TEMP TABLE touched AS SELECT __h1, __h2, coalesce(c.n, 0) AS __n, p.n AS __np "
+        "FROM (SELECT __h1, __h2, count(*) AS n FROM prev GROUP BY ALL) p "
+        "FULL JOIN (SELECT __h1, __h2, count(*) AS n FROM cur GROUP BY ALL) c "
+        "USING (__h1, __h2) WHERE p.n IS DISTINCT FROM c.n"
+    )
+    groups = list(shapes(plan).values())
+    for g, members in enumerate(groups):
+        if not _positions(con, plan, members, bases, g):
+            return None
+
+    fresh = con.sql(f"SELECT {ROW} FROM cur ANTI JOIN outcome USING (__h1, __h2)").to_arrow_table()
+    capture = inc._Capture()
+    backend.execute(plan, dataclasses.replace(inputs, rows=fresh), capture)
+    assert capture.state is not None
+    con.register("fresh_state", capture.state)
+    con.execute(
+        "CREATE TEMP TABLE state AS SELECT * FROM known UNION ALL SELECT * FROM fresh_state"
+    )
+    deltas: dict[str, KeyDelta] = {}
+    for g, members in enumerate(groups):
+        got = _group(con, plan, members, capture, g)
+        if got is None:
+            return None
+        deltas.update(got)
+
+    exceptions = con.sql(
+        f"SELECT {ROW} AS row_number, __reasons AS reason FROM state "
+        f"WHERE __reasons <> '' ORDER BY {ROW}"
+    ).to_arrow_reader(BATCH_ROWS)
+    write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))  # type: ignore[operator]
+    state_delta = con.sql(
+        "SELECT t.__h1, t.__h2, t.__n, o.__reasons, o.__flows, o.__opted FROM touched t "
+        "JOIN (SELECT * FROM outcome UNION ALL SELECT DISTINCT ON (__h1, __h2) __h1, __h2, "
+        "__reasons, __flows, __opted FROM fresh_state ANTI JOIN outcome USING (__h1, __h2)) o "
+        "USING (__h1, __h2) ORDER BY t.__h1, t.__h2"
+    ).to_arrow_table()
+    return DeltaOutcome(
+        inc._counts(con, plan), deltas, fresh.num_rows, state_delta.cast(STATE_DELTA_SCHEMA)
+    )
+
+
+def _positions(
+    con: duckdb.DuckDBPyConnection, plan: Plan, members: list[int], bases: dict[str, Path], g: int
+) -> bool:
+    """``ppos_<g>``: each base row's flow, position and content hashes; False if the base
+    extracts do not hold exactly the rows the base state says they do."""
+    files = [str(bases[plan.flows[i].flow_id] / "extract.parquet") for i in members]
+    con.register(
+        f"files_{g}", pa.table({"filename": files, "__flow": pa.array(members, pa.int32())})
+    )
+    flows = ", ".join(str(i) for i in members)
+    con.execute(
+        f"CREATE TEMP TABLE ppos_{g} AS SELECT __flow, __h1, __h2, "
+        f"row_number() OVER (PARTITION BY __flow ORDER BY {ROW}) - 1 AS __pos "
+        f"FROM (SELECT unnest(__flows) AS __flow, {ROW}, __h1, __h2 FROM prev) "
+        f"WHERE __flow IN ({flows})"
+    )
+    counts = dict(con.execute(f"SELECT __flow, count(*) FROM ppos_{g} GROUP BY ALL").fetchall())
+    for i, path in zip(members, files, strict=True):
+        if pq.read_metadata(path).num_rows != counts.get(i, 0):
+            return False
+    return True
+
+
+def _group(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    members: list[int],
+    capture: inc._Capture,
+    g: int,
+) -> dict[str, KeyDelta] | None:
+    first = plan.flows[members[0]]
+    names = [sql.q(c.name) for c in first.outputs()]
+    cols = ", ".join(names)
+    key_name = plan.key_column(first)
+    assert key_name is not None
+    key = sql.q(key_name)
+    listed = ", ".join(
+        string_literal(r[0])
+        for r in con.execute(f"SELECT filename FROM files_{g} ORDER BY __flow").fetchall()
+    )
+    scan = (
+        f"read_parquet([{listed}], filename = true, file_row_number = true) b "
+        f"JOIN files_{g} m USING (filename)"
+    )
+    pieces = []
+    for i in members:
+        table = capture.extracts[plan.flows[i].flow_id]
+        pieces.append(table.add_column(0, "__flow", pa.array([i] * table.num_rows, pa.int32())))
+    con.register(f"fv_{g}", pa.concat_tables(pieces))
+    con.execute(
+        f"CREATE TEMP TABLE tk_{g} AS SELECT DISTINCT __flow, __k FROM ("
+        f"SELECT m.__flow, b.{key} AS __k FROM {scan} JOIN (SELECT __flow, __pos FROM ppos_{g} "
+        f"SEMI JOIN touched USING (__h1, __h2)) t "
+        f"ON t.__flow = m.__flow AND t.__pos = b.file_row_number "
+        f"UNION ALL SELECT __flow, {key} FROM fv_{g})"
+    )
+    if con.execute(f"SELECT count(*) FROM tk_{g} WHERE __k IS NULL").fetchall()[0][0]:
+        return None  # a missing person key: the exact general path handles it
+    con.execute(
+        f"CREATE TEMP TABLE bk_{g} AS SELECT m.__flow, b.file_row_number AS __pos, "
+        f"{', '.join('b.' + n for n in names)} FROM {scan} "
+        f"SEMI JOIN tk_{g} t ON t.__flow = m.__flow AND t.__k = b.{key}"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE bkh_{g} AS SELECT b.*, p.__h1, p.__h2 FROM bk_{g} b "
+        f"JOIN ppos_{g} p USING (__flow, __pos)"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE ck_{g} AS "
+        f"SELECT __flow, {cols} FROM bkh_{g} ANTI JOIN touched USING (__h1, __h2) "
+        f"UNION ALL SELECT __flow, {cols} FROM (SELECT d.*, unnest(range(t.__n)) AS __i FROM "
+        f"(SELECT DISTINCT ON (__flow, __h1, __h2) * FROM bkh_{g}) d "
+        f"JOIN touched t USING (__h1, __h2) WHERE t.__n > 0) "
+        f"UNION ALL SELECT __flow, {cols} FROM fv_{g}"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE changed_{g} AS SELECT DISTINCT __flow, {key} FROM ("
+        f"(SELECT __flow, {cols} FROM ck_{g} EXCEPT ALL SELECT __flow, {cols} FROM bk_{g}) "
+        f"UNION ALL (SELECT __flow, {cols} FROM bk_{g} EXCEPT ALL "
+        f"SELECT __flow, {cols} FROM ck_{g}))"
+    )
+    order = ", ".join([key, *(n for n in names if n != key)])
+    additions = con.sql(
+        f"SELECT __flow, {cols} FROM ck_{g} SEMI JOIN changed_{g} USING (__flow, {key}) "
+        f"ORDER BY __flow, {order}"
+    ).to_arrow_table()
+    removals = con.sql(
+        f"SELECT __flow, {key} FROM changed_{g} ANTI JOIN ck_{g} USING (__flow, {key}) "
+        f"ORDER BY __flow, {key}"
+    ).to_arrow_table()
+    replaced = dict(
+        con.execute(
+            f"SELECT __flow, count(*) FROM bk_{g} SEMI JOIN changed_{g} USING (__flow, {key}) "
+            "GROUP BY ALL"
+        ).fetchall()
+    )
+    out: dict[str, KeyDelta] = {}
+    for i in members:
+        fp = plan.flows[i]
+        schema = extract_schema(fp)
+        adds = additions.filter(pc.equal(additions["__flow"], i)).drop_columns(["__flow"])
+        rems = removals.filter(pc.equal(removals["__flow"], i)).drop_columns(["__flow"])
+        out[fp.flow_id] = KeyDelta(
+            adds.cast(schema),
+            rems.cast(pa.schema([schema.field(key_name)])),
+            int(replaced.get(i, 0)),
+        )
+    return out

@@ -1,0 +1,276 @@
+"""A delta-only delivery, applied to its base, is exactly what a full run delivers (hypothesis).
+
+Day 0 runs in full; day 1 (random additions, removals, moves between authorities, rows made
+invalid, duplicated rows) runs twice on copies of the same folder: as a full delivery, and as a
+delta-only delivery against day 0 (``previous=``). For every recipient, the day-0 extract with the
+delta applied (replace by key) must equal the full run's day-1 extract as a multiset of rows
+(compared in canonical order: by key, then every column), on both backends, and the run totals,
+exceptions and opt-out counts must match. No extract is written by the delta run.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.engine import RunResult, run_agreement
+from accord.engine import delta_fast as fast
+from accord.engine import deltamode as dm
+from accord.model import Agreement, example_document
+
+# The day-0/day-1 generator and agreement of test_engine_incremental.py (tests are not a package).
+DAY0 = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+DAY1 = datetime(2026, 3, 21, 9, 0, tzinfo=UTC)
+SECRET = b"incremental-instance-secret-0001"
+RECIPIENTS = ("E09000011", "E06000002", "E10000003")
+POSTCODES = pa.table(
+    {
+        "postcode": ["SE10 9AA", "TS1 1AA", "CB2 1TN"],
+        "lsoa21": ["E01001001", "E01002001", "E01003001"],
+        "lad_code": ["E09000011", "E06000002", "E07000008"],
+        "utla_code": ["E09000011", "E06000002", "E10000003"],
+    }
+)
+NHS = ["9990000018", "9990000026", "9990000034", "9990000042", "9990000050", "9990000069"]
+COLUMNS = ["nhs_number", "given_name", "family_name", "date_of_birth", "postcode", "phone"]
+
+person = st.fixed_dictionaries(
+    {
+        "nhs_number": st.sampled_from([*NHS, "9990000019", ""]),
+        "given_name": st.sampled_from(["Ann", "Bo", ""]),
+        "family_name": st.just("F"),
+        "date_of_birth": st.sampled_from(["1950-01-01", "1990-06-30", "x"]),
+        "postcode": st.sampled_from(["SE10 9AA", "ts11aa", "CB2 1TN", "ZZ9 9ZZ", ""]),
+        "phone": st.sampled_from(["01234", ""]),
+    }
+)
+
+
+@st.composite
+def days(draw: st.DrawFn) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    day0 = draw(st.lists(person, min_size=1, max_size=20))
+    day1 = list(day0)
+    for _ in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(["add", "remove", "move", "invalid", "duplicate"]))
+        if op == "add" or not day1:
+            day1.insert(draw(st.integers(0, len(day1))), draw(person))
+            continue
+        i = draw(st.integers(0, len(day1) - 1))
+        if op == "remove":
+            del day1[i]
+        elif op == "move":
+            day1[i] = {**day1[i], "postcode": draw(st.sampled_from(["SE10 9AA", "TS1 1AA"]))}
+        elif op == "invalid":
+            day1[i] = {**day1[i], "nhs_number": "12345"}
+        else:
+            day1.insert(i, dict(day1[i]))
+    return day0, day1
+
+
+def _agreement(version: str = "1.0.0") -> Agreement:
+    doc = example_document()
+    template = doc["flows"][0]
+    la = {k: v for k, v in doc["parties"][1].items() if k not in {"org_id", "name", "org_type"}}
+    doc["parties"] = [doc["parties"][0]] + [
+        {"org_id": f"gss:{c}", "name": c, "org_type": "la_unitary", **la} for c in RECIPIENTS
+    ]
+    doc["flows"] = [
+        {**template, "id": f"spl-{c.lower()}", "recipient": f"gss:{c}"} for c in RECIPIENTS
+    ]
+    doc["opt_out_policy"] = {"apply_ndoo": True, "apply_type1": False, "rationale": "t"}
+    doc["version"] = version
+    return Agreement.model_validate(doc)
+
+
+def _csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def _optouts(path: Path, numbers: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write("nhs_number\n" + "".join(f"{n}\n" for n in numbers))
+    return path
+
+
+def _run(out: Path, source: Path, now: datetime, optouts: Path, **kw: Any) -> RunResult:
+    params: dict[str, Any] = {"agreement": _agreement()}
+    params.update(kw)
+    return run_agreement(
+        params.pop("agreement"),
+        status="active",
+        source=source,
+        out_dir=out,
+        secret=SECRET,
+        geography=POSTCODES,
+        now=now,
+        opt_out_lists={"ndoo": optouts},
+        **params,
+    )
+
+
+def _pair(folder: Path, day1: Path, optouts: Path, **kw: Any) -> tuple[RunResult, RunResult]:
+    base = _run(folder / "delta", folder / "d0.csv", DAY0, optouts, **kw)
+    shutil.copytree(folder / "delta", folder / "full")
+    delta = _run(folder / "delta", day1, DAY1, optouts, previous=base.run_id, **kw)
+    full = _run(folder / "full", day1, DAY1, optouts, **kw)
+    return delta, full
+
+
+def _check(delta: RunResult, full: RunResult) -> None:
+    assert delta.delivery_mode == "delta" and full.delivery_mode == "full"
+    for name in ("input_rows", "exception_rows", "opted_out_rows", "not_entitled_rows"):
+        assert getattr(delta, name) == getattr(full, name), name
+    assert delta.delivered_rows == full.delivered_rows
+    assert delta.exceptions_by_reason == full.exceptions_by_reason
+    assert pq.read_table(delta.exceptions_path).equals(pq.read_table(full.exceptions_path))
+    for d in delta.deliveries:
+        f = full.delivery(d.flow_id)
+        assert sorted(d.files) == ["additions.parquet", "removals.parquet"]
+        assert not (d.directory / "extract.parquet").exists()
+        expected = pq.read_table(f.directory / "extract.parquet")
+        base = pq.read_table(d.directory.parent / d.since_run / "extract.parquet")
+        got = dm.verify_delta(base, d.directory)
+        assert got.equals(dm.canonical(expected, "nhs_number"))
+        assert dm.reconstruct(d.directory.parent, delta.run_id).equals(got)
+        assert (d.rows, d.opted_out_removed) == (f.rows, f.opted_out_removed)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "in_memory"])
+@settings(
+    derandomize=True, max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(pair=days(), opted=st.lists(st.sampled_from(NHS), unique=True, max_size=2))
+def test_a_delta_applied_to_its_base_is_the_full_run(
+    backend: str, pair: tuple[list[dict[str, str]], list[dict[str, str]]], opted: list[str]
+) -> None:
+    day0, day1 = pair
+    folder = Path(tempfile.mkdtemp(prefix="accord-dm-"))
+    try:
+        optouts = _optouts(folder / "ndoo.csv", opted)
+        _csv(folder / "d0.csv", day0)
+        delta, full = _pair(folder, _csv(folder / "d1.csv", day1), optouts, backend=backend)
+        _check(delta, full)
+    finally:
+        shutil.rmtree(folder)
+
+
+def _fixed(folder: Path, opted: list[str]) -> tuple[Path, Path]:
+    rows = [
+        {
+            "nhs_number": n,
+            "given_name": "G",
+            "family_name": "F",
+            "date_of_birth": "1950-01-01",
+            "postcode": pc,
+            "phone": "1",
+        }
+        for n, pc in zip(
+            NHS, ["SE10 9AA", "TS1 1AA", "CB2 1TN", "SE10 9AA", "TS1 1AA"], strict=False
+        )
+    ]
+    _csv(folder / "d0.csv", rows)
+    moved = [rows[0], {**rows[1], "postcode": "SE10 9AA"}, *rows[2:4]]
+    return _csv(folder / "d1.csv", moved), _optouts(folder / "ndoo.csv", opted)
+
+
+def test_the_fast_path_reads_only_fresh_rows_and_writes_a_state_delta(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    day1, optouts = _fixed(tmp_path, [NHS[0]])
+    seen: list[int] = []
+    real = fast.execute
+
+    def spy(*args: Any, **kw: Any) -> fast.DeltaOutcome | None:
+        outcome = real(*args, **kw)
+        assert outcome is not None
+        seen.append(outcome.fresh_rows)
+        return outcome
+
+    monkeypatch.setattr(fast, "execute", spy)
+    delta, full = _pair(tmp_path, day1, optouts)
+    assert seen == [1]  # only the person who moved went through the plan
+    _check(delta, full)
+    run_dir = delta.exceptions_path.parent
+    assert not (run_dir / "state.parquet").exists()
+    state = pq.read_table(run_dir / fast.STATE_DELTA)
+    assert sorted(state["__n"].to_pylist()) == [0, 0, 1]  # moved: old row gone, new row; left
+    greenwich = delta.delivery("spl-e09000011")
+    assert (greenwich.additions, greenwich.removals) == (1, 0)
+    teesside = delta.delivery("spl-e06000002")
+    assert pq.read_table(teesside.directory / "removals.parquet")["nhs_number"].to_pylist() == [
+        NHS[1],
+        NHS[4],
+    ]
+
+
+def test_a_new_opt_out_list_is_an_exact_delta_by_the_general_path(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    day1, _ = _fixed(tmp_path, [NHS[0]])
+    base = _run(tmp_path / "delta", tmp_path / "d0.csv", DAY0, tmp_path / "ndoo.csv")
+    shutil.copytree(tmp_path / "delta", tmp_path / "full")
+    calls: list[object] = []
+    monkeypatch.setattr(fast, "execute", lambda *a, **k: calls.append(a))
+    optouts = _optouts(tmp_path / "ndoo2.csv", [NHS[0], NHS[2]])
+    delta = _run(tmp_path / "delta", day1, DAY1, optouts, previous=base.run_id)
+    full = _run(tmp_path / "full", day1, DAY1, optouts)
+    assert calls == []
+    _check(delta, full)
+    cambs = delta.delivery("spl-e10000003")
+    assert pq.read_table(cambs.directory / "removals.parquet")["nhs_number"].to_pylist() == [NHS[2]]
+
+
+def test_a_new_agreement_version_falls_back_to_a_full_delivery(tmp_path: Path) -> None:
+    day1, optouts = _fixed(tmp_path, [])
+    base = _run(tmp_path / "out", tmp_path / "d0.csv", DAY0, optouts)
+    again = _run(
+        tmp_path / "out", day1, DAY1, optouts, previous=base.run_id, agreement=_agreement("1.1.0")
+    )
+    assert again.delivery_mode == "full"
+    assert again.delivery_note is not None and "agreement version" in again.delivery_note
+    assert all("extract.parquet" in d.files for d in again.deliveries)
+
+
+def test_a_delta_against_a_delta_and_a_rerun(tmp_path: Path) -> None:
+    day1, optouts = _fixed(tmp_path, [])
+    out = tmp_path / "out"
+    day0 = _run(out, tmp_path / "d0.csv", DAY0, optouts)
+    one = _run(out, day1, DAY1, optouts, previous=day0.run_id)
+    rows = [{**r, "phone": "2"} for r in _rows(tmp_path / "d1.csv")]
+    day2 = _csv(tmp_path / "d2.csv", rows)
+    two = _run(out, day2, DAY1, optouts, previous=one.run_id)
+    full = _run(tmp_path / "full", day2, DAY1, optouts)
+    for d in two.deliveries:
+        expected = pq.read_table(full.delivery(d.flow_id).directory / "extract.parquet")
+        got = dm.reconstruct(d.directory.parent, two.run_id)
+        assert got.equals(dm.canonical(expected, "nhs_number"))
+        assert d.additions == d.rows  # everyone's phone changed
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    rerun = _run(out, day2, DAY1, optouts, previous=one.run_id)
+    assert rerun.rerun and rerun.run_id == two.run_id
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_delivery_mode_is_checked(tmp_path: Path) -> None:
+    day1, optouts = _fixed(tmp_path, [])
+    with pytest.raises(Exception, match="delivery mode"):
+        _run(tmp_path / "out", day1, DAY1, optouts, delivery="partial")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
