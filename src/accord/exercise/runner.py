@@ -288,7 +288,9 @@ def run_exercise(
                 geography=geography,
             )
             started = time.perf_counter()
-            delta = runs.run(ws, agreement.id, source=day1, geography=geography)
+            delta = runs.run(
+                ws, agreement.id, source=day1, geography=geography, previous=run.run_id
+            )
             result.delta_machine_seconds = time.perf_counter() - started
             result.delta_additions = sum(d.additions or 0 for d in delta.deliveries)
             result.delta_removals = sum(d.removals or 0 for d in delta.deliveries)
