@@ -18,8 +18,9 @@ outcomes depend only on a row's content and the fingerprint, so with ``n_prev(h)
 
 Exceptions and counts come from the whole state (known plus fresh outcomes), as in an
 incremental full run. The new state is written as a *state delta*: one row per touched hash with
-its new count (0: gone) and outcome; the base run's ``state.parquet`` plus this delta resolve to
-the current state (:func:`accord.engine.state.resolve`).
+its new count (0: gone) and outcome; the base run's ``state.parquet`` plus this delta give the
+current state as counts per content hash. No run builds on a state delta yet: a delta against a
+delta-only run takes the general path, which writes the state in full again.
 
 Returns None, having written nothing, when the fast path does not apply (more than half the
 rows fresh, base extracts that do not line up with the base state, a missing person key).
