@@ -76,6 +76,7 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
             now=now,
             opt_out_lists={"ndoo": w.ndoo},
             previous=previous,
+            delivery="delta" if kind == "delta" else None,
         )
         detail = {
             "input": result.input_rows,

@@ -108,6 +108,8 @@ def _optouts(path: Path, numbers: list[str]) -> Path:
 
 def _run(out: Path, source: Path, now: datetime, optouts: Path, **kw: Any) -> RunResult:
     params: dict[str, Any] = {"agreement": _agreement()}
+    if "previous" in kw:
+        params["delivery"] = "delta"  # delta-only deliveries are asked for by name
     params.update(kw)
     return run_agreement(
         params.pop("agreement"),
@@ -274,3 +276,24 @@ def test_delivery_mode_is_checked(tmp_path: Path) -> None:
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+def test_a_run_against_a_previous_one_delivers_whole_extracts_unless_asked(
+    tmp_path: Path,
+) -> None:
+    day1, optouts = _fixed(tmp_path, [])
+    folder = tmp_path
+    base = _run(folder / "out", folder / "d0.csv", DAY0, optouts)
+    plain = run_agreement(
+        _agreement(),
+        status="active",
+        source=day1,
+        out_dir=folder / "out",
+        secret=SECRET,
+        geography=POSTCODES,
+        now=DAY1,
+        opt_out_lists={"ndoo": optouts},
+        previous=base.run_id,
+    )
+    assert plain.delivery_mode == "full"
+    assert all((d.directory / "extract.parquet").is_file() for d in plain.deliveries)

@@ -119,6 +119,11 @@ def run_cli(
     agreement_id: str = typer.Argument(..., metavar="AGREEMENT_ID"),
     source: Path = typer.Option(..., "--source", help="The discloser's extract, CSV or Parquet."),
     since: str | None = typer.Option(None, "--since", help="Run id to compute deltas against."),
+    delta_only: bool = typer.Option(
+        False,
+        "--delta-only",
+        help="Deliver only additions and removals against --since (recipients must hold it).",
+    ),
     postcodes: Path | None = typer.Option(
         None, "--postcodes", help="Postcode directory (NSPL layout); default: the workspace's."
     ),
@@ -140,6 +145,7 @@ def run_cli(
             opt_out_lists=lists or None,
             flows=flow or None,
             previous=since,
+            delivery="delta" if delta_only else None,
             backend=backend,
             progress=tick,
         )

@@ -97,12 +97,13 @@ def run_agreement(
 
     ``delivery`` is ``"full"`` (every delivery holds the whole extract, plus additions and
     removals against its previous delivery) or ``"delta"`` (additions and removals only, see
-    :mod:`accord.engine.deltamode`); by default ``"delta"`` when ``previous`` is given, else
-    ``"full"``. A delta that cannot be made (a first delivery, a new agreement version or
+    :mod:`accord.engine.deltamode`), default ``"full"``: a delta-only delivery is asked for by
+    name, because a recipient must hold the base to use it (Delta Sharing serves full
+    deliveries). A delta that cannot be made (a first delivery, a new agreement version or
     columns, a CSV flow, a flow without a person key) falls back to a full delivery, and the
     result says so (``delivery_mode``, ``delivery_note``).
     """
-    mode = delivery or (dm.MODE_DELTA if previous is not None else dm.MODE_FULL)
+    mode = delivery or dm.MODE_FULL
     if mode not in {dm.MODE_FULL, dm.MODE_DELTA}:
         raise ConfigError("unknown delivery mode", [Problem("delivery", "full or delta")])
     if Status(status) is not Status.active:

@@ -46,6 +46,7 @@ def run(
     opt_out_lists: dict[str, Path] | None = None,
     flows: list[str] | None = None,
     previous: str | None = None,
+    delivery: str | None = None,
     backend: str = "duckdb",
     progress: Progress | None = None,
 ) -> RunResult:
@@ -64,6 +65,7 @@ def run(
         backend=backend,
         flows=flows,
         previous=previous,
+        delivery=delivery,
         progress=progress,
     )
     record(ws, *run_events(result, iso(now)))
