@@ -12,7 +12,7 @@ from accord.cli._context import console, settings
 from accord.model import dump_yaml, load_agreement
 from accord.model.canonical import agreement_hash, document
 from accord.service import agreements as service
-from accord.service import approvals
+from accord.service import approvals, users
 
 app = typer.Typer(help="Agreements: validate, store, read and move through their lifecycle.")
 
@@ -152,3 +152,33 @@ def schema() -> None:
     from accord.model.schema import agreement_json_schema_text
 
     typer.echo(agreement_json_schema_text(), nl=False)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="ID"),
+    user: str = typer.Option(..., "--user", help="Your email address (an `accord user`)."),
+    decision: str = typer.Option(
+        "approve", help="approve, approve_with_conditions, reject or abstain_advisory."
+    ),
+    reasons: str | None = typer.Option(None, "--reasons", help="Required to reject."),
+    conditions: str | None = typer.Option(None, "--conditions"),
+    role: str | None = typer.Option(None, "--role", help="If you hold more than one."),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="Read your password from this file instead of asking."
+    ),
+) -> None:
+    """Record your signed decision on the version in review, as the playbook's role holder."""
+    ws = settings(ctx).workspace()
+    if password_file is not None:
+        password = password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = typer.prompt("Password", hide_input=True)
+    person = users.authenticate(ws, user, password)
+    record = approvals.approve(ws, agreement_id, person, decision, reasons, conditions, role=role)
+    v = service.get(ws, agreement_id)
+    console().print(
+        f"{record.decision.value} by {record.approver} as {record.role.value} of {record.party}, "
+        f"signed over {record.agreement_hash[:16]}…; the version is now {v.status.value}"
+    )

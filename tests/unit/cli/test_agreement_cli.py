@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from accord.cli import main
+from accord.clock import FixedClock
 from accord.model import dump_yaml, example_agreement, example_document
+from accord.service import agreements
 from accord.workspace import Workspace
 
 
@@ -112,3 +114,37 @@ def test_an_unsafe_override_is_recorded_in_the_ledger(
         last = ws.ledger.entries_for_agreement(aid)[-1].event
     assert last.to_state == "approved"  # type: ignore[attr-defined]
     assert last.reason.startswith("UNSAFE operator override")  # type: ignore[attr-defined]
+
+
+def test_role_holders_approve_from_the_command_line(
+    env: dict[str, str],
+    agreement_file: Path,
+    tmp_path: Path,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from accord.service import approvals, users
+
+    aid = example_agreement().id
+    main(["agreement", "create", str(agreement_file)], env)
+    main(["agreement", "transition", aid, "in_review"], env)
+    secret = tmp_path / "pw"
+    secret.write_text("correct horse battery\n")
+    with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
+        needed = [r for r in approvals.required(agreements.get(ws, aid)) if r.kind == "approve"]
+        people = [
+            users.NewUser(f"{r.role.value}-{i}@example.org", f"P{i}", r.party_org_id, (r.role,))
+            for i, r in enumerate(needed)
+        ]
+        users.add_users(ws, people, "correct horse battery")
+    wrong = tmp_path / "bad"
+    wrong.write_text("nope nope nope")
+    args = ["agreement", "approve", aid, "--user", people[0].email]
+    assert main([*args, "--password-file", str(wrong)], env, clock=clock) == 4
+    for p in people:  # on the incident's day, before the DPIA falls due
+        args = ["agreement", "approve", aid, "--user", p.email, "--password-file", str(secret)]
+        assert main(args, env, clock=clock) == 0, capsys.readouterr().err
+    assert "the version is now approved" in capsys.readouterr().out
+    with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
+        signed = [e.event.name for e in ws.ledger.entries_for_agreement(aid)]
+    assert signed.count("agreement-approved") == len(people)
