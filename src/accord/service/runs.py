@@ -68,12 +68,28 @@ def run(
         delivery=delivery,
         progress=progress,
     )
-    record(ws, *run_events(result, iso(now)))
+    recorded = result.rerun and _deliveries_recorded(ws, result)
+    record(ws, *run_events(result, iso(now), deliveries_recorded=recorded))
     return result
 
 
-def run_events(result: RunResult, at: str) -> list[Event]:
-    """The ledger events of one run: counts and hashes only, never row values."""
+def _deliveries_recorded(ws: Workspace, result: RunResult) -> bool:
+    """Whether this run's deliveries are already in the ledger.
+
+    A re-run of recorded inputs only adds a re-run record; but if the first run was cut off after
+    publishing its deliveries and before recording them, the re-run records them now.
+    """
+    return any(
+        isinstance(e.event, DeliveryMade) and e.event.run_id == result.run_id
+        for e in ws.ledger.entries_for_agreement(result.agreement_id)
+    )
+
+
+def run_events(result: RunResult, at: str, *, deliveries_recorded: bool = False) -> list[Event]:
+    """The ledger events of one run: counts and hashes only, never row values.
+
+    A re-run adds only a ``run-recorded`` event, unless its deliveries were never recorded.
+    """
     base = {
         "agreement_id": result.agreement_id,
         "agreement_version": result.agreement_version,
@@ -81,7 +97,7 @@ def run_events(result: RunResult, at: str) -> list[Event]:
         "at": at,
     }
     events: list[Event] = []
-    if not result.rerun:
+    if not (result.rerun and deliveries_recorded):
         for d in result.deliveries:
             if result.opt_out_lists:
                 for kind, list_version in sorted(result.opt_out_lists.items()):
@@ -124,7 +140,7 @@ def run_events(result: RunResult, at: str) -> list[Event]:
             run_id=result.run_id + ("+rerun" if result.rerun else ""),
             backend=result.backend,
             inputs_sha256=result.source_sha256,
-            delivery_count=0 if result.rerun else len(result.deliveries),
+            delivery_count=0 if result.rerun and deliveries_recorded else len(result.deliveries),
             row_count=result.input_rows,
             exception_count=result.exception_rows,
         )
