@@ -172,7 +172,9 @@ def _commit(
     with ws.engine.begin() as conn:
         ref = journal.agreement_ref(conn, step.dispute.agreement_id)
         journal.save(conn, step, now, ref, expected_revision=expected_revision, pending=step.effect)
-    ws.ledger.append_many(journal.ledger_events(step, now, ref, ws.keystore), now)
+        # The step and its ledger events commit together, or neither does.
+        events = journal.ledger_events(step, now, ref, ws.keystore)
+        ws.ledger.append_many(events, now, conn=conn)
     if step.effect is not None:
         _apply_effect(ws, step.dispute, step.effect, actor)
         with ws.engine.begin() as conn:
