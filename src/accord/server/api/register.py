@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from accord.errors import NotFound
@@ -27,9 +27,7 @@ def _filtered(request: Request, flt: RowFilter) -> list[RegisterRow]:
     return flt.apply(_rows(request))
 
 
-@router.get("", response_model=RegisterOut)
-def register(
-    request: Request,
+def row_filter(
     q: str = "",
     status: str = "",
     mode: str = "",
@@ -37,25 +35,22 @@ def register(
     recipient: str = "",
     gateway: str = "",
     incident: str = "",
-) -> RegisterOut:
+) -> RowFilter:
+    """The register's search and filters from the query string (shared by the page and API)."""
+    return RowFilter(q, status, mode, discloser, recipient, gateway, incident)
+
+
+@router.get("", response_model=RegisterOut)
+def register(request: Request, flt: RowFilter = Depends(row_filter)) -> RegisterOut:
     """One row per flow with the register columns; filters match exactly, ``q`` by words."""
-    rows = _filtered(request, RowFilter(q, status, mode, discloser, recipient, gateway, incident))
+    rows = _filtered(request, flt)
     return RegisterOut(**exports.rows_json(rows))
 
 
 @router.get("/rows.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def register_csv(
-    request: Request,
-    q: str = "",
-    status: str = "",
-    mode: str = "",
-    discloser: str = "",
-    recipient: str = "",
-    gateway: str = "",
-    incident: str = "",
-) -> Response:
+def register_csv(request: Request, flt: RowFilter = Depends(row_filter)) -> Response:
     """The same rows as CSV (RFC 4180); list columns are joined with '; '."""
-    rows = _filtered(request, RowFilter(q, status, mode, discloser, recipient, gateway, incident))
+    rows = _filtered(request, flt)
     return Response(
         exports.rows_csv(rows),
         media_type="text/csv; charset=utf-8",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from accord.register.rows import RegisterRow, RowFilter, published_agreement, register_rows
 from accord.server import auth
+from accord.server.api.register import row_filter
 from accord.server.negotiation import render
 from accord.server.web import present
 from accord.service import agreements as agreement_service
@@ -68,18 +69,8 @@ def agreement_href(agreement_id: str) -> str:
 
 
 @router.get("/register")
-def register_page(
-    request: Request,
-    q: str = "",
-    status: str = "",
-    mode: str = "",
-    discloser: str = "",
-    recipient: str = "",
-    gateway: str = "",
-    incident: str = "",
-) -> Response:
+def register_page(request: Request, chosen: RowFilter = Depends(row_filter)) -> Response:
     everything = rows_for(request)
-    chosen = RowFilter(q, status, mode, discloser, recipient, gateway, incident)
     shown = chosen.apply(everything)
     query = urlencode({k: v for k, v in vars(chosen).items() if v})
     suffix = f"?{query}" if query else ""
@@ -87,7 +78,7 @@ def register_page(
     context = {
         "title": "Public register of data sharing",
         "breadcrumbs": [REGISTER],
-        "q": q,
+        "q": chosen.q,
         "filters": {k: v for k, v in vars(chosen).items()},
         "filter_fields": _filter_fields(everything, chosen),
         "count": len(shown),
