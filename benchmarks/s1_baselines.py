@@ -5,12 +5,14 @@
     no manifests, no atomic publication. The floor for "move these rows to those folders".
 (c) ``pandas_governance``: a straightforward pandas script doing the same governance as the
     agreement (NHS number checksum, postcode format and lookup, date check, NDOO removal,
-    routing, projection, one file per authority). Written the way an analyst would write it,
-    not tuned.
+    routing, projection, one file per authority, an exceptions file with row numbers, a manifest
+    with each file's SHA-256). Written the way an analyst would write it, not tuned.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -64,6 +66,7 @@ def pandas_governance(
     import pandas as pd
 
     people = pd.read_parquet(population, columns=PROJECTION)
+    people["row_number"] = range(1, len(people) + 1)
     geo = postcodes.to_pandas()
     opted = set(pd.read_parquet(ndoo, columns=["nhs_number"])["nhs_number"])
 
@@ -72,12 +75,22 @@ def pandas_governance(
     people["postcode"] = people["postcode"].apply(_postcode)
     dob = pd.to_datetime(people["date_of_birth"], format="%Y-%m-%d", errors="coerce")
     valid = valid_nhs & people["postcode"].notna() & (dob.isna() | (dob.dt.date <= on))
-    people = people[valid]
+    in_directory = people["postcode"].isin(geo["postcode"])
+    out.mkdir(parents=True, exist_ok=True)
+    # The same governance as accord's: rows that fail go to an exceptions file with a reason
+    # (row numbers only), and each authority's file gets a manifest with its SHA-256.
+    bad = people.loc[~(valid & in_directory), ["row_number"]].copy()
+    bad["reason"] = "invalid"
+    bad.to_parquet(out / "exceptions.parquet", index=False)
+    people = people[valid & in_directory]
     people = people.merge(geo[["postcode", "utla_code"]], on="postcode", how="inner")
     people = people[~people["nhs_number"].isin(opted)]
     files = 0
-    out.mkdir(parents=True, exist_ok=True)
     for code, group in people.groupby("utla_code"):
-        group[PROJECTION].to_parquet(out / f"{code}.parquet", index=False)
+        path = out / f"{code}.parquet"
+        group[PROJECTION].to_parquet(path, index=False)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest = {"recipient": code, "rows": len(group), "sha256": digest}
+        (out / f"{code}.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         files += 1
     return files

@@ -30,9 +30,11 @@ The manifest is canonical JSON (RFC 8785). It carries hashes and counts, never t
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -104,7 +106,17 @@ class StagedFlow:
 
 
 class StagingSink:
-    """Receives a backend's streams and writes them into the run's staging folder."""
+    """Receives a backend's streams and writes them into the run's staging folder.
+
+    A small extract (at most ``BUFFER_ROWS`` rows) is read into memory and written, and hashed,
+    on a worker thread while the backend goes on to the next flow; a larger one is written as it
+    streams. Either way each file is written by :func:`write_extract` alone, so the bytes do not
+    depend on the thread. :meth:`finish` waits for the writers (and raises what they raised);
+    ``flows`` is complete only after it.
+    """
+
+    BUFFER_ROWS = 1 << 18
+    WORKERS = 2
 
     def __init__(self, plan: Plan, staging: Path) -> None:
         self.plan = plan
@@ -112,6 +124,8 @@ class StagingSink:
         self.flows: dict[str, StagedFlow] = {}
         self.exceptions: Written | None = None
         self.state: Written | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
 
     def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
         fp = self.plan.flow(flow_id)
@@ -120,10 +134,53 @@ class StagingSink:
         folder = self.staging / "flows" / slug(flow_id)
         folder.mkdir(parents=True)
         name = f"extract.{fp.write.format}"
-        written = write_extract(folder / name, batches, fp.write.format)
+        head: list[pa.RecordBatch] = []
+        rows = 0
+        for batch in batches:
+            head.append(batch)
+            rows += batch.num_rows
+            if rows > self.BUFFER_ROWS:
+                reader = pa.RecordBatchReader.from_batches(
+                    batches.schema, itertools.chain(head, batches)
+                )
+                self._write(flow_id, folder, name, reader, fp.write.format)
+                return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="accord-extract")
+        while len(self._pending) >= 2 * self.WORKERS:  # bound what is held in memory
+            self._pending.pop(0).result()
+        reader = pa.RecordBatchReader.from_batches(batches.schema, head)
+        self._pending.append(
+            self._pool.submit(self._write, flow_id, folder, name, reader, fp.write.format)
+        )
+
+    def _write(
+        self, flow_id: str, folder: Path, name: str, reader: pa.RecordBatchReader, fmt: str
+    ) -> None:
+        written = write_extract(folder / name, reader, fmt)
         self.flows[flow_id] = StagedFlow(
             flow_id, folder, written, {name: file_sha256(folder / name)}
         )
+
+    def finish(self) -> None:
+        """Wait for every extract being written; raise the first error a writer met."""
+        try:
+            while self._pending:
+                self._pending.pop(0).result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def abandon(self) -> None:
+        """Stop the writers of a run that failed: wait for them, keep none of their errors (the
+        run's own error is what the caller sees), so the staging folder can be removed."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def write_exceptions(self, batches: pa.RecordBatchReader) -> None:
         if batches.schema != EXCEPTIONS_SCHEMA:
@@ -136,7 +193,11 @@ class StagingSink:
         """Per-row hashes and outcomes (no row values), for the next run to build on."""
         folder = self.staging / "run"
         folder.mkdir(parents=True, exist_ok=True)
-        self.state = write_extract(folder / STATE, batches, "parquet")
+        repeated = [n for n in batches.schema.names if n not in _UNIQUE_STATE_COLUMNS]
+        self.state = write_extract(folder / STATE, batches, "parquet", dictionary=repeated)
+
+
+_UNIQUE_STATE_COLUMNS = {"__row", "__h1", "__h2"}
 
 
 def stage_delta(

@@ -205,7 +205,11 @@ def _general(
     scratch = staging / "scratch"
     scratch.mkdir()
     sink = dl.StagingSink(plan, scratch)
-    counts = engine.execute(plan, inputs, sink)
+    try:
+        counts = engine.execute(plan, inputs, sink)
+        sink.finish()
+    finally:
+        sink.abandon()
     os.rename(scratch / "run", staging / "run")
     if state_fp is not None and sink.state is not None:
         meta = rfc8785.dumps({"fingerprint": state_fp})

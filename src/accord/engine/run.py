@@ -174,8 +174,8 @@ def run_agreement(
         finally:
             dl.clear(staging)
         return result
+    sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
     try:
-        sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
         inputs = RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys)
         state_fp = None
         outcome = None
@@ -187,6 +187,7 @@ def run_agreement(
             if base_run is not None:
                 outcome = inc.execute(engine, plan, inputs, sink, base_run, bases)
         counts = outcome.counts if outcome is not None else engine.execute(plan, inputs, sink)
+        sink.inner.finish()
         staged = sink.inner.flows
         if state_fp is not None and sink.inner.state is not None:
             (staging / "run" / inc.STATE_META).write_bytes(rfc8785.dumps({"fingerprint": state_fp}))
@@ -269,6 +270,7 @@ def run_agreement(
         )
         _publish(plan, layout, staging, result, tick)
     finally:
+        sink.inner.abandon()  # no writer left running into a folder about to be removed
         dl.clear(staging)
     return result
 

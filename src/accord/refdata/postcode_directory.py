@@ -174,6 +174,13 @@ def _months(text: pa.Array, name: str, tally: _Tally, offset: int, *, nullable: 
     return pc.cast(pc.if_else(well_formed, text, pa.scalar(None, pa.string())), pa.int32())
 
 
+def _strictly_increasing(keys: pa.ChunkedArray) -> bool:
+    if len(keys) < 2:
+        return True
+    later = pc.greater(keys.slice(1), keys.slice(0, len(keys) - 1))
+    return bool(pc.all(pc.fill_null(later, False)).as_py())
+
+
 def read_postcode_directory(path: str | PathLike[str], *, fmt: str | None = None) -> pa.Table:
     """Read and check a directory; return it sorted by postcode.
 
@@ -214,11 +221,15 @@ def read_postcode_directory(path: str | PathLike[str], *, fmt: str | None = None
             ("laua", pa.string()),
         ]
     )
-    table = pa.concat_tables(pieces).combine_chunks() if pieces else schema.empty_table()
+    if not pieces:
+        return schema.empty_table()
+    table = pa.concat_tables(pieces)
     del pieces
-    table = table.take(pc.sort_indices(table["postcode"]))
-    if table.num_rows > 1:
-        keys = table["postcode"].combine_chunks()
+    # Directories are usually published in postcode order: then one comparison proves the keys
+    # sorted and unique, and the table is combined once instead of being copied by a sort.
+    if not _strictly_increasing(table["postcode"]):
+        table = table.take(pc.sort_indices(table["postcode"]))
+        keys = table["postcode"]
         dup = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1))
         count = pc.sum(pc.cast(dup, pa.int64())).as_py() or 0
         if count:
@@ -226,4 +237,8 @@ def read_postcode_directory(path: str | PathLike[str], *, fmt: str | None = None
                 "postcode directory repeats postcodes",
                 [Problem("pcds", f"{count} rows repeat an earlier postcode")],
             )
+    table = pa.table({name: table[name].combine_chunks() for name in schema.names})
+    # The checks' temporary buffers are free now; hand them back so a caller that goes on to
+    # run the engine does not carry them as resident memory.
+    pa.default_memory_pool().release_unused()
     return table

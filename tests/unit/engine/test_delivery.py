@@ -81,11 +81,13 @@ def test_crash_while_writing_leaves_no_visible_delivery(
     real = extracts.write_extract
     calls = {"n": 0}
 
-    def failing(path: Path, reader: pa.RecordBatchReader, fmt: str) -> extracts.Written:
+    def failing(
+        path: Path, reader: pa.RecordBatchReader, fmt: str, **options: object
+    ) -> extracts.Written:
         calls["n"] += 1
         if calls["n"] == 3:  # exceptions, first extract, then crash on the second extract
             raise OSError("disk full")
-        return real(path, reader, fmt)
+        return real(path, reader, fmt, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dl, "write_extract", failing)
     with pytest.raises(OSError):

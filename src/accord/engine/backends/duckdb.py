@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from accord.engine import predicate
 from accord.engine.backends import duckdb_sql as sql
 from accord.engine.backends.base import (
     EXCEPTIONS_SCHEMA,
@@ -85,10 +86,12 @@ class DuckDBBackend(Backend):
         con.execute(self._routed_sql(con, plan))
         for members in shapes(plan).values():
             self._export(con, plan, inputs, members, sink)
+        single = single_route(plan)
         write_state = getattr(sink, "write_state", None)
         if write_state is not None:
-            write_state(cast_reader(con.sql(STATE_SQL).to_arrow_reader(BATCH_ROWS), STATE_SCHEMA))
-        return self._counts(con, plan)
+            state = STATE_SINGLE_SQL if single else STATE_SQL
+            write_state(cast_reader(con.sql(state).to_arrow_reader(BATCH_ROWS), STATE_SCHEMA))
+        return self._counts(con, plan, single)
 
     def _export(
         self,
@@ -141,8 +144,10 @@ class DuckDBBackend(Backend):
                     "the plan routes by postcode but no postcode directory was given",
                     [Problem("geography", "missing")],
                 )
+            used = sql.areas_used(plan.flows)
             con.register(
-                "geo", inputs.postcodes.select(["postcode", "lsoa21", "lad_code", "utla_code"])
+                "geo",
+                inputs.postcodes.select(["postcode", *(a for a in sql.AREA_COLUMNS if a in used)]),
             )
         for kind, table in inputs.opt_outs.items():
             con.register(f"optout_{kind}", table.select(["nhs_number"]))
@@ -207,7 +212,11 @@ class DuckDBBackend(Backend):
                 f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
                 f"THEN 'not_in_directory:{plan.lookup.field}' END"
             )
-            extra += [f"g.{c} AS {sql.q(a)}" for c, a in sql.AREA_COLUMNS.items()]
+            used = sql.areas_used(plan.flows)
+            extra += [
+                f"g.{c} AS {sql.q(a)}" if c in used else f"CAST(NULL AS VARCHAR) AS {sql.q(a)}"
+                for c, a in sql.AREA_COLUMNS.items()
+            ]
         else:
             extra += [f"CAST(NULL AS VARCHAR) AS {sql.q(a)}" for a in sql.AREA_COLUMNS.values()]
         for kind in sorted(inputs.opt_outs):
@@ -259,7 +268,7 @@ class DuckDBBackend(Backend):
             )
         return "CREATE TEMP TABLE routed AS " + " UNION ALL ".join(selects)
 
-    def _counts(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> Counts:
+    def _counts(self, con: duckdb.DuckDBPyConnection, plan: Plan, single: bool) -> Counts:
         total, bad = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE __reasons <> '') FROM checked"
         ).fetchone() or (0, 0)
@@ -269,9 +278,14 @@ class DuckDBBackend(Backend):
                 "AS reason FROM checked WHERE __reasons <> '') GROUP BY reason ORDER BY reason"
             ).fetchall()
         )
+        per_row = (
+            "routed"
+            if single
+            else (f"(SELECT {ROW}, bool_and(__opted) AS __opted FROM routed GROUP BY {ROW})")
+        )
         delivered, opted = con.execute(
-            f"SELECT count(*) FILTER (WHERE NOT all_opted), count(*) FILTER (WHERE all_opted) "
-            f"FROM (SELECT {ROW}, bool_and(__opted) AS all_opted FROM routed GROUP BY {ROW})"
+            "SELECT count(*) FILTER (WHERE NOT __opted), count(*) FILTER (WHERE __opted) "
+            f"FROM {per_row}"
         ).fetchone() or (0, 0)
         per_flow = {
             i: (rows, out)
@@ -319,6 +333,35 @@ FROM checked c LEFT JOIN (
 ) r USING ({ROW})
 ORDER BY c.{ROW}
 """
+
+
+STATE_SINGLE_SQL = f"""
+SELECT c.{ROW}, c.__h1, c.__h2, c.__reasons,
+       CASE WHEN r.__flow IS NOT NULL AND NOT r.__opted THEN [r.__flow] ELSE []::INTEGER[] END
+           AS __flows,
+       CASE WHEN r.__opted THEN [r.__flow] ELSE []::INTEGER[] END AS __opted
+FROM checked c LEFT JOIN (SELECT {ROW}, __flow, __opted FROM routed) r USING ({ROW})
+ORDER BY c.{ROW}
+"""
+"""``STATE_SQL`` when no row can reach two flows (:func:`single_route`): no aggregation into
+lists, which DuckDB must hold in memory for every source row (at 22M rows, more than its limit);
+a join and a sort, which spill to disk."""
+
+
+def single_route(plan: Plan) -> bool:
+    """True when every flow shares one row filter ``<row value> == recipient.<attr>`` and the
+    recipients' values of that attribute are distinct: a row then reaches at most one flow."""
+    predicates = {fp.route.predicate for fp in plan.flows}
+    if len(predicates) != 1:
+        return False
+    pred = next(iter(predicates))
+    if not (isinstance(pred, predicate.Compare) and pred.op == "=="):
+        return False
+    refs = [o for o in (pred.left, pred.right) if isinstance(o, predicate.RecipientRef)]
+    if len(refs) != 1:
+        return False
+    values = [fp.route.recipient.attr(refs[0].attr) for fp in plan.flows]
+    return None not in values and len(set(values)) == len(values)
 
 
 def register_source(con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs) -> None:

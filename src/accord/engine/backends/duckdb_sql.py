@@ -11,7 +11,7 @@ Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from accord.engine import predicate as p
@@ -28,6 +28,7 @@ from accord.engine.plan import (
     AgeBand,
     Check,
     CheckKind,
+    FlowPlan,
     OutputColumn,
     PostcodeArea,
     Pseudonymise,
@@ -46,6 +47,7 @@ from accord.refdata import (
     uprn_sql,
 )
 from accord.refdata._sql import WHITESPACE_CLASS, string_literal
+from accord.refdata.nhs_number import WEIGHTS as NHS_WEIGHTS
 from accord.refdata.postcode import COMPACT_PATTERN as POSTCODE_COMPACT
 
 _SQL_TYPES = {
@@ -64,6 +66,23 @@ if f"[{WHITESPACE_CHARS}]" != WHITESPACE_CLASS.encode().decode(
     "unicode_escape"
 ):  # pragma: no cover
     raise ImportError("postcode whitespace class changed; update WHITESPACE_CHARS")
+
+
+def areas_used(flows: Sequence[FlowPlan]) -> set[str]:
+    """The postcode-table area columns any row filter or transform of ``flows`` reads.
+
+    The DuckDB backend joins only these (the others are NULL in its working tables, and no
+    query reads them), so the hash table built from the postcode directory stays small.
+    """
+    used: set[str] = set()
+    for fp in flows:
+        for o in p.operands(fp.route.predicate):
+            if isinstance(o, p.Call) and o.func in FUNC_AREA:
+                used.add(FUNC_AREA[o.func])
+        for c in fp.outputs():
+            if isinstance(c.transform, PostcodeArea):
+                used.add(AREA_LEVELS[c.transform.level])
+    return used
 
 
 def q(name: str) -> str:
@@ -200,8 +219,24 @@ def standard_sql(
 
         return compact_sql(value), postcode, lambda n: f"({n} IS NOT NULL)"
     if f.standard == "NHS_NUMBER":
-        return nhs_number_normalise_sql(value), lambda x: x, nhs_number_sql
+        return nhs_number_normalise_sql(value), lambda x: x, nhs_number_digits_sql
     return normalised_sql(f, value), lambda x: x, lambda n: standard_ok_sql(f, n)
+
+
+def nhs_number_digits_sql(x: str) -> str:
+    """:func:`accord.refdata.nhs_number_sql` over an already compact value, by arithmetic.
+
+    After the ten-digit match the value is read once as an integer and each digit taken by
+    division, instead of ten ``substr``/``ascii`` calls (DuckDB computes the repeated
+    ``TRY_CAST`` once per row). Same truth table: TRUE iff ten digits with a matching mod-11
+    check digit, FALSE otherwise (never NULL).
+    """
+    n = f"TRY_CAST({x} AS BIGINT)"
+    terms = " + ".join(f"(({n} // {10 ** (9 - i)}) % 10) * {w}" for i, w in enumerate(NHS_WEIGHTS))
+    return (
+        f"coalesce(CASE WHEN regexp_full_match({x}, '[0-9]{{10}}') "
+        f"THEN (11 - ({terms}) % 11) % 11 = {n} % 10 ELSE false END, false)"
+    )
 
 
 def check_fails_sql(c: Check, value: str, missing: str) -> str:
