@@ -42,6 +42,9 @@ from accord.errors import Problem, SourceError
 from accord.refdata._sql import string_literal
 
 BATCH_ROWS = 1 << 17
+EXPORT_ROWS = 1 << 22
+"""Rows per sorted export query: flows of one shape are exported in runs of about this many
+rows (one run at 2.2M rows; at 22M rows one sort of every routed row ran out of memory)."""
 
 
 class DuckDBBackend(Backend):
@@ -84,14 +87,24 @@ class DuckDBBackend(Backend):
         sink.write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
 
         con.execute(self._routed_sql(con, plan))
-        for members in shapes(plan).values():
-            self._export(con, plan, inputs, members, sink)
+        per_flow: dict[int, tuple[int, int]] = {
+            i: (rows, out)
+            for i, rows, out in con.execute(
+                "SELECT __flow, count(*) FILTER (WHERE NOT __opted), "
+                "count(*) FILTER (WHERE __opted) FROM routed GROUP BY __flow"
+            ).fetchall()
+        }
         single = single_route(plan)
         write_state = getattr(sink, "write_state", None)
         if write_state is not None:
             state = STATE_SINGLE_SQL if single else STATE_SQL
             write_state(cast_reader(con.sql(state).to_arrow_reader(BATCH_ROWS), STATE_SCHEMA))
-        return self._counts(con, plan, single)
+        counts = self._counts(con, plan, single, per_flow)
+        con.execute("DROP TABLE checked")  # its memory goes to the export sorts
+        for members in shapes(plan).values():
+            for part in export_parts(members, per_flow, EXPORT_ROWS):
+                self._export(con, plan, inputs, part, sink)
+        return counts
 
     def _export(
         self,
@@ -101,7 +114,11 @@ class DuckDBBackend(Backend):
         members: list[int],
         sink: ExtractSink,
     ) -> None:
-        """One sorted query for flows of the same shape, split into one stream per flow."""
+        """One sorted query for flows of the same shape, split into one stream per flow.
+
+        ``members`` is a run of such flows whose extracts hold at most about ``EXPORT_ROWS``
+        rows together (:func:`export_parts`): a sort of more wide rows than that can exhaust
+        DuckDB's memory limit before it spills."""
         cols = plan.flows[members[0]].outputs()
         pseudo = [j for j, c in enumerate(cols) if isinstance(c.transform, Pseudonymise)]
         join = ""
@@ -262,13 +279,20 @@ class DuckDBBackend(Backend):
             con.register(f"recipients_{g}", table)
             opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
             selects.append(
-                f"SELECT r.__flow, c.*, ({opted}) AS __opted FROM checked c "
+                f"SELECT r.__flow, c.* EXCLUDE (__h1, __h2, __reasons), ({opted}) AS __opted "
+                f"FROM checked c "
                 f"JOIN recipients_{g} r ON {sql.predicate_sql(pred, plan.effective_date)} "
                 f"WHERE c.__reasons = ''"
             )
         return "CREATE TEMP TABLE routed AS " + " UNION ALL ".join(selects)
 
-    def _counts(self, con: duckdb.DuckDBPyConnection, plan: Plan, single: bool) -> Counts:
+    def _counts(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        plan: Plan,
+        single: bool,
+        per_flow: dict[int, tuple[int, int]],
+    ) -> Counts:
         total, bad = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE __reasons <> '') FROM checked"
         ).fetchone() or (0, 0)
@@ -287,13 +311,6 @@ class DuckDBBackend(Backend):
             "SELECT count(*) FILTER (WHERE NOT __opted), count(*) FILTER (WHERE __opted) "
             f"FROM {per_row}"
         ).fetchone() or (0, 0)
-        per_flow = {
-            i: (rows, out)
-            for i, rows, out in con.execute(
-                "SELECT __flow, count(*) FILTER (WHERE NOT __opted), "
-                "count(*) FILTER (WHERE __opted) FROM routed GROUP BY __flow"
-            ).fetchall()
-        }
         return Counts(
             input_rows=total,
             exception_rows=bad,
@@ -362,6 +379,23 @@ def single_route(plan: Plan) -> bool:
         return False
     values = [fp.route.recipient.attr(refs[0].attr) for fp in plan.flows]
     return None not in values and len(set(values)) == len(values)
+
+
+def export_parts(
+    members: list[int], per_flow: dict[int, tuple[int, int]], limit: int
+) -> list[list[int]]:
+    """``members`` cut into consecutive runs whose delivered rows add up to at most ``limit``
+    (a flow with more rows than that is a run of its own)."""
+    parts: list[list[int]] = []
+    size = 0
+    for i in members:
+        rows = per_flow.get(i, (0, 0))[0]
+        if not parts or size + rows > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(i)
+        size += rows
+    return parts
 
 
 def register_source(con: duckdb.DuckDBPyConnection, plan: Plan, inputs: RunInputs) -> None:
