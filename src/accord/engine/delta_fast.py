@@ -107,9 +107,20 @@ def _execute(
     con.execute(f"CREATE TEMP TABLE cur AS SELECT {ROW}, {h1} AS __h1, {h2} AS __h2 FROM src")
     state_path = string_literal(str(base / dl.STATE))
     con.execute(f"CREATE TEMP TABLE prev AS SELECT * FROM read_parquet({state_path})")
+    # One aggregation over base and current rows: per content hash, its rows in each.
+    con.execute(
+        "CREATE TEMP TABLE hashes AS SELECT __h1, __h2, count(*) FILTER (WHERE __p) AS __np, "
+        "count(*) FILTER (WHERE NOT __p) AS __n FROM (SELECT __h1, __h2, TRUE AS __p FROM prev "
+        "UNION ALL SELECT __h1, __h2, FALSE FROM cur) GROUP BY ALL"
+    )
+    duplicated = con.execute("SELECT count(*) FROM hashes WHERE __np > 1").fetchall()[0][0]
+    # Rows with the same hashes have the same outcome: keep one base row per hash (the state
+    # holds one per row, so only when the base repeated a row is there anything to drop).
     con.execute(
         "CREATE TEMP TABLE outcome AS SELECT DISTINCT ON (__h1, __h2) "
         "__h1, __h2, __reasons, __flows, __opted FROM prev"
+        if duplicated
+        else "CREATE TEMP VIEW outcome AS SELECT __h1, __h2, __reasons, __flows, __opted FROM prev"
     )
     con.execute(
         f"CREATE TEMP TABLE known AS SELECT c.{ROW}, c.__h1, c.__h2, o.__reasons, o.__flows, "
@@ -121,10 +132,8 @@ def _execute(
     if (total - known) * 2 > total:
         return None
     con.execute(
-        "CREATE TEMP TABLE touched AS SELECT __h1, __h2, coalesce(c.n, 0) AS __n, p.n AS __np "
-        "FROM (SELECT __h1, __h2, count(*) AS n FROM prev GROUP BY ALL) p "
-        "FULL JOIN (SELECT __h1, __h2, count(*) AS n FROM cur GROUP BY ALL) c "
-        "USING (__h1, __h2) WHERE p.n IS DISTINCT FROM c.n"
+        "CREATE TEMP TABLE touched AS SELECT __h1, __h2, __n, nullif(__np, 0) AS __np "
+        "FROM hashes WHERE __np <> __n"
     )
     groups = list(shapes(plan).values())
     for g, members in enumerate(groups):

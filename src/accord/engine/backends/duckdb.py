@@ -6,9 +6,12 @@
    row fails (``''`` when it passes). Only the fields the plan reads are kept.
 2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
    recipients as a small table (``utla(postcode) == recipient.gss`` becomes a hash join), each
-   routed row marked opted out or not for that flow; sorted by flow then source row.
-3. per flow, one ``SELECT`` of the projected, transformed columns over its slice of ``routed``
-   (pseudonyms as HMAC-SHA256 in SQL, keys bound as parameters), streamed to the sink as Arrow.
+   routed row marked opted out or not for that flow (no hashes or reasons: it holds valid rows).
+3. the state (per-row hashes and outcomes) and the counts; then ``checked`` is dropped;
+4. per run of flows of one shape (at most ``EXPORT_ROWS`` rows), one sorted ``SELECT`` of the
+   projected, transformed columns over its slice of ``routed`` (pseudonyms as HMAC-SHA256 in
+   SQL, keys bound as parameters), streamed to the sink as Arrow and cut into one stream per
+   flow.
 
 No per-row Python. Memory is bounded by DuckDB's ``memory_limit``; beyond it DuckDB spills to
 the run's scratch folder.
