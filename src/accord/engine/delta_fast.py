@@ -122,14 +122,11 @@ def _execute(
         if duplicated
         else "CREATE TEMP VIEW outcome AS SELECT __h1, __h2, __reasons, __flows, __opted FROM prev"
     )
-    con.execute(
-        f"CREATE TEMP TABLE known AS SELECT c.{ROW}, c.__h1, c.__h2, o.__reasons, o.__flows, "
-        "o.__opted FROM cur c JOIN outcome o USING (__h1, __h2)"
-    )
-    total, known = con.execute(
-        "SELECT (SELECT count(*) FROM cur), (SELECT count(*) FROM known)"
+    # Totals from the per-hash counts: no join of every current row to the old outcomes.
+    total, fresh_rows = con.execute(
+        "SELECT coalesce(sum(__n), 0), coalesce(sum(__n) FILTER (WHERE __np = 0), 0) FROM hashes"
     ).fetchall()[0]
-    if (total - known) * 2 > total:
+    if fresh_rows * 2 > total:
         return None
     con.execute(
         "CREATE TEMP TABLE touched AS SELECT __h1, __h2, __n, nullif(__np, 0) AS __np "
@@ -140,14 +137,14 @@ def _execute(
         if not _positions(con, plan, members, bases, g):
             return None
 
-    fresh = con.sql(f"SELECT {ROW} FROM cur ANTI JOIN outcome USING (__h1, __h2)").to_arrow_table()
+    fresh = con.sql(
+        f"SELECT {ROW} FROM cur SEMI JOIN (SELECT __h1, __h2 FROM hashes WHERE __np = 0) "
+        f"USING (__h1, __h2) ORDER BY {ROW}"
+    ).to_arrow_table()
     capture = inc._Capture()
     backend.execute(plan, dataclasses.replace(inputs, rows=fresh), capture)
     assert capture.state is not None
     con.register("fresh_state", capture.state)
-    con.execute(
-        "CREATE TEMP TABLE state AS SELECT * FROM known UNION ALL SELECT * FROM fresh_state"
-    )
     deltas: dict[str, KeyDelta] = {}
     for g, members in enumerate(groups):
         got = _group(con, plan, members, capture, g)
@@ -155,9 +152,13 @@ def _execute(
             return None
         deltas.update(got)
 
+    # Exceptions: current rows of known hashes with reasons (a join to that small subset of the
+    # old outcomes only), and the fresh rows' exceptions.
     exceptions = con.sql(
-        f"SELECT {ROW} AS row_number, __reasons AS reason FROM state "
-        f"WHERE __reasons <> '' ORDER BY {ROW}"
+        f"SELECT c.{ROW} AS row_number, o.__reasons AS reason FROM cur c JOIN "
+        "(SELECT __h1, __h2, __reasons FROM outcome WHERE __reasons <> '') o "
+        f"USING (__h1, __h2) UNION ALL SELECT {ROW}, __reasons FROM fresh_state "
+        "WHERE __reasons <> '' ORDER BY row_number"
     ).to_arrow_reader(BATCH_ROWS)
     write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))  # type: ignore[operator]
     state_delta = con.sql(
@@ -166,8 +167,19 @@ def _execute(
         "__reasons, __flows, __opted FROM fresh_state ANTI JOIN outcome USING (__h1, __h2)) o "
         "USING (__h1, __h2) ORDER BY t.__h1, t.__h2"
     ).to_arrow_table()
+    # Counts: the base rows, plus (n_cur - n_prev) rows of each touched known hash, plus the
+    # fresh rows; each weighted, so nothing is built over the whole current state.
+    con.execute(
+        "CREATE TEMP VIEW weighted AS SELECT __reasons, __flows, __opted, 1::BIGINT AS __w "
+        "FROM prev UNION ALL SELECT o.__reasons, o.__flows, o.__opted, t.__n - t.__np "
+        "FROM touched t JOIN outcome o USING (__h1, __h2) UNION ALL "
+        "SELECT __reasons, __flows, __opted, 1::BIGINT FROM fresh_state"
+    )
     return DeltaOutcome(
-        inc._counts(con, plan), deltas, fresh.num_rows, state_delta.cast(STATE_DELTA_SCHEMA)
+        inc._counts(con, plan, "weighted", "__w"),
+        deltas,
+        fresh.num_rows,
+        state_delta.cast(STATE_DELTA_SCHEMA),
     )
 
 

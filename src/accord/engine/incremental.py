@@ -332,28 +332,38 @@ def _extracts(
     return out
 
 
-def _counts(con: duckdb.DuckDBPyConnection, plan: Plan) -> Counts:
+def _counts(
+    con: duckdb.DuckDBPyConnection, plan: Plan, table: str = "state", weight: str | None = None
+) -> Counts:
+    """Counts over ``table``: one per row, or the sum of its ``weight`` column."""
+    n = "count(*)" if weight is None else f"sum({weight})"
     total, bad, delivered, opted = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE __reasons <> ''), "
-        "count(*) FILTER (WHERE len(__flows) > 0), "
-        "count(*) FILTER (WHERE len(__flows) = 0 AND len(__opted) > 0) FROM state"
+        f"SELECT {n}, {n} FILTER (WHERE __reasons <> ''), "
+        f"{n} FILTER (WHERE len(__flows) > 0), "
+        f"{n} FILTER (WHERE len(__flows) = 0 AND len(__opted) > 0) FROM {table}"
     ).fetchall()[0]
     by_reason = dict(
         con.execute(
-            "SELECT reason, count(*) FROM (SELECT unnest(string_split(__reasons, ';')) "
-            "AS reason FROM state WHERE __reasons <> '') GROUP BY reason ORDER BY reason"
+            f"SELECT reason, {n} FROM (SELECT unnest(string_split(__reasons, ';')) "
+            f"AS reason{', ' + weight if weight else ''} FROM {table} WHERE __reasons <> '') "
+            f"GROUP BY reason HAVING {n} <> 0 ORDER BY reason"
         ).fetchall()
     )
     rows = dict(
         con.execute(
-            "SELECT f, count(*) FROM (SELECT unnest(__flows) AS f FROM state) GROUP BY f"
+            f"SELECT f, {n} FROM (SELECT unnest(__flows) AS f"
+            f"{', ' + weight if weight else ''} FROM {table}) GROUP BY f"
         ).fetchall()
     )
     out = dict(
         con.execute(
-            "SELECT f, count(*) FROM (SELECT unnest(__opted) AS f FROM state) GROUP BY f"
+            f"SELECT f, {n} FROM (SELECT unnest(__opted) AS f"
+            f"{', ' + weight if weight else ''} FROM {table}) GROUP BY f"
         ).fetchall()
     )
+    total, bad, delivered, opted = (int(v or 0) for v in (total, bad, delivered, opted))
+    rows = {k: int(v or 0) for k, v in rows.items()}
+    out = {k: int(v or 0) for k, v in out.items()}
     return Counts(
         input_rows=total,
         exception_rows=bad,
