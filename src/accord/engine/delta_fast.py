@@ -16,8 +16,11 @@ outcomes depend only on a row's content and the fingerprint, so with ``n_prev(h)
 4. a key whose current rows differ from its base rows (as multisets) is *changed*: its current
    rows are additions, or it is a removal when it has none.
 
-Exceptions and counts come from the whole state (known plus fresh outcomes), as in an
-incremental full run. The new state is written as a *state delta*: one row per touched hash with
+Exceptions and counts are the full run's, without building the whole current state: the
+exceptions are the current rows of known hashes whose outcome has reasons (a join to that small
+subset only) plus the fresh rows' exceptions; the counts are the base state's rows, plus
+``n_cur(h) - n_prev(h)`` rows (a weight, possibly negative) of each touched known hash, plus the
+fresh rows. The new state is written as a *state delta*: one row per touched hash with
 its new count (0: gone) and outcome; the base run's ``state.parquet`` plus this delta give the
 current state as counts per content hash. No run builds on a state delta yet: a delta against a
 delta-only run takes the general path, which writes the state in full again.
