@@ -251,7 +251,7 @@ def manifest(
     delivery: str | None = None,
 ) -> bytes:
     lists = fp.opt_outs.lists if fp.opt_outs else ()
-    body = {
+    body: dict[str, Any] = {
         "manifest_version": 1,
         "agreement": {
             "id": plan.agreement_id,

@@ -257,7 +257,7 @@ def _previous_values(
         f"FULL JOIN (SELECT __flow, count(*) n FROM ppos_{g} GROUP BY __flow) y USING (__flow) "
         "WHERE x.n IS DISTINCT FROM y.n"
     ).fetchall()
-    return a == b and per_flow_ok[0][0] == 0
+    return bool(a == b) and per_flow_ok[0][0] == 0
 
 
 def _extracts(

@@ -31,7 +31,7 @@ class OptOutList:
 
     @property
     def size(self) -> int:
-        return self.numbers.num_rows
+        return int(self.numbers.num_rows)
 
 
 def read_opt_out_list(kind: str, path: Path) -> OptOutList:

@@ -29,6 +29,7 @@ Compare(op='==', left=Call(func='utla', field='postcode'), right=RecipientRef(at
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -83,7 +84,7 @@ class RecipientRef:
 class Call:
     func: str
     field: str
-    pos: int = field(default=0, compare=False, repr=False)
+    pos: int = dataclasses.field(default=0, compare=False, repr=False)
 
 
 Operand = FieldRef | Literal | RecipientRef | Call
@@ -359,6 +360,13 @@ def _check_operand(node: Operand, fields: dict[str, str]) -> None:
             raise _bad(node.pos, f"{node.func}() needs a postcode field, {node.field!r} is {kind}")
 
 
+def _as_date_literal(node: Literal) -> Literal:
+    """:func:`_as_date` for a literal of an ``in`` list."""
+    out = _as_date(node)
+    assert isinstance(out, Literal)  # a literal stays a literal
+    return out
+
+
 def _as_date(node: Operand) -> Operand:
     """A string literal compared with a date field becomes a date literal (ISO 8601)."""
     if isinstance(node, Literal) and isinstance(node.value, str):
@@ -406,7 +414,7 @@ def check(pred: Predicate, fields: dict[str, str]) -> Predicate:
     if isinstance(pred.operand, Literal):
         raise _bad(pred.pos, "'in' needs a field, function or recipient on its left")
     kind = operand_type(pred.operand, fields)
-    values = tuple(_as_date(v) if kind == "date" else v for v in pred.values)
+    values = tuple(_as_date_literal(v) if kind == "date" else v for v in pred.values)
     for v in values:
         if not _compatible(kind, operand_type(v, fields)):
             raise _bad(v.pos, f"cannot compare {kind} with {operand_type(v, fields)}")

@@ -263,7 +263,8 @@ def _read(plan: Plan, inputs: RunInputs) -> list[dict[str, Any]]:
                 table = table.set_column(
                     table.schema.get_field_index(name), name, table[name].cast(pa.string())
                 )
-    return table.to_pylist()
+    out: list[dict[str, Any]] = table.to_pylist()
+    return out
 
 
 class InMemoryBackend(Backend):

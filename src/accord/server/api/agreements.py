@@ -126,8 +126,7 @@ def approvals_out(request: Request, agreement_id: str, user: User) -> ApprovalsO
     v = auth.visible_version(ws, user, agreement_id)
     return ApprovalsOut(
         approvals=[
-            ApprovalOut(**r.as_dict())  # type: ignore[arg-type]
-            for r in approval_service.recorded(ws, agreement_id, v.seq)
+            ApprovalOut(**r.as_dict()) for r in approval_service.recorded(ws, agreement_id, v.seq)
         ],
         required=[
             {"party": r.party_org_id, "role": r.role.value, "kind": r.kind}

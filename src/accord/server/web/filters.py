@@ -85,10 +85,11 @@ def govuk_datetime(value: object) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         hour = value.hour % 12 or 12
         suffix = "am" if value.hour < 12 else "pm"

@@ -231,7 +231,7 @@ def parties_question(request: Request, user: auth.StaffUser, error: str = "") ->
     parties = known_parties(auth.workspace(request))
     discloser = answers["discloser"] or user.party_org_id
     problems = [{"field": "recipients", "where": "recipients", "reason": error}] if error else []
-    fields = [
+    fields: list[dict[str, Any]] = [
         {
             "kind": "radios",
             "name": "discloser",

@@ -85,7 +85,7 @@ def register_page(request: Request, chosen: RowFilter = Depends(row_filter)) -> 
         "total": len(everything),
         "withheld": sum(1 for r in shown if r.withheld),
         "rows": [
-            dict(r.as_dict(), href=agreement_href(r.agreement_id))
+            dict(r.as_dict(), href=agreement_href(r.agreement_id or ""))
             if not r.withheld
             else r.as_dict()
             for r in shown
