@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install accord with its test extras into .venv and run the whole test suite.
+# Install accord with its test extras into .venv, check types strictly, run the whole test suite.
 # Browser tests need Debian's Chromium; this script installs it when it can (root + apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +10,5 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
+.venv/bin/python -m mypy src/accord
 exec .venv/bin/python -m pytest -q "$@"
