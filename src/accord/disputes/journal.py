@@ -199,7 +199,7 @@ def save(
                 f"dispute {d.id} changed while this step was being made",
                 [Problem("revision", "read the dispute again and retry")],
             )
-    seq = conn.execute(
+    seq: int = conn.execute(
         select(func.coalesce(func.max(dispute_steps.c.seq), 0)).where(
             dispute_steps.c.dispute_id == d.id
         )

@@ -271,7 +271,8 @@ class Ledger:
         """Every signed tree head, smallest first."""
         query = select(ledger_tree_heads.c.checkpoint).order_by(ledger_tree_heads.c.tree_size)
         with self.engine.connect() as conn:
-            return [SignedTreeHead.from_text(note) for note in conn.execute(query).scalars()]
+            notes: list[str] = list(conn.execute(query).scalars())
+            return [SignedTreeHead.from_text(note) for note in notes]
 
     # -- proofs ------------------------------------------------------------------------------
 

@@ -340,9 +340,11 @@ def withdraw(ws: Workspace, dispute_id: str, *, actor: Actor, reason: str) -> Di
 def sweep(ws: Workspace, now: datetime | None = None) -> list[scheduler.Swept]:
     """Finish effects a crash interrupted, then apply every due escalation."""
     with ws.engine.connect() as conn:
-        ids = conn.execute(
-            select(disputes.c.id).where(disputes.c.pending_effect.is_not(None))
-        ).scalars()
+        ids: list[str] = list(
+            conn.execute(
+                select(disputes.c.id).where(disputes.c.pending_effect.is_not(None))
+            ).scalars()
+        )
         unfinished = [journal.load(conn, i) for i in ids]
     for stored in unfinished:
         assert stored.pending is not None
@@ -405,7 +407,8 @@ def list_disputes(
     if open_only:
         query = query.where(disputes.c.state.in_(("raised", "narrowed", *scheduler.LADDER)))
     with ws.engine.connect() as conn:
-        return [Dispute.model_validate_json(doc) for doc in conn.execute(query).scalars()]
+        docs: list[str] = list(conn.execute(query).scalars())
+        return [Dispute.model_validate_json(doc) for doc in docs]
 
 
 # -- Civil Contingencies Act requests ----------------------------------------------------------

@@ -457,7 +457,8 @@ def add_users(ws: Workspace, people: Iterable[NewUser], password: str) -> list[U
         raise InputError("cannot add these users", problems)
     emails = [r["email"] for r in rows]
     with ws.engine.begin() as conn:
-        taken = conn.execute(select(users.c.email).where(users.c.email.in_(emails))).scalars().all()
+        query = select(users.c.email).where(users.c.email.in_(emails))
+        taken: list[str] = list(conn.execute(query).scalars().all())
         if taken or len(set(emails)) != len(emails):
             raise InputError(
                 "cannot add these users",
