@@ -156,22 +156,15 @@ def run_delta(
             )
         )
         tick("deliver", i + 1, len(plan.flows))
-    return RunResult(
+    return RunResult.of_run(
+        plan,
+        counts,
         run_id=run_id,
-        agreement_id=plan.agreement_id,
-        agreement_version=plan.agreement_version,
-        agreement_hash=plan.agreement_hash,
         created=now,
         backend=engine.name,
         source_sha256=source_sha,
-        input_rows=counts.input_rows,
-        exception_rows=counts.exception_rows,
-        exceptions_by_reason=counts.exceptions_by_reason,
         exceptions_path=layout.run_dir(run_id) / "exceptions.parquet",
-        opted_out_rows=counts.opted_out_rows,
         opt_out_lists=versions,
-        not_entitled_rows=counts.not_entitled_rows,
-        delivered_rows=counts.delivered_rows,
         deliveries=tuple(deliveries),
         anomalies=tuple(anomalies),
         previous_run=previous,

@@ -16,7 +16,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from accord.engine.backends.base import Counts
+    from accord.engine.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,46 @@ class RunResult:
         parts = self.exception_rows + self.opted_out_rows + self.not_entitled_rows
         if parts + self.delivered_rows != self.input_rows:
             raise AssertionError("run totals do not add up to the input rows")
+
+    @classmethod
+    def of_run(
+        cls,
+        plan: Plan,
+        counts: Counts,
+        *,
+        run_id: str,
+        created: datetime,
+        backend: str,
+        source_sha256: str,
+        exceptions_path: Path,
+        opt_out_lists: dict[str, str],
+        deliveries: tuple[Delivery, ...],
+        anomalies: tuple[Anomaly, ...],
+        previous_run: str | None,
+        **extra: Any,
+    ) -> RunResult:
+        """The result of a run of ``plan`` whose rows were counted as ``counts``."""
+        return cls(
+            run_id=run_id,
+            agreement_id=plan.agreement_id,
+            agreement_version=plan.agreement_version,
+            agreement_hash=plan.agreement_hash,
+            created=created,
+            backend=backend,
+            source_sha256=source_sha256,
+            input_rows=counts.input_rows,
+            exception_rows=counts.exception_rows,
+            exceptions_by_reason=counts.exceptions_by_reason,
+            exceptions_path=exceptions_path,
+            opted_out_rows=counts.opted_out_rows,
+            opt_out_lists=opt_out_lists,
+            not_entitled_rows=counts.not_entitled_rows,
+            delivered_rows=counts.delivered_rows,
+            deliveries=deliveries,
+            anomalies=anomalies,
+            previous_run=previous_run,
+            **extra,
+        )
 
     def delivery(self, flow_id: str) -> Delivery:
         for d in self.deliveries:
