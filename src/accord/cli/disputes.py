@@ -15,7 +15,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, settings, workspace_at
 from accord.disputes.model import Actor, ActorRole, Dispute, describe_terms
 from accord.errors import InputError, Problem
 from accord.service import disputes as service
@@ -73,9 +73,10 @@ def raise_(
     drop: list[str] = DropOpt,
     offer_file: Path | None = FileOpt,
     stop: bool = StopOpt,
+    at: str | None = AT_OPTION,
 ) -> None:
     """Raise a dispute with your final offer; the flow narrows at once and the ladder starts."""
-    ws = settings(ctx).workspace()
+    ws = workspace_at(ctx, at)
     base = service.current_terms(ws, agreement_id, flow_id)
     terms, items = service.parse_offer(_read(offer_file), base=base, add=add, drop=drop, stop=stop)
     d = service.raise_dispute(
@@ -105,9 +106,10 @@ def offer(
     offer_file: Path | None = FileOpt,
     stop: bool = StopOpt,
     note: str = typer.Option("", "--note"),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Make (or revise) your final offer."""
-    ws = settings(ctx).workspace()
+    ws = workspace_at(ctx, at)
     d = service.show(ws, dispute_id).dispute
     base = d.original if d.original is not None else d.current
     terms, items = service.parse_offer(_read(offer_file), base=base, add=add, drop=drop, stop=stop)
@@ -125,10 +127,11 @@ def escalate(
     role: str = RoleOpt,
     name: str = NameOpt,
     reason: str = typer.Option(..., "--reason"),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Send the dispute up a tier now (deciders of the current tier)."""
     d = service.escalate(
-        settings(ctx).workspace(), dispute_id, actor=_actor(party, role, name), reason=reason
+        workspace_at(ctx, at), dispute_id, actor=_actor(party, role, name), reason=reason
     )
     console().print(_summary(d))
 
@@ -142,10 +145,11 @@ def decide(
     party: str = PartyOpt,
     role: str = RoleOpt,
     name: str = NameOpt,
+    at: str | None = AT_OPTION,
 ) -> None:
     """Decide: choose exactly one party's final offer, with reasons."""
     d = service.decide(
-        settings(ctx).workspace(),
+        workspace_at(ctx, at),
         dispute_id,
         decider=_actor(party, role, name),
         chosen_party=choose,
@@ -164,10 +168,11 @@ def withdraw(
     role: str = RoleOpt,
     name: str = NameOpt,
     reason: str = typer.Option(..., "--reason"),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Withdraw a dispute you raised; the terms before it are restored."""
     d = service.withdraw(
-        settings(ctx).workspace(), dispute_id, actor=_actor(party, role, name), reason=reason
+        workspace_at(ctx, at), dispute_id, actor=_actor(party, role, name), reason=reason
     )
     console().print(_summary(d))
 
@@ -247,9 +252,9 @@ def list_(
 
 
 @app.command()
-def sweep(ctx: typer.Context) -> None:
-    """Apply every missed deadline now (safe to run as often as you like)."""
-    swept = service.sweep(settings(ctx).workspace())
+def sweep(ctx: typer.Context, at: str | None = AT_OPTION) -> None:
+    """Apply every deadline missed by now (or --at); safe to run as often as you like."""
+    swept = service.sweep(workspace_at(ctx, at))
     for s in swept:
         console().print(f"{s.dispute_id}: tier {s.missed_tier} missed its deadline -> {s.state}")
     if not swept:

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, now_at
 from accord.exercise import Options, run_exercise, write_report
 from accord.exercise.report import human_duration
 from accord.exercise.runner import SPAN
@@ -24,9 +24,13 @@ def exercise_command(
     out: Path = typer.Option(Path("accord-exercise"), help="Folder for the exercise."),
     seed: int = typer.Option(2020, help="Seed of the synthetic data."),
     fresh: bool = typer.Option(False, "--fresh", help="Replace an earlier exercise in OUT."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Run an emergency exercise end to end and write an after-action report."""
-    s = settings(ctx)
+    """Run an emergency exercise end to end and write an after-action report.
+
+    The exercise spans the hours before now (or ``--at``): its last stage happens then.
+    """
+    end = now_at(ctx, at)
     out_console = console()
     with Progress(
         SpinnerColumn(),
@@ -50,7 +54,7 @@ def exercise_command(
 
         result = run_exercise(
             Options(out=out, rows=rows, seed=seed, scenario=scenario, fresh=fresh),
-            start=s.clock.now() - SPAN,
+            start=end - SPAN,
             progress=progress,
         )
         bar.update(task, completed=len(STEPS), description="Exercise complete")

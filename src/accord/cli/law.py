@@ -7,27 +7,17 @@ agreement. The date of evaluation is ``--at`` or today by the injected clock.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from accord.cli._context import console, settings
-from accord.errors import AccordError, InputError, Problem
+from accord.cli._context import AT_OPTION, console, now_at
+from accord.errors import AccordError
 from accord.law import Severity, check
 from accord.model import load_agreement
 
 STYLE = {Severity.blocking: "bold red", Severity.warning: "yellow", Severity.info: "dim"}
-
-
-def _date(text: str | None, today: date) -> date:
-    if text is None:
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError("--at must be a date", [Problem("--at", "use YYYY-MM-DD")]) from None
 
 
 def check_command(
@@ -36,11 +26,11 @@ def check_command(
         ..., help="An agreement document, YAML or JSON.", show_default=False
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
-    at: str | None = typer.Option(None, "--at", help="Evaluate on this date (YYYY-MM-DD)."),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Check an agreement against the law; exit 1 if any finding is blocking."""
     agreement = load_agreement(file)
-    on = _date(at, settings(ctx).clock.now().date())
+    on = now_at(ctx, at).date()
     findings = check(agreement, at=on)
     if json_output:
         typer.echo(findings.to_json())

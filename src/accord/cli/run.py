@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, workspace_at
 from accord.engine import RunResult
 from accord.service import runs
 
@@ -131,9 +131,10 @@ def run_cli(
     type1: Path | None = typer.Option(None, "--type1", help="Type 1 opt-out list."),
     flow: list[str] | None = typer.Option(None, "--flow", help="Run only these flows."),
     backend: str = typer.Option("duckdb", help="Engine backend: duckdb or in_memory."),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Run an active agreement's flows over SOURCE and deliver to each recipient."""
-    ws = settings(ctx).workspace()
+    ws = workspace_at(ctx, at)
     lists = {k: v for k, v in (("ndoo", ndoo), ("type1", type1)) if v is not None}
     out = console()
     with progress_reporter(out) as tick:

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, now_at
 from accord.errors import InputError, Problem
 from accord.model import Incident, Party, dump_yaml
 from accord.model.io import problems_from
@@ -84,6 +84,7 @@ def new(
     set_: list[str] = typer.Option([], "--set", help="path=value for a fact the template needs."),
     agreement_id: str | None = typer.Option(None, "--id", help="Agreement id (default derived)."),
     out: Path | None = typer.Option(None, "--out", help="Write the agreement here, not stdout."),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Instantiate template NAME into an agreement document (YAML)."""
     if recipients == "upper-tier":
@@ -99,7 +100,7 @@ def new(
         discloser=_model(Party, _read(discloser), str(discloser)),
         recipients=parties,
         processor=_model(Party, _read(processor), str(processor)) if processor else None,
-        now=settings(ctx).clock.now(),
+        now=now_at(ctx, at),
         agreement_id=agreement_id,
         overrides=_overrides(set_),
     )
