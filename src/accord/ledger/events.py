@@ -58,6 +58,7 @@ __all__ = [
     "RegisterPublished",
     "RunRecorded",
     "SignedEvent",
+    "VersionSuperseded",
     "canonical_bytes",
     "event_from_payload",
     "event_id_for",
@@ -154,6 +155,25 @@ class AgreementStateChanged(Event):
     name: ClassVar[str] = "agreement-state-changed"
     from_state: str
     to_state: str
+    actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VersionSuperseded(Event):
+    """The handover from one version of an agreement to the next, as one event.
+
+    ``agreement_version``/``agreement_hash`` name the version in force from ``at`` on (it moved
+    from ``from_state`` to active); ``superseded_version``/``superseded_hash`` the version it
+    replaces, which was ``superseded_state`` (active or suspended) and is superseded at the same
+    instant. Until this event the old version's flows run; after it, only the new one's.
+    """
+
+    name: ClassVar[str] = "version-superseded"
+    superseded_version: str
+    superseded_hash: str
+    superseded_state: str
+    from_state: str
     actor: str
     reason: str | None = None
 
@@ -308,6 +328,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         IncidentDeclared,
         AgreementVersionCreated,
         AgreementStateChanged,
+        VersionSuperseded,
         AgreementApproved,
         AgreementSigned,
         OptOutDecision,

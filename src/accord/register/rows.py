@@ -416,17 +416,30 @@ def build_rows(
     return sorted(rows, key=lambda r: (r.withheld, r.name or "", r.register_id))
 
 
+def published_version(versions: Sequence[StoredVersion]) -> StoredVersion | None:
+    """The version the register shows: the one in force, else the last public one.
+
+    The version in force is the active (or suspended) one, whatever amendment is drafted,
+    reviewed or approved beside it, and even when a newer draft was abandoned (terminated
+    without ever running): that draft never replaces what the public sees.
+    """
+    live = [v for v in versions if v.status in {Status.active, Status.suspended}]
+    public = [v for v in versions if v.status in PUBLIC_STATES]
+    shown = live or public
+    return shown[-1] if shown else None
+
+
 def load_inputs(ws: Workspace) -> RegisterInputs:
-    """Read the live-or-once-live version of every agreement and its ledger events."""
+    """Read the version in force (or once in force) of every agreement and its ledger events."""
     published: list[PublishedVersion] = []
     for latest in agreement_service.list_all(ws):
         versions = agreement_service.versions(ws, latest.agreement_id)
-        public = [v for v in versions if v.status in PUBLIC_STATES]
-        if not public:
+        shown = published_version(versions)
+        if shown is None:
             continue
         changes = agreement_service.status_changes(ws, latest.agreement_id)
         events = [e.event for e in ws.ledger.entries_for_agreement(latest.agreement_id)]
-        published.append(PublishedVersion(public[-1], changes, events))
+        published.append(PublishedVersion(shown, changes, events))
     return RegisterInputs(published, ws.ledger.latest_head())
 
 

@@ -11,7 +11,12 @@ from functools import lru_cache
 from sqlalchemy import Connection, select, update
 
 from accord.errors import InputError, NotFound, Problem
-from accord.ledger.events import AgreementStateChanged, AgreementVersionCreated
+from accord.ledger.events import (
+    AgreementStateChanged,
+    AgreementVersionCreated,
+    Event,
+    VersionSuperseded,
+)
 from accord.model import Agreement, agreement_hash, check_transition, document, parse_agreement
 from accord.model.enums import Status
 from accord.service._ledger import iso, record
@@ -180,6 +185,23 @@ def _state_event(
     )
 
 
+def _handover_event(
+    old: StoredVersion, new: StoredVersion, at: datetime, reason: str | None, actor: str | None
+) -> VersionSuperseded:
+    return VersionSuperseded(
+        agreement_id=new.agreement_id,
+        agreement_version=new.version,
+        agreement_hash=new.hash,
+        at=iso(at),
+        superseded_version=old.version,
+        superseded_hash=old.hash,
+        superseded_state=old.status.value,
+        from_state=new.status.value,
+        actor=actor or "unknown",
+        reason=reason,
+    )
+
+
 def _check_unique_hash(conn: Connection, agreement: Agreement) -> None:
     digest = agreement_hash(agreement)
     clash = conn.execute(
@@ -330,7 +352,12 @@ def transition(
     reason: str | None = None,
     actor: str | None = None,
 ) -> StoredVersion:
-    """Move a version to ``target``; activating a version supersedes the one live before it."""
+    """Move a version to ``target``; activating a version supersedes the one live before it.
+
+    That handover is one ``version-superseded`` ledger event (naming both versions and hashes)
+    committed in the same transaction as the two status changes, so no moment exists at which
+    both versions, or neither, are in force.
+    """
     try:
         target = Status(target)
     except ValueError:
@@ -342,14 +369,17 @@ def transition(
     with ws.engine.begin() as conn:
         v = _get(conn, agreement_id, seq)
         check_transition(v.status, target)
-        events = []
-        if target is Status.active:
-            for other in _live_versions(conn, agreement_id, exclude=v.seq):
-                why = f"superseded by v{v.seq}"
-                _set_status(conn, other, Status.superseded, now, why, actor)
-                events.append(_state_event(other, Status.superseded, now, why, actor))
+        events: list[Event] = []
+        replaced = (
+            _live_versions(conn, agreement_id, exclude=v.seq) if target is Status.active else []
+        )
+        for other in replaced:
+            why = f"superseded by v{v.seq}"
+            _set_status(conn, other, Status.superseded, now, why, actor)
+            events.append(_handover_event(other, v, now, reason, actor))
         _set_status(conn, v, target, now, reason, actor)
-        events.append(_state_event(v, target, now, reason, actor))
+        if not replaced:
+            events.append(_state_event(v, target, now, reason, actor))
         result = _get(conn, agreement_id, v.seq)
         record(ws, *events, conn=conn)
     return result
@@ -367,7 +397,10 @@ def _live_versions(conn: Connection, agreement_id: str, *, exclude: int) -> Sequ
 
 
 def active_version(ws: Workspace, agreement_id: str) -> StoredVersion:
-    """The version currently active; raise NotFound if none is."""
+    """The version in force: the one active now (drafts and approved amendments do not count).
+
+    Raise NotFound if none is active.
+    """
     with ws.engine.connect() as conn:
         _latest_seq(conn, agreement_id)
         row = conn.execute(

@@ -4,6 +4,10 @@ Each run appends, in one batch, an ``opt-out-decision`` per flow (which list ver
 the signed clause that exempted it), a ``delivery-made`` per delivery and a ``run-recorded``
 event. A re-run of the same inputs delivers nothing new and records only a ``run-recorded``
 event marked as a re-run.
+
+A run enforces the agreement's *active* version (:func:`version_in_force`): an amendment being
+drafted, reviewed or approved does not stop it; the new version takes over when it becomes
+active (one ``version-superseded`` event).
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from pathlib import Path
 
 from accord.engine import RunResult, run_agreement
 from accord.engine.run import Progress
-from accord.errors import InputError, Problem
+from accord.errors import InputError, NotFound, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
+from accord.model.enums import Status
 from accord.refdata import Geography
 from accord.service import agreements
 from accord.service._ledger import iso, record
+from accord.service.agreements import StoredVersion
 from accord.workspace import Workspace
 
 POSTCODE_DIRECTORY = "postcodes.parquet"
@@ -37,6 +43,20 @@ def load_geography(ws: Workspace, directory: Path | None = None) -> Geography:
     return Geography.load(path)
 
 
+def version_in_force(ws: Workspace, agreement_id: str) -> StoredVersion:
+    """The version a run enforces: the active one.
+
+    With none active, the suspended version if there is one, else the latest, so that the
+    engine refuses it naming its state.
+    """
+    try:
+        return agreements.active_version(ws, agreement_id)
+    except NotFound:
+        stored = agreements.versions(ws, agreement_id)  # NotFound for an unknown agreement
+    suspended = [v for v in stored if v.status is Status.suspended]
+    return (suspended or stored)[-1]
+
+
 def run(
     ws: Workspace,
     agreement_id: str,
@@ -50,8 +70,8 @@ def run(
     backend: str = "duckdb",
     progress: Progress | None = None,
 ) -> RunResult:
-    """Run the agreement's current version over ``source`` and record what was delivered."""
-    version = agreements.get(ws, agreement_id)
+    """Run the agreement's active version over ``source`` and record what was delivered."""
+    version = version_in_force(ws, agreement_id)
     now = ws.clock.now()
     result = run_agreement(
         version.agreement,

@@ -32,7 +32,7 @@ EXPECTED_NAMES = {
     "agreement-approved", "agreement-signed", "opt-out-decision", "delivery-made",
     "delivery-receipt", "register-published", "dispute-raised", "dispute-narrowed",
     "dispute-offer", "dispute-escalated", "dispute-decided", "dispute-expired",
-    "notification-sent", "run-recorded",
+    "notification-sent", "run-recorded", "version-superseded",
 }  # fmt: skip
 
 
