@@ -20,9 +20,11 @@ from accord.law.findings import Finding, Findings, Severity
 from accord.law.opt_outs import decide_opt_outs
 from accord.law.records import Gateway
 from accord.law.registry import LawRegistry
+from accord.law.rules.purpose import Compatibility, purpose_compatibility
 
 __all__ = [
     "CcaRefusal",
+    "Compatibility",
     "Finding",
     "Findings",
     "Gateway",
@@ -33,5 +35,6 @@ __all__ = [
     "check",
     "decide_opt_outs",
     "default_registry",
+    "purpose_compatibility",
     "refuse_cca_request",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from accord.law.conditions import register_condition_detectors
 from accord.law.detectors import register_dpia_detectors
 from accord.law.preconditions import register_builtin_preconditions
 from accord.law.registry import LawRegistry
@@ -23,6 +24,7 @@ def builtin_registry() -> LawRegistry:
     registry = LawRegistry()
     register_builtin_preconditions(registry)
     register_dpia_detectors(registry)
+    register_condition_detectors(registry)
     registry.add_gateway_directory(GATEWAY_DIR)
     registry.add_data_directory(DATA_DIR)
     registry.validate()

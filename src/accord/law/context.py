@@ -20,6 +20,7 @@ from accord.model.enums import (
     PUBLIC_AUTHORITY_TYPES,
     Classification,
     Identifiability,
+    Mode,
     PartyRole,
 )
 from accord.model.flows import DataItem, Flow
@@ -160,3 +161,23 @@ class Context:
     @cached_property
     def gateway_ids(self) -> list[str]:
         return list(self.agreement.legal_basis.gateways)
+
+    # -- emergencies (two meanings in the Civil Contingencies Act 2004) --------------------------
+
+    @cached_property
+    def part1_emergency(self) -> bool:
+        """A declared emergency in the CCA Part 1 sense (s1: a place in the UK), the meaning the
+        Contingency Planning Regulations 2005 use."""
+        a = self.agreement
+        return a.mode is Mode.emergency and a.incident is not None and a.incident.cca_emergency
+
+    @cached_property
+    def part2_emergency(self) -> bool:
+        """A declared emergency in the CCA Part 2 sense (s19: the UK or a Part or region), the
+        meaning UK GDPR Annex 1 para 4 and Annex 2 para 5 use."""
+        a = self.agreement
+        return (
+            a.mode is Mode.emergency
+            and a.incident is not None
+            and a.incident.cca_part2_emergency is True
+        )

@@ -15,7 +15,7 @@ from accord.law.context import Context
 from accord.law.findings import Finding, Severity
 from accord.law.records import Gateway
 from accord.law.registry import LawRegistry
-from accord.model.enums import Art6Basis, Mode, OnwardSharing
+from accord.model.enums import Art6Basis, OnwardSharing
 
 B = Severity.blocking
 
@@ -94,6 +94,46 @@ def requires_onward_sharing_prohibited(
             )
 
 
+def requires_originator_consent_for_onward_sharing(
+    ctx: Context, gw: Gateway, params: Mapping[str, Any]
+) -> Iterator[Finding]:
+    """Sensitive information received under the Contingency Planning Regulations may be
+    disclosed onward only with the consent of its originator (Scotland reg 45(2); the E&W Part 8
+    equivalent): a flow allowing onward sharing needs that consent recorded."""
+    code = str(params.get("code", "gateway.onward-sharing"))
+    cite: Any = params.get("citation") or gw
+    req = ctx.agreement.cca_request
+    consent = (req.onward_disclosure_consent_ref or "").strip() if req is not None else ""
+    if consent or not ctx.personal:
+        return
+    for i, flow in enumerate(ctx.agreement.flows):
+        if flow.onward_sharing is not OnwardSharing.prohibited:
+            yield ctx.finding(
+                code,
+                B,
+                f"flows.{i}.onward_sharing",
+                f"Flow {flow.id}: sensitive information received under {gw.title} may be used "
+                "only for the function it was requested for and disclosed onward only with the "
+                "consent of its originator; prohibit onward sharing or record that consent "
+                "(cca_request.onward_disclosure_consent_ref).",
+                cite,
+            )
+
+
+def requires_data_provision_notice(
+    ctx: Context, gw: Gateway, params: Mapping[str, Any]
+) -> Iterator[Finding]:
+    if not (ctx.agreement.legal_basis.data_provision_notice_ref or "").strip():
+        yield ctx.finding(
+            "gateway.dpn-ref",
+            B,
+            "legal_basis.data_provision_notice_ref",
+            f"{gw.title} compels the data only through a notice: reference the Data Provision "
+            "Notice (and the s254 direction or s255 request it serves).",
+            gw,
+        )
+
+
 def requires_dea_objective(
     ctx: Context, gw: Gateway, params: Mapping[str, Any]
 ) -> Iterator[Finding]:
@@ -127,6 +167,20 @@ def requires_dea_objective(
                 f"{ctx.party_field(party)}.dea_specified_person",
                 f"{party.name} is not recorded as a person specified for the "
                 f"{objective.title.lower()} objective; both sides of a DEA share must be.",
+                objective,
+            )
+        elif objective.specified_persons is not None and not any(
+            party.org_type in sp.org_types or party.org_id in sp.org_ids
+            for sp in objective.specified_persons
+        ):
+            paras = ", ".join(str(sp.paragraph) for sp in objective.specified_persons)
+            yield ctx.finding(
+                "dea.schedule4",
+                B,
+                ctx.party_field(party),
+                f"{party.name} ({party.org_type.value}) is not among the persons the regulations "
+                f"specify for the {objective.title.lower()} objective (DEA 2017 Sch 4 paras "
+                f"{paras}).",
                 objective,
             )
     yield from _dea_eligibility(ctx, objective)
@@ -226,13 +280,27 @@ def requires_children_data(
 
 
 def requires_emergency(ctx: Context, gw: Gateway, params: Mapping[str, Any]) -> Iterator[Finding]:
-    a = ctx.agreement
-    if a.mode is not Mode.emergency or a.incident is None or not a.incident.cca_emergency:
+    """A declared emergency in the meaning the gateway's law uses: ``meaning: part2`` (CCA 2004
+    s19, the UK or a Part or region: UK GDPR Annexes 1 and 2) or ``part1`` (s1, a place in the
+    UK: the Contingency Planning Regulations), the default."""
+    if params.get("meaning", "part1") == "part2":
+        if not ctx.part2_emergency:
+            yield ctx.finding(
+                "gateway.no-emergency",
+                B,
+                "incident.cca_part2_emergency",
+                f"{gw.title} needs a declared emergency in the Civil Contingencies Act 2004 "
+                "Part 2 sense (s19: serious damage to the UK or a Part or region of it); the "
+                "incident does not record one.",
+                gw,
+            )
+    elif not ctx.part1_emergency:
         yield ctx.finding(
             "gateway.no-emergency",
             B,
             "incident.cca_emergency",
-            f"{gw.title} needs a declared emergency in the Civil Contingencies Act 2004 sense.",
+            f"{gw.title} needs a declared emergency in the Civil Contingencies Act 2004 Part 1 "
+            "sense (s1).",
             gw,
         )
 
@@ -255,6 +323,10 @@ BUILTIN = {
     "requires_cag_approval_ref": requires_cag_approval_ref,
     "requires_written_request": requires_written_request,
     "requires_onward_sharing_prohibited": requires_onward_sharing_prohibited,
+    "requires_originator_consent_for_onward_sharing": (
+        requires_originator_consent_for_onward_sharing
+    ),
+    "requires_data_provision_notice": requires_data_provision_notice,
     "requires_dea_objective": requires_dea_objective,
     "excludes_health_data": excludes_health_data,
     "requires_deidentified": requires_deidentified,

@@ -153,6 +153,16 @@ class DpiaTrigger(Cited):
     mandatory: bool = True
 
 
+class SpecifiedPerson(Record):
+    """One entry of DEA 2017 Sch 4 (as amended) allowed to use an objective, and the parties it
+    matches: by organisation type, or by exact org id for a named body."""
+
+    paragraph: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    org_types: list[OrgType] = Field(default_factory=list)
+    org_ids: list[str] = Field(default_factory=list)
+
+
 class DeaObjective(Cited):
     id: str = Field(pattern=ID)
     title: str
@@ -160,6 +170,22 @@ class DeaObjective(Cited):
     factors: list[str] = Field(default_factory=list)
     min_factors: int | None = None
     factor_count_field: str | None = None
+    # The specified persons the regulations allow for this objective; None: not recorded, and
+    # the party's own ``dea_specified_person`` list is relied on.
+    specified_persons: list[SpecifiedPerson] | None = None
+
+
+class AnnexCondition(Cited):
+    """A condition of UK GDPR Annex 1 (recognised legitimate interests, Art 6(1)(ea)) or
+    Annex 2 (further processing treated as compatible, Art 8A(3)(c)). Annex 1 can be amended by
+    regulations (Art 6(6)), so its conditions are data; each names the detector that finds it in
+    an agreement."""
+
+    annex: Literal[1, 2]
+    id: str = Field(pattern=ID)
+    paragraph: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    detector: str = Field(pattern=ID)
 
 
 class CcaRefusalGround(Cited):

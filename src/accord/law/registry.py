@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from accord.errors import ConfigError, NotFound, Problem
 from accord.law.records import (
+    AnnexCondition,
     Art6Rule,
     Art9Rule,
     CcaRefusalGround,
@@ -37,9 +38,12 @@ from accord.model.enums import Art6Basis, Art9Condition, ConfidentialityBasis
 if TYPE_CHECKING:
     from accord.law.context import Context
     from accord.law.findings import Finding
+    from accord.model.agreement import Purpose
 
 PreconditionCheck = Callable[["Context", Gateway, Mapping[str, Any]], "Iterable[Finding]"]
 DpiaDetector = Callable[["Context"], "str | None"]
+# Finds an Annex 1/2 condition for one purpose of the agreement: a short reason, or None.
+ConditionDetector = Callable[["Context", "Purpose"], "str | None"]
 R = TypeVar("R", bound=BaseModel)
 
 # The data files of a law directory and the record type each holds (a YAML list of records).
@@ -52,6 +56,8 @@ DATA_FILES: dict[str, type[BaseModel]] = {
     "dpia_triggers.yaml": DpiaTrigger,
     "dea_objectives.yaml": DeaObjective,
     "cca_refusal_grounds.yaml": CcaRefusalGround,
+    "annex1.yaml": AnnexCondition,
+    "annex2.yaml": AnnexCondition,
 }
 
 
@@ -89,6 +95,8 @@ class LawRegistry:
         self._gateways: dict[str, Gateway] = {}
         self._preconditions: dict[str, PreconditionCheck] = {}
         self._detectors: dict[str, DpiaDetector] = {}
+        self._condition_detectors: dict[str, ConditionDetector] = {}
+        self._annex: dict[tuple[int, str], AnnexCondition] = {}
         self._citations: dict[str, Citation] = {}
         self._art6: dict[Art6Basis, Art6Rule] = {}
         self._art9: dict[Art9Condition, Art9Rule] = {}
@@ -125,6 +133,12 @@ class LawRegistry:
         if name in self._detectors:
             raise ConfigError(f"DPIA detector {name!r} is registered twice")
         self._detectors[name] = detector
+
+    def add_condition_detector(self, name: str, detector: ConditionDetector) -> None:
+        self._writable()
+        if name in self._condition_detectors:
+            raise ConfigError(f"condition detector {name!r} is registered twice")
+        self._condition_detectors[name] = detector
 
     def add_gateway(self, gateway: Gateway, *, source: str = "(code)") -> None:
         self._writable()
@@ -183,6 +197,8 @@ class LawRegistry:
                 return self._dea, record.id
             case CcaRefusalGround():
                 return self._cca, record.id
+            case AnnexCondition():
+                return self._annex, (record.annex, record.id)
         raise ConfigError(f"{type(record).__name__} is not a law record type")
 
     def add_data_file(self, path: Path) -> int:
@@ -228,6 +244,14 @@ class LawRegistry:
                     problems.append(
                         Problem(f"art9 {rule9.condition}", f"no Sch 1 paragraph {para}")
                     )
+        for cond in self._annex.values():
+            if cond.detector not in self._condition_detectors:
+                problems.append(
+                    Problem(
+                        f"annex {cond.annex} condition {cond.id}",
+                        f"unknown detector {cond.detector}",
+                    )
+                )
         if problems:
             raise ConfigError("the law registry has dangling references", problems)
 
@@ -251,6 +275,13 @@ class LawRegistry:
 
     def detector(self, name: str) -> DpiaDetector:
         return self._detectors[name]
+
+    def condition_detector(self, name: str) -> ConditionDetector:
+        return self._condition_detectors[name]
+
+    def annex_conditions(self, annex: int) -> tuple[AnnexCondition, ...]:
+        """The conditions of UK GDPR Annex 1 or Annex 2, in file order."""
+        return tuple(c for (n, _), c in self._annex.items() if n == annex)
 
     def citation(self, citation_id: str) -> Citation:
         try:
@@ -304,5 +335,6 @@ class LawRegistry:
             self._dpia,
             self._dea,
             self._cca,
+            self._annex,
         ):
             yield from table.values()

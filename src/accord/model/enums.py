@@ -111,6 +111,12 @@ class PurposeCategory(StrEnum):
     official_statistics = "official_statistics"
     fraud = "fraud"
     debt = "debt"
+    # UK GDPR Annex 1 paras 2 and 5, Annex 2 paras 3, 6 and taxation (DUAA 2025 Schs 4-5).
+    crime = "crime"
+    national_security = "national_security"
+    public_security = "public_security"
+    defence = "defence"
+    taxation = "taxation"
 
 
 class Classification(StrEnum):

@@ -36,6 +36,8 @@ def incident(declared_at: datetime, *, incident_id: str = "INC-2026-001") -> Inc
         declared_by_role="emergency_commander",
         declared_at=declared_at,
         cca_emergency=True,
+        # A pandemic wave threatens the whole UK: an emergency in the CCA Part 2 sense too.
+        cca_part2_emergency=True,
         review_by=declared_at + timedelta(days=28),
         arbiter="DHSC (power to issue a COPI regulation 3(4) notice)",
     )

@@ -113,7 +113,9 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def emergency(doc: dict[str, Any]) -> dict[str, Any]:
+def emergency(doc: dict[str, Any], *, part2: bool | None = True) -> dict[str, Any]:
+    """``doc`` as an emergency agreement; ``part2`` says whether the incident is an emergency in
+    the CCA 2004 Part 2 sense too (it is always one in the Part 1 sense)."""
     return merge(
         doc,
         {
@@ -124,6 +126,7 @@ def emergency(doc: dict[str, Any]) -> dict[str, Any]:
                 "declared_by_role": "emergency_commander",
                 "declared_at": "2026-03-16T09:00:00+00:00",
                 "cca_emergency": True,
+                "cca_part2_emergency": part2,
                 "review_by": "2026-04-13T09:00:00+00:00",
             },
             "review": {"review_date": "2026-04-10"},

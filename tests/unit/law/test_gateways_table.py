@@ -136,7 +136,12 @@ case(
 _s251 = health(
     "nhs_trust", "ukhsa", "research", "s251_reg5", "s251_support", "j", 4, opt_out_policy=OPT_APPLY
 )
-_s251 = merge(_s251, {"legal_basis": S251})
+RESEARCH_SAFEGUARDS = {
+    "measures": "Pseudonymised extract in a trusted research environment; minimum fields",
+    "not_for_decisions_about_individuals": True,
+    "not_likely_to_cause_substantial_damage_or_distress": True,
+}
+_s251 = merge(_s251, {"legal_basis": {**S251, "research_safeguards": RESEARCH_SAFEGUARDS}})
 case(
     "s251_reg5",
     _s251,
@@ -182,6 +187,30 @@ case(
         },
     ),
     "gateway.party-not-eligible",
+)
+_s259 = health(
+    "gp_practice",
+    "nhs_england",
+    "public_health_surveillance",
+    "hsca2012_s259",
+    "legal_requirement",
+    "h",
+    2,
+)
+_s259 = merge(
+    _s259,
+    {
+        "legal_basis": {
+            "statutory_power": "COVID-19 Public Health Directions 2020 (HSCA 2012 s254)",
+            "data_provision_notice_ref": "DPN: GPES data for pandemic planning and research",
+        }
+    },
+)
+case(
+    "hsca2012_s259",
+    _s259,
+    merge(_s259, {"legal_basis": {"data_provision_notice_ref": None}}),
+    "gateway.dpn-ref",
 )
 _care = health("nhs_trust", "la_unitary", "individual_care", "hsca2012_s251b", "s251b_duty", "h", 2)
 _care["purposes"][0]["is_individual_care"] = True
@@ -247,7 +276,7 @@ _research_id["flows"][0]["identifiability"] = "pseudonymised"
 case("dea_research", _research, _research_id, "gateway.identifiable")
 _stats = merge(
     document("la_unitary", "central_department", purpose="official_statistics"),
-    {"legal_basis": {"gateways": ["dea_statistics"]}},
+    {"legal_basis": {"gateways": ["dea_statistics"], "research_safeguards": RESEARCH_SAFEGUARDS}},
 )
 case(
     "dea_statistics",

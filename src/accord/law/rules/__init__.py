@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from accord.law.context import Context
 from accord.law.findings import Finding
 from accord.law.rules import (
+    adm,
     art6,
     cca,
     children,
@@ -19,6 +20,8 @@ from accord.law.rules import (
     dpia,
     gateways,
     opt_outs,
+    purpose,
+    research,
     review,
     scope,
     security,
@@ -35,6 +38,9 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("3a children", children.evaluate),
     ("4-5 special category and criminal offence data", special.evaluate),
     ("6 common-law confidentiality", confidentiality.evaluate),
+    ("7 compatibility of purpose", purpose.evaluate),
+    ("7a research safeguards", research.evaluate),
+    ("7b automated decision-making", adm.evaluate),
     ("8 opt-outs", opt_outs.evaluate),
     ("9 DPIA", dpia.evaluate),
     ("10 transparency and registers", transparency.evaluate),

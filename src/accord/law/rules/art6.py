@@ -1,8 +1,9 @@
 """Step 3: the Art 6 lawful basis (domain/rules.md §b.2).
 
 Public authorities cannot rely on (ea) or (f) for their tasks; (c) and (e) need a basis in law;
-(f) needs a legitimate interests assessment; (ea) needs an Annex 1 condition and is in force
-only from 5 February 2026.
+(f) needs a legitimate interests assessment; (ea) needs an Annex 1 condition (``data/annex1.yaml``:
+a request stating a public task, national security, an emergency in the CCA Part 2 sense, crime,
+safeguarding) and is in force only from 5 February 2026.
 """
 
 from __future__ import annotations
@@ -11,25 +12,31 @@ from collections.abc import Iterator
 
 from accord.law.context import Context, is_public_authority
 from accord.law.findings import Finding, Severity
-from accord.model.enums import Art6Basis, Mode, PurposeCategory
+from accord.law.records import AnnexCondition
+from accord.model.enums import Art6Basis
 
 B = Severity.blocking
 
 
+def annex_condition(ctx: Context, annex: int) -> tuple[AnnexCondition, str] | None:
+    """The first condition of UK GDPR Annex 1 or 2 the agreement shows for some purpose, with
+    the reason."""
+    for cond in ctx.registry.annex_conditions(annex):
+        detect = ctx.registry.condition_detector(cond.detector)
+        for purpose in ctx.agreement.purposes:
+            reason = detect(ctx, purpose)
+            if reason:
+                return cond, reason
+    return None
+
+
 def annex1_condition(ctx: Context) -> str | None:
     """The Annex 1 recognised legitimate interest the agreement shows, if any."""
-    a = ctx.agreement
-    if a.mode is Mode.emergency and a.incident is not None and a.incident.cca_emergency:
-        return "responding to an emergency (Annex 1 para 3)"
-    categories = {p.category for p in a.purposes}
-    if PurposeCategory.safeguarding in categories:
-        return "safeguarding vulnerable individuals (Annex 1 para 6)"
-    if PurposeCategory.fraud in categories:
-        return "detecting, investigating or preventing crime (Annex 1 para 5)"
-    requested = a.cca_request is not None and a.cca_request.in_writing
-    if requested and any(is_public_authority(p) for p in ctx.controller_recipients):
-        return "disclosure on request for a public task (Annex 1 para 1)"
-    return None
+    found = annex_condition(ctx, 1)
+    if found is None:
+        return None
+    cond, reason = found
+    return f"{cond.title.lower()} (Annex 1 para {cond.paragraph}): {reason}"
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -65,15 +72,29 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                 "Art 6(1)(f) needs a recorded legitimate interests assessment.",
                 rule,
             )
-        if rule.needs_annex1_condition and annex1_condition(ctx) is None:
-            yield ctx.finding(
-                "art6.ea-no-annex1-condition",
-                B,
-                "legal_basis.art6",
-                "Art 6(1)(ea) needs an Annex 1 condition (an emergency, safeguarding, crime, "
-                "national security, or a request from a public authority); none is shown.",
-                "art6.annex1",
-            )
+        if rule.needs_annex1_condition:
+            found = annex_condition(ctx, 1)
+            if found is None:
+                yield ctx.finding(
+                    "art6.ea-no-annex1-condition",
+                    B,
+                    "legal_basis.art6",
+                    "Art 6(1)(ea) needs an Annex 1 condition: a request stating the requester "
+                    "needs the data for its public task, national security, public security or "
+                    "defence, an emergency in the Civil Contingencies Act 2004 Part 2 sense, "
+                    "crime, or safeguarding a vulnerable individual; none is shown.",
+                    "art6.annex1",
+                )
+            else:
+                cond, reason = found
+                yield ctx.finding(
+                    "art6.ea-condition",
+                    Severity.info,
+                    "legal_basis.art6",
+                    f"Art 6(1)(ea) rests on {cond.title.lower()} (Annex 1 para "
+                    f"{cond.paragraph}): {reason}.",
+                    cond,
+                )
     pa_bases = [b for b in lb.art6 if reg.art6(b).public_authority_may_rely]
     restricted = [b for b in lb.art6 if not reg.art6(b).public_authority_may_rely]
     for party in ctx.controllers:
