@@ -110,3 +110,28 @@ def test_a_category_2_responder_must_be_the_requester():
     inputs["recipients"] = [council("E06000002", "Middlesbrough Council", "la_unitary")]
     with pytest.raises(InputError):
         instantiate(S4, **inputs)
+
+
+def test_onward_sharing_is_allowed_with_the_councils_consent(agreement):
+    """Sensitive information may go onward with its originator's consent (not banned outright)."""
+    flows = [
+        f.model_copy(update={"onward_sharing": "permitted_to_listed"}) for f in agreement.flows
+    ]
+    request = agreement.cca_request.model_copy(
+        update={"onward_disclosure_consent_ref": "Council consent to share with the NHS trust"}
+    )
+    findings = check(agreement.model_copy(update={"flows": flows, "cca_request": request}), at=NOW)
+    assert findings.blocking == []
+
+
+def test_a_local_outage_alone_does_not_give_the_utility_a_recognised_legitimate_interest(
+    agreement,
+):
+    """The council's duty uses the CCA Part 1 meaning of emergency; the utility's Art 6(1)(ea)
+    needs the Part 2 meaning (Annex 1 paras 3-4)."""
+    local = agreement.incident.model_copy(update={"cca_part2_emergency": False})
+    findings = check(agreement.model_copy(update={"incident": local}), at=NOW)
+    assert set(findings.blocking.codes) == {"gateway.no-emergency", "art6.ea-no-annex1-condition"}
+    assert "cca.duty-to-comply" in findings.codes
+    (cond,) = check(agreement, at=NOW).by_code("art6.ea-condition")
+    assert "Annex 1 paras 3-4" in cond.citation and "Part 2" in cond.message
