@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from law_builders import agreement, document, emergency, merge, party
 
 from accord.errors import AgreementInvalid
 from accord.law import check, default_registry, purpose_compatibility
 from accord.model import parse_agreement
+from accord.model.enums import PurposeCategory
 from accord.playbook import instantiate, list_templates
 from accord.playbook.examples import example_inputs
 
@@ -377,3 +380,35 @@ def test_s259_a_gp_practice_supplies_nhs_england_under_a_data_provision_notice()
     council["purposes"][0]["category"] = "planning_commissioning"
     assert "gateway.party-not-eligible" in blocking(council)
     assert party("gp_practice", "discloser")["org_type"] == "gp_practice"
+
+
+# -- Invariants -----------------------------------------------------------------------------------
+
+CATEGORIES = [c.value for c in PurposeCategory]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    original=st.sampled_from(CATEGORIES),
+    purposes=st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3),
+    part2=st.sampled_from([True, False, None]),
+    assessed=st.booleans(),
+)
+def test_each_purpose_gets_exactly_one_compatibility_answer(original, purposes, part2, assessed):
+    doc = document(legal_basis={"original_purpose": {"description": "x", "category": original}})
+    doc["purposes"] = [
+        {"id": f"p{i}", "description": "x", "category": c} for i, c in enumerate(purposes)
+    ]
+    if assessed:
+        doc["legal_basis"]["compatibility_assessment_ref"] = "CA-1"
+    doc = emergency(doc, part2=part2)
+    answers = purpose_compatibility(agreement(doc))
+    findings = check(agreement(doc), at=AT)
+    assert [a.purpose_id for a in answers] == [p["id"] for p in doc["purposes"]]
+    for i, answer in enumerate(answers):
+        codes = [f.code for f in findings if f.field == f"purposes.{i}"]
+        expected = "purpose.compatible" if answer.compatible else "purpose.incompatible"
+        assert expected in codes
+        assert ("purpose.compatible" in codes) != ("purpose.incompatible" in codes)
+        if purposes[i] == original or assessed or (part2 and purposes[i] == "emergency_response"):
+            assert answer.compatible, answer
