@@ -48,6 +48,7 @@ def test_register_entry_before_the_first_flow(agreement):
     (entry,) = findings.by_code("dea.register-entry")
     assert entry.field == "transparency.dea_register_id"
     assert "DEA 2017 Part 5 Code of Practice" in entry.citation
+    assert entry.source_url == "https://www.digital-economy-act-register.data.gov.uk"
     inputs = example_inputs(S9, NOW)
     inputs["overrides"] = {"dpia": {"completed_on": "2026-03-01"}}
     with pytest.raises(InputError) as err:
