@@ -24,13 +24,15 @@ class Incident(Part):
     declared_by_party: OrgId
     declared_by_role: str = Field(min_length=1)
     declared_at: datetime
-    # An emergency in the Civil Contingencies Act 2004 Part 1 sense (s1(1): serious damage to
-    # human welfare or the environment of a place in the UK, or war or terrorism threatening
-    # the UK's security). The Contingency Planning Regulations 2005 use this meaning (reg 3(1)).
-    cca_emergency: bool
-    # An emergency in the CCA 2004 Part 2 sense (s19(1): the UK, or a Part or region of it).
-    # UK GDPR Annex 1 para 3-4 and Annex 2 paras 4-5 use this meaning. None: not assessed.
-    cca_part2_emergency: bool | None = None
+    cca_emergency: bool = Field(
+        description="An emergency in the CCA 2004 Part 1 sense (s1: a place in the UK), the "
+        "meaning of the Contingency Planning Regulations 2005 (reg 3(1))."
+    )
+    cca_part2_emergency: bool | None = Field(
+        default=None,
+        description="An emergency in the CCA 2004 Part 2 sense (s19: the UK or a Part or region), "
+        "the meaning of UK GDPR Annex 1 paras 3-4 and Annex 2 paras 4-5; null: not assessed.",
+    )
     review_by: datetime
     arbiter: str | None = None
 
@@ -115,6 +117,8 @@ class CcaRequest(Part):
     description: str | None = None
     reason: str | None = None
     received_at: datetime | None = None
-    # The originator's consent to onward disclosure of sensitive information received under the
-    # request (Contingency Planning Regulations 2005 Part 8; Scotland reg 45(2)).
-    onward_disclosure_consent_ref: str | None = None
+    onward_disclosure_consent_ref: str | None = Field(
+        default=None,
+        description="The originator's consent to onward disclosure of sensitive information "
+        "received under the request.",
+    )

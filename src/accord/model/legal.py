@@ -92,14 +92,31 @@ class LegalBasis(Part):
     cag_opt_out_exemption: bool = False
     lia_ref: str | None = None
     dea_objective: str | None = None
-    # Health and Social Care Act 2012 s259: the Data Provision Notice requiring the data.
-    data_provision_notice_ref: str | None = None
-    public_task_request: PublicTaskRequest | None = None
-    original_purpose: OriginalPurpose | None = None
-    # Art 8A(2): the controller's recorded assessment that the new purpose is compatible.
-    compatibility_assessment_ref: str | None = None
-    automated_decisions: AutomatedDecisions | None = None
-    research_safeguards: ResearchSafeguards | None = None
+    data_provision_notice_ref: str | None = Field(
+        default=None, description="HSCA 2012 s259: the Data Provision Notice requiring the data."
+    )
+    public_task_request: PublicTaskRequest | None = Field(
+        default=None,
+        description="A request stating the requester needs the data for its public task "
+        "(UK GDPR Annex 1 para 1, Annex 2 para 1).",
+    )
+    original_purpose: OriginalPurpose | None = Field(
+        default=None,
+        description="The purpose the data was collected for, so a new purpose is checked for "
+        "compatibility (Art 8A).",
+    )
+    compatibility_assessment_ref: str | None = Field(
+        default=None, description="The controller's compatibility assessment (Art 8A(2))."
+    )
+    automated_decisions: AutomatedDecisions | None = Field(
+        default=None,
+        description="Significant decisions a recipient takes solely by automated processing "
+        "(Art 22A-22D); say so here.",
+    )
+    research_safeguards: ResearchSafeguards | None = Field(
+        default=None,
+        description="Safeguards for archiving, research and statistics (Art 84A-84C).",
+    )
 
 
 class OptOutDecision(Part):
