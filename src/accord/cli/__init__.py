@@ -29,7 +29,7 @@ from accord.cli import (
     user,
 )
 from accord.cli import run as run_module
-from accord.cli._context import Settings, console, err_console
+from accord.cli._context import Settings, console, err_console, esc
 from accord.clock import Clock
 from accord.errors import AccordError
 from accord.workspace import Workspace
@@ -52,7 +52,7 @@ def init(
     """Create a workspace: database, keys folder, deliveries folder."""
     s: Settings = ctx.find_root().obj
     with Workspace.init(home or s.home, database_url=s.database_url, clock=s.clock) as ws:
-        console().print(f"Workspace ready at {ws.root}")
+        console().print(f"Workspace ready at {ws.root}", markup=False)
 
 
 app.add_typer(ledger.app, name="ledger")
@@ -79,7 +79,7 @@ def main(
         # Standalone mode: Typer prints usage errors itself and exits with their code.
         command.main(args=list(argv), prog_name="accord", standalone_mode=True, obj=settings)
     except AccordError as exc:
-        err_console().print(f"[bold red]Error:[/bold red] {exc.diagnostics()}", markup=True)
+        err_console().print(f"[bold red]Error:[/bold red] {esc(exc.diagnostics())}", markup=True)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

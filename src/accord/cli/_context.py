@@ -21,6 +21,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from accord.clock import Clock, FixedClock, SystemClock
 from accord.errors import InputError, Problem
@@ -104,6 +105,11 @@ def workspace_at(ctx: typer.Context, at: str | None) -> Workspace:
     ws = Workspace.open(s.home, database_url=s.database_url, clock=at_clock(ctx, at))
     s.opened.append(ws)
     return ws
+
+
+def esc(value: object) -> str:
+    """User or domain text made safe to print with Rich markup on (``[a, b]`` stays visible)."""
+    return escape(str(value))
 
 
 def console() -> Console:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import console, esc, settings
 from accord.model import dump_yaml, load_agreement
 from accord.model.canonical import agreement_hash, document
 from accord.service import agreements as service
@@ -24,7 +24,7 @@ def validate(file: Path = FileArg) -> None:
     """Check an agreement file against the schema; print each problem with its field path."""
     agreement = load_agreement(file)
     console().print(
-        f"[green]Valid[/green]: {agreement.id} version {agreement.version} "
+        f"[green]Valid[/green]: {esc(agreement.id)} version {esc(agreement.version)} "
         f"({len(agreement.parties)} parties, {len(agreement.flows)} flows), "
         f"hash {agreement_hash(agreement)}"
     )
@@ -36,7 +36,8 @@ def create(ctx: typer.Context, file: Path = FileArg) -> None:
     stored = service.create(settings(ctx).workspace(), load_agreement(file))
     console().print(
         f"Created {stored.agreement_id} version {stored.version} (v{stored.seq}) "
-        f"as {stored.status}; hash {stored.hash}"
+        f"as {stored.status}; hash {stored.hash}",
+        markup=False,
     )
 
 
@@ -46,7 +47,8 @@ def amend(ctx: typer.Context, file: Path = FileArg) -> None:
     stored = service.amend(settings(ctx).workspace(), load_agreement(file))
     console().print(
         f"Amended {stored.agreement_id}: version {stored.version} (v{stored.seq}), "
-        f"previous {stored.previous_hash}, hash {stored.hash}"
+        f"previous {stored.previous_hash}, hash {stored.hash}",
+        markup=False,
     )
 
 
@@ -56,12 +58,12 @@ def list_(ctx: typer.Context) -> None:
     table = Table("id", "v", "version", "status", "mode", "title")
     for v in service.list_all(settings(ctx).workspace()):
         table.add_row(
-            v.agreement_id,
+            esc(v.agreement_id),
             str(v.seq),
-            v.version,
+            esc(v.version),
             v.status.value,
             v.agreement.mode.value,
-            v.agreement.title,
+            esc(v.agreement.title),
         )
     console().print(table)
 
@@ -80,9 +82,10 @@ def show(
     if as_json:
         out.print_json(json.dumps({"seq": v.seq, "hash": v.hash, "document": doc}))
         return
-    out.print(f"[bold]{v.agreement.title}[/bold]")
+    out.print(f"[bold]{esc(v.agreement.title)}[/bold]")
     out.print(
-        f"id {v.agreement_id}  version {v.version} (v{v.seq})  status {v.status}  hash {v.hash}"
+        f"id {v.agreement_id}  version {v.version} (v{v.seq})  status {v.status}  hash {v.hash}",
+        markup=False,
     )
     if v.previous_hash:
         out.print(f"previous version hash {v.previous_hash}")
@@ -115,7 +118,7 @@ def transition(
         reason=reason,
         unsafe_skip_approvals=unsafe_skip_approvals,
     )
-    console().print(f"{v.agreement_id} v{v.seq} is now {v.status}")
+    console().print(f"{v.agreement_id} v{v.seq} is now {v.status}", markup=False)
 
 
 @app.command()
@@ -126,7 +129,7 @@ def history(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar=
     for v in service.versions(ws, agreement_id):
         versions.add_row(
             str(v.seq),
-            v.version,
+            esc(v.version),
             v.hash[:16],
             (v.previous_hash or "")[:16],
             v.status.value,
@@ -139,7 +142,7 @@ def history(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar=
             str(c.seq),
             c.from_status.value if c.from_status else "",
             c.to_status.value,
-            c.reason or "",
+            esc(c.reason or ""),
         )
     out = console()
     out.print(versions)
@@ -180,5 +183,6 @@ def approve(
     v = service.get(ws, agreement_id)
     console().print(
         f"{record.decision.value} by {record.approver} as {record.role.value} of {record.party}, "
-        f"signed over {record.agreement_hash[:16]}…; the version is now {v.status.value}"
+        f"signed over {record.agreement_hash[:16]}…; the version is now {v.status.value}",
+        markup=False,
     )

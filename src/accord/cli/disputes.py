@@ -15,7 +15,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, settings, workspace_at
+from accord.cli._context import AT_OPTION, console, esc, settings, workspace_at
 from accord.disputes.model import Actor, ActorRole, Dispute, describe_terms
 from accord.errors import InputError, Problem
 from accord.service import disputes as service
@@ -54,7 +54,8 @@ def _read(path: Path | None) -> dict[str, Any] | None:
 
 def _summary(d: Dispute) -> str:
     due = f", decide by {d.deadline:%Y-%m-%d %H:%M %Z}" if d.deadline else ""
-    return f"Dispute {d.id}: {d.state} (tier {d.tier}{due}); flow: {describe_terms(d.current)}"
+    text = f"Dispute {d.id}: {d.state} (tier {d.tier}{due}); flow: {describe_terms(d.current)}"
+    return esc(text)
 
 
 @app.command("raise")
@@ -157,7 +158,9 @@ def decide(
     )
     assert d.decision is not None
     console().print(_summary(d))
-    console().print(f"{d.decision.outcome}; expires {d.decision.expires_at or 'never'}")
+    console().print(
+        f"{d.decision.outcome}; expires {d.decision.expires_at or 'never'}", markup=False
+    )
 
 
 @app.command()
@@ -210,7 +213,7 @@ def show(
     for column in steps.columns:
         column.overflow = "fold"
     for s in record.steps:
-        steps.add_row(str(s.seq), s.at.isoformat(timespec="minutes"), s.name, s.actor)
+        steps.add_row(str(s.seq), s.at.isoformat(timespec="minutes"), esc(s.name), esc(s.actor))
     out.print(steps)
 
 
@@ -246,7 +249,9 @@ def list_(
     for d in found:
         deadline = d.deadline.isoformat(timespec="minutes") if d.deadline else ""
         table.add_row(
-            d.id, d.agreement_id, d.flow_id, d.ground.value, d.state.value, str(d.tier), deadline
+            *(esc(x) for x in (d.id, d.agreement_id, d.flow_id, d.ground.value, d.state.value)),
+            str(d.tier),
+            deadline,
         )
     console().print(table)
 
@@ -256,6 +261,8 @@ def sweep(ctx: typer.Context, at: str | None = AT_OPTION) -> None:
     """Apply every deadline missed by now (or --at); safe to run as often as you like."""
     swept = service.sweep(workspace_at(ctx, at))
     for s in swept:
-        console().print(f"{s.dispute_id}: tier {s.missed_tier} missed its deadline -> {s.state}")
+        console().print(
+            f"{s.dispute_id}: tier {s.missed_tier} missed its deadline -> {s.state}", markup=False
+        )
     if not swept:
         console().print("No deadline is due.")

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, now_at
+from accord.cli._context import AT_OPTION, console, esc, now_at
 from accord.exercise import Options, run_exercise, write_report
 from accord.exercise.report import human_duration
 from accord.exercise.runner import SPAN
@@ -49,7 +49,9 @@ def exercise_command(
                 return
             seen.add(stage)
             bar.update(
-                task, completed=STEPS.index(stage) if stage in STEPS else 0, description=message
+                task,
+                completed=STEPS.index(stage) if stage in STEPS else 0,
+                description=esc(message),
             )
 
         result = run_exercise(
@@ -60,14 +62,14 @@ def exercise_command(
         bar.update(task, completed=len(STEPS), description="Exercise complete")
     html, md = write_report(result, out)
 
-    table = Table(title=f"Exercise {result.incident_id}: {result.scenario}")
+    table = Table(title=esc(f"Exercise {result.incident_id}: {result.scenario}"))
     table.add_column("Stage")
     table.add_column("Done at", justify="right")
     table.add_column("Deadline", justify="right")
     table.add_column("Machine", justify="right")
     for st in result.stages:
         table.add_row(
-            st.title,
+            esc(st.title),
             "T0 + " + human_duration(st.done_after),
             "T0 + " + human_duration(st.target) if st.target is not None else "—",
             human_duration(st.machine_seconds),
@@ -79,12 +81,13 @@ def exercise_command(
         f"authorities served; {result.delivered_rows:,} records delivered, "
         f"{result.exceptions:,} exceptions, {result.opted_out:,} opted out."
     )
-    out_console.print(f"Dispute: {result.dispute_outcome}.")
-    out_console.print(f"Ledger: {result.ledger_verdict}")
-    out_console.print(f"After-action report: {html} (and {md.name})")
+    out_console.print(f"Dispute: {result.dispute_outcome}.", markup=False)
+    out_console.print(f"Ledger: {result.ledger_verdict}", markup=False)
+    out_console.print(f"After-action report: {html} (and {md.name})", markup=False)
     siro = next((u for u in result.users if u.email.startswith("siro@nhs")), None)
     if siro is not None:
         out_console.print(
             f"Browse it: ACCORD_HOME={out / 'workspace'} accord serve, then sign in as "
-            f"{siro.email} with password {siro.password}"
+            f"{siro.email} with password {siro.password}",
+            markup=False,
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, now_at
+from accord.cli._context import AT_OPTION, console, esc, now_at
 from accord.errors import AccordError
 from accord.law import Severity, check
 from accord.model import load_agreement
@@ -29,13 +29,13 @@ def check_command(
     at: str | None = AT_OPTION,
 ) -> None:
     """Check an agreement against the law; exit 1 if any finding is blocking."""
-    agreement = load_agreement(file)
     on = now_at(ctx, at).date()
+    agreement = load_agreement(file)
     findings = check(agreement, at=on)
     if json_output:
         typer.echo(findings.to_json())
     else:
-        table = Table(title=agreement.title)
+        table = Table(title=esc(agreement.title))
         table.add_column("severity", no_wrap=True)
         table.add_column("code", no_wrap=True)
         table.add_column("field", overflow="fold")
@@ -44,12 +44,13 @@ def check_command(
         for f in findings:
             style = STYLE[f.severity]
             table.add_row(
-                f"[{style}]{f.severity.value}[/{style}]", f.code, f.field, f.message, f.citation
+                f"[{style}]{f.severity.value}[/{style}]",
+                *(esc(x) for x in (f.code, f.field, f.message, f.citation)),
             )
         out = console()
         out.print(table)
         counts = ", ".join(f"{len(findings.with_severity(s))} {s.value}" for s in Severity)
-        out.print(f"{agreement.id} on {on.isoformat()}: {counts}")
+        out.print(f"{agreement.id} on {on.isoformat()}: {counts}", markup=False)
     if findings.blocking:
         # AccordError's exit code is 1: "the agreement is not permitted as it stands".
         raise AccordError(f"{agreement.id} has {len(findings.blocking)} blocking finding(s)")

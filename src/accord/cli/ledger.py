@@ -32,7 +32,9 @@ def export(
     ledger.export(directory, now=settings(ctx).clock.now())
     head = ledger.latest_head()
     size = head.size if head else 0
-    console().print(f"Exported {size} events and their signed tree heads to {directory}")
+    console().print(
+        f"Exported {size} events and their signed tree heads to {directory}", markup=False
+    )
 
 
 @app.command()

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, workspace_at
+from accord.cli._context import AT_OPTION, console, esc, workspace_at
 from accord.engine import RunResult
 from accord.service import runs
 
@@ -61,7 +61,8 @@ def render_summary(result: RunResult, console: Console) -> None:
     """Print the run totals, one row per delivery, and any flagged anomalies."""
     head = "re-run: already delivered" if result.rerun else "delivered"
     console.print(
-        f"Run [bold]{result.run_id}[/bold] of {result.agreement_id} v{result.agreement_version} "
+        f"Run [bold]{esc(result.run_id)}[/bold] of {esc(result.agreement_id)} "
+        f"v{esc(result.agreement_version)} "
         f"({head}, backend {result.backend})"
     )
     totals = Table(title="Rows", show_header=True)
@@ -80,11 +81,11 @@ def render_summary(result: RunResult, console: Console) -> None:
         reasons.add_column("reason")
         reasons.add_column("rows", justify="right")
         for reason, n in result.exceptions_by_reason.items():
-            reasons.add_row(reason, f"{n:,}")
+            reasons.add_row(esc(reason), f"{n:,}")
         console.print(reasons)
     if result.opt_out_lists:
         lists = ", ".join(f"{k} {v}" for k, v in result.opt_out_lists.items())
-        console.print(f"Opt-out lists applied: {lists}")
+        console.print(f"Opt-out lists applied: {lists}", markup=False)
     anomalies = {a.flow_id: a for a in result.anomalies}
     table = Table(title="Deliveries")
     for name in ("flow", "recipient", "rows", "opted out", "+", "-", "change", "extract sha256"):
@@ -97,8 +98,8 @@ def render_summary(result: RunResult, console: Console) -> None:
             change = f"[bold red]{change} ![/bold red]"
         digest = next((v for k, v in d.files.items() if k.startswith("extract.")), "")
         table.add_row(
-            d.flow_id,
-            d.recipient,
+            esc(d.flow_id),
+            esc(d.recipient),
             f"{d.rows:,}",
             f"{d.opted_out_removed:,}",
             "" if d.additions is None else f"{d.additions:,}",

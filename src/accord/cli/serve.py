@@ -59,5 +59,7 @@ def serve_command(
         ws.clock = FixedClock(moment)
     policy = PublicationPolicy(emergency=timedelta(hours=emergency_delay))
     app = create_app(ws, publication=policy, secure_cookies=secure_cookies)
-    console().print(f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)")
+    console().print(
+        f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)", markup=False
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -29,5 +29,6 @@ def profile(
     )
     console().print(
         f"Wrote {out} for {email} (token {issued.id}, expires {issued.expires_at.isoformat()})."
-        " It holds a secret: send it to the recipient over a secure channel."
+        " It holds a secret: send it to the recipient over a secure channel.",
+        markup=False,
     )

@@ -49,7 +49,8 @@ def _report(summary: SynthSummary, what: str) -> None:
     counts = ", ".join(f"{k}={v}" for k, v in summary.counts.items())
     Console(highlight=False).print(
         f"{what}: {summary.path} ({summary.rows} rows, sha256 {summary.sha256[:16]}...)"
-        + (f"\n  {counts}" if counts else "")
+        + (f"\n  {counts}" if counts else ""),
+        markup=False,
     )
 
 

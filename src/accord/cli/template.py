@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, now_at
+from accord.cli._context import AT_OPTION, console, esc, now_at
 from accord.errors import InputError, Problem
 from accord.model import Incident, Party, dump_yaml
 from accord.model.io import problems_from
@@ -67,7 +67,7 @@ def list_() -> None:
     """Every template: id, scenario, mode, version and title."""
     table = Table("id", "scenario", "mode", "version", "title")
     for t in list_templates():
-        table.add_row(t.id, t.scenario, t.mode.value, t.version, t.title)
+        table.add_row(*(esc(x) for x in (t.id, t.scenario, t.mode.value, t.version, t.title)))
     console().print(table)
 
 
@@ -109,4 +109,6 @@ def new(
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        console().print(f"Wrote {agreement.id} ({len(agreement.flows)} flows) to {out}")
+        console().print(
+            f"Wrote {agreement.id} ({len(agreement.flows)} flows) to {out}", markup=False
+        )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import typer
 from rich.table import Table
 
-from accord.cli._context import console, settings
+from accord.cli._context import console, esc, settings
 from accord.service import users as service
 
 app = typer.Typer(help="Users of the web server and API: accounts, roles and API tokens.")
@@ -39,7 +39,8 @@ def add(
     )
     console().print(
         f"Added {user.email} ({user.name}) of {user.party_org_id}: "
-        + ", ".join(sorted(r.value for r in user.roles))
+        + ", ".join(sorted(r.value for r in user.roles)),
+        markup=False,
     )
 
 
@@ -51,7 +52,8 @@ def list_(
     """Every user, with party and roles."""
     table = Table("email", "name", "party", "roles")
     for u in service.list_users(settings(ctx).workspace(), party):
-        table.add_row(u.email, u.name, u.party_org_id, ", ".join(sorted(r.value for r in u.roles)))
+        roles = ", ".join(sorted(r.value for r in u.roles))
+        table.add_row(esc(u.email), esc(u.name), esc(u.party_org_id), roles)
     console().print(table)
 
 
@@ -66,9 +68,11 @@ def token(
     ws = settings(ctx).workspace()
     issued = service.issue_token(ws, service.user_by_email(ws, email), name, timedelta(days=days))
     out = console()
-    out.print(f"Token {issued.id} for {email}, expires {issued.expires_at.isoformat()}:")
+    out.print(
+        f"Token {issued.id} for {email}, expires {issued.expires_at.isoformat()}:", markup=False
+    )
     out.print(issued.token, markup=False)
-    out.print("Send it as 'Authorization: Bearer <token>'. It is not shown again.")
+    out.print("Send it as 'Authorization: Bearer <token>'. It is not shown again.", markup=False)
 
 
 @app.command()
@@ -77,4 +81,4 @@ def revoke(
 ) -> None:
     """Revoke an API token at once."""
     service.revoke_token(settings(ctx).workspace(), token_id)
-    console().print(f"Revoked {token_id}")
+    console().print(f"Revoked {token_id}", markup=False)
