@@ -75,8 +75,13 @@ def annex2_public_task_request(ctx: Context, purpose: Purpose) -> str | None:
         return None
     if any(is_public_authority(p) for p in ctx.disclosers):
         return None  # para 1(a)(ii): not processing by a public authority in its tasks
-    reason = annex1_public_task_request(ctx, purpose)
-    return f"{reason}; objective: {req.art23_objective}" if reason else None
+    recipients = {p.org_id for p in ctx.controller_recipients}
+    if not req.states_public_task or req.requester not in recipients:
+        return None
+    return (
+        f"{req.requester} asked for the data for its public task ({req.art6_3_basis}), "
+        f"objective: {req.art23_objective}"
+    )
 
 
 def annex2_public_security(ctx: Context, purpose: Purpose) -> str | None:

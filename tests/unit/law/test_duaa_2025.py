@@ -412,3 +412,11 @@ def test_each_purpose_gets_exactly_one_compatibility_answer(original, purposes, 
         assert ("purpose.compatible" in codes) != ("purpose.incompatible" in codes)
         if purposes[i] == original or assessed or (part2 and purposes[i] == "emergency_response"):
             assert answer.compatible, answer
+
+
+def test_crime_and_disorder_act_s115_covers_the_crime_purpose():
+    doc = merge(
+        document("la_unitary", "police", purpose="crime"),
+        {"legal_basis": {"gateways": ["cda1998_s115"]}},
+    )
+    assert blocking(doc) == []

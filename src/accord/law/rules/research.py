@@ -21,7 +21,7 @@ RESEARCH = frozenset({PurposeCategory.research, PurposeCategory.official_statist
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
-    if not ctx.personal or not ctx.identifying_flows and ctx.agreement.flows:
+    if not ctx.personal or (ctx.agreement.flows and not ctx.identifying_flows):
         return
     lb = ctx.agreement.legal_basis
     research = [p for p in ctx.agreement.purposes if p.category in RESEARCH]
