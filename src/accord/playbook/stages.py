@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accord.errors import ConfigError, Problem
 from accord.model.agreement import Agreement
-from accord.model.enums import ApprovalRole, PartyRole
+from accord.model.enums import ApprovalRole, PartyRole, Status
 from accord.playbook.durations import parse_duration
 from accord.playbook.templates import template_gateways as lookup_template_gateways
 
@@ -62,10 +62,30 @@ class SignOff(_Record):
     rules: list[SignOffRule]
 
 
+class MoveRule(_Record):
+    """Who may move a whole agreement version to ``to``: a holder of one of ``roles`` in a party
+    of the agreement (``any``) or in a disclosing party (``disclosers``)."""
+
+    to: Status
+    roles: list[str] = Field(min_length=1)
+    parties: Literal["any", "disclosers"]
+
+
+class Lifecycle(_Record):
+    citation: str
+    source_url: str
+    rules: list[MoveRule]
+
+
 class Playbook(_Record):
     roles: list[str]
     stages: list[Stage]
     sign_off: SignOff
+    lifecycle: Lifecycle
+
+    def move_rule(self, target: Status) -> MoveRule | None:
+        """The rule for moving a version to ``target`` by hand; None when nobody may."""
+        return next((r for r in self.lifecycle.rules if r.to is target), None)
 
     def stage(self, stage_id: str) -> Stage:
         for s in self.stages:
@@ -103,6 +123,12 @@ def playbook() -> Playbook:
                     "stages.yaml is not a valid playbook",
                     [Problem(f"stages.yaml: stages.{stage.number}.emergency_target", str(exc))],
                 ) from None
+    for i, rule in enumerate(book.lifecycle.rules):
+        if not set(rule.roles) <= set(book.roles):
+            raise ConfigError(
+                "stages.yaml is not a valid playbook",
+                [Problem(f"stages.yaml: lifecycle.rules.{i}.roles", "names an unknown role")],
+            )
     return book
 
 

@@ -9,8 +9,9 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
 
-from accord.errors import InputError, NotFound, Problem
+from accord.errors import IllegalTransition, InputError, NotFound, Problem
 from accord.ledger.events import (
     AgreementStateChanged,
     AgreementVersionCreated,
@@ -124,36 +125,48 @@ def _insert_version(
 
 
 def create(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> StoredVersion:
-    """Store the first version of a new agreement, as a draft."""
+    """Store the first version of a new agreement, as a draft.
+
+    Two creates of the same id racing each other both pass the existence check; the store's key
+    then refuses the second, which gets the same error as a create that came later.
+    """
     now = ws.clock.now()
-    with ws.engine.begin() as conn:
-        exists = conn.execute(
-            select(agreements.c.id).where(agreements.c.id == agreement.id)
-        ).first()
-        if exists:
-            raise InputError(
-                f"an agreement with id {agreement.id} already exists",
-                [Problem("id", "use `accord agreement amend` to make a new version")],
-            )
-        if agreement.previous_hash is not None:
-            raise InputError(
-                "a new agreement cannot have a previous_hash",
-                [Problem("previous_hash", "only amended versions name their predecessor")],
-            )
-        _check_unique_hash(conn, agreement)
-        conn.execute(
-            agreements.insert().values(
-                id=agreement.id,
-                title=agreement.title,
-                mode=agreement.mode.value,
-                incident_id=agreement.incident.incident_id if agreement.incident else None,
-                latest_seq=1,
-                created_at=now,
-            )
+    if agreement.previous_hash is not None:
+        raise InputError(
+            "a new agreement cannot have a previous_hash",
+            [Problem("previous_hash", "only amended versions name their predecessor")],
         )
-        stored = _insert_version(conn, agreement, 1, now, actor)
-        record(ws, _created_event(stored, actor, None), conn=conn)
+    try:
+        with ws.engine.begin() as conn:
+            _check_new(conn, agreement)
+            conn.execute(
+                agreements.insert().values(
+                    id=agreement.id,
+                    title=agreement.title,
+                    mode=agreement.mode.value,
+                    incident_id=agreement.incident.incident_id if agreement.incident else None,
+                    latest_seq=1,
+                    created_at=now,
+                )
+            )
+            stored = _insert_version(conn, agreement, 1, now, actor)
+            record(ws, _created_event(stored, actor, None), conn=conn)
+    except IntegrityError:
+        # A concurrent create committed first: say what it took, as a later create would hear.
+        with ws.engine.connect() as conn:
+            _check_new(conn, agreement)
+        raise  # pragma: no cover - a constraint accord does not check first
     return stored
+
+
+def _check_new(conn: Connection, agreement: Agreement) -> None:
+    exists = conn.execute(select(agreements.c.id).where(agreements.c.id == agreement.id)).first()
+    if exists:
+        raise InputError(
+            f"an agreement with id {agreement.id} already exists",
+            [Problem("id", "use `accord agreement amend` to make a new version")],
+        )
+    _check_unique_hash(conn, agreement)
 
 
 def _created_event(
@@ -322,14 +335,33 @@ def _set_status(
     reason: str | None,
     actor: str | None,
 ) -> None:
-    conn.execute(
+    """Compare and set: move ``v`` only if it still has the status it was read with.
+
+    On PostgreSQL the UPDATE waits for a concurrent writer of the row and then re-reads it; on
+    SQLite writers are serialised. Either way a version moved by someone else since it was read
+    matches no row, and this request fails without changing anything.
+    """
+    moved = conn.execute(
         update(agreement_versions)
         .where(
             agreement_versions.c.agreement_id == v.agreement_id,
             agreement_versions.c.seq == v.seq,
+            agreement_versions.c.status == v.status.value,
         )
         .values(status=target.value)
     )
+    if moved.rowcount != 1:
+        now_status = conn.execute(
+            select(agreement_versions.c.status).where(
+                agreement_versions.c.agreement_id == v.agreement_id,
+                agreement_versions.c.seq == v.seq,
+            )
+        ).scalar_one()
+        raise IllegalTransition(
+            f"version {v.seq} of {v.agreement_id} changed while this request was made; "
+            "nothing was changed",
+            [Problem("status", f"it was {v.status.value} and is now {now_status}; read it again")],
+        )
     conn.execute(
         agreement_status_changes.insert().values(
             agreement_id=v.agreement_id,
@@ -367,21 +399,36 @@ def transition(
         ) from None
     now = ws.clock.now()
     with ws.engine.begin() as conn:
-        v = _get(conn, agreement_id, seq)
-        check_transition(v.status, target)
-        events: list[Event] = []
-        replaced = (
-            _live_versions(conn, agreement_id, exclude=v.seq) if target is Status.active else []
+        return transition_in(
+            ws, conn, agreement_id, target, seq=seq, now=now, reason=reason, actor=actor
         )
-        for other in replaced:
-            why = f"superseded by v{v.seq}"
-            _set_status(conn, other, Status.superseded, now, why, actor)
-            events.append(_handover_event(other, v, now, reason, actor))
-        _set_status(conn, v, target, now, reason, actor)
-        if not replaced:
-            events.append(_state_event(v, target, now, reason, actor))
-        result = _get(conn, agreement_id, v.seq)
-        record(ws, *events, conn=conn)
+
+
+def transition_in(
+    ws: Workspace,
+    conn: Connection,
+    agreement_id: str,
+    target: Status,
+    *,
+    seq: int | None,
+    now: datetime,
+    reason: str | None,
+    actor: str | None,
+) -> StoredVersion:
+    """:func:`transition` inside the caller's transaction ``conn`` (its events join it)."""
+    v = _get(conn, agreement_id, seq)
+    check_transition(v.status, target)
+    events: list[Event] = []
+    replaced = _live_versions(conn, agreement_id, exclude=v.seq) if target is Status.active else []
+    for other in replaced:
+        why = f"superseded by v{v.seq}"
+        _set_status(conn, other, Status.superseded, now, why, actor)
+        events.append(_handover_event(other, v, now, reason, actor))
+    _set_status(conn, v, target, now, reason, actor)
+    if not replaced:
+        events.append(_state_event(v, target, now, reason, actor))
+    result = _get(conn, agreement_id, v.seq)
+    record(ws, *events, conn=conn)
     return result
 
 

@@ -7,11 +7,13 @@ signed with the party's key over the agreement hash, stored, and appended to the
 ``agreement-approved`` event. When every required approval is in (and none is a rejection), the
 version moves to ``approved``; a discloser's SIRO then makes it ``active``.
 
-Who may move a version (:func:`move`):
+Who may move a version (:func:`move`) is the playbook's ``lifecycle`` table (``stages.yaml``):
 
 - ``in_review`` (submit) and back to ``draft``: a requester or IAO of a party;
 - ``active``: the SIRO of a disclosing party, once approved and with no blocking finding;
-- ``suspended``, ``terminated``, ``expired``: the SIRO of any party.
+- ``suspended``, ``terminated``, ``expired``: the SIRO of a disclosing party. Ending or
+  suspending the agreement stops every recipient's flow, so one recipient cannot do it; an
+  arbiter does it through a dispute decision, the operator through :func:`operator_transition`.
 """
 
 from __future__ import annotations
@@ -20,18 +22,19 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from accord.errors import InputError, NotFound, NotPermitted, Problem
 from accord.law import check
 from accord.ledger.events import AgreementApproved
 from accord.model import check_transition
 from accord.model.enums import ApprovalRole, Decision, Status
-from accord.playbook.stages import RequiredApproval, required_approvals
+from accord.playbook.stages import RequiredApproval, playbook, required_approvals
 from accord.service import agreements as agreement_service
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.service.users import Role, User
+from accord.store.agreements import agreement_versions
 from accord.store.ledger import ledger_entries
 from accord.store.users import approvals as approvals_table
 from accord.workspace import Workspace
@@ -90,38 +93,42 @@ def required(version: StoredVersion) -> list[RequiredApproval]:
 def recorded(ws: Workspace, agreement_id: str, seq: int | None = None) -> list[ApprovalRecord]:
     """The approvals recorded on a version (the latest when ``seq`` is None), oldest first."""
     version = agreement_service.get(ws, agreement_id, seq)
+    with ws.engine.connect() as conn:
+        return _recorded(conn, version)
+
+
+def _recorded(
+    conn: Connection, version: StoredVersion, *, approval_id: int | None = None
+) -> list[ApprovalRecord]:
     query = (
         select(approvals_table, ledger_entries.c.event_id)
         .outerjoin(ledger_entries, ledger_entries.c.leaf_index == approvals_table.c.ledger_index)
         .where(
-            approvals_table.c.agreement_id == agreement_id,
+            approvals_table.c.agreement_id == version.agreement_id,
             approvals_table.c.seq == version.seq,
         )
         .order_by(approvals_table.c.id)
     )
-    with ws.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    out = []
-    for r in rows:
-        event_id = r.event_id
-        out.append(
-            ApprovalRecord(
-                r.agreement_id,
-                r.seq,
-                version.version,
-                r.agreement_hash,
-                r.party_org_id,
-                ApprovalRole(r.role),
-                Decision(r.decision),
-                r.reasons,
-                r.conditions,
-                r.approver_name,
-                _utc(r.at),
-                r.signature,
-                event_id,
-            )
+    if approval_id is not None:
+        query = query.where(approvals_table.c.id == approval_id)
+    return [
+        ApprovalRecord(
+            r.agreement_id,
+            r.seq,
+            version.version,
+            r.agreement_hash,
+            r.party_org_id,
+            ApprovalRole(r.role),
+            Decision(r.decision),
+            r.reasons,
+            r.conditions,
+            r.approver_name,
+            _utc(r.at),
+            r.signature,
+            r.event_id,
         )
-    return out
+        for r in conn.execute(query).all()
+    ]
 
 
 def _latest_decisions(
@@ -135,7 +142,12 @@ def _latest_decisions(
 
 def outstanding(ws: Workspace, version: StoredVersion) -> list[RequiredApproval]:
     """Required approvals (kind ``approve``) not yet given positively on this version."""
-    latest = _latest_decisions(recorded(ws, version.agreement_id, version.seq))
+    with ws.engine.connect() as conn:
+        return _outstanding(conn, version)
+
+
+def _outstanding(conn: Connection, version: StoredVersion) -> list[RequiredApproval]:
+    latest = _latest_decisions(_recorded(conn, version))
     return [
         r
         for r in required(version)
@@ -256,6 +268,9 @@ def approve(
         )
     )
     with ws.engine.begin() as conn:
+        # Take the version's row first (PostgreSQL's row lock; SQLite's write lock), so that
+        # approvals of one version are serialised and each sees the ones before it.
+        _hold_in_review(conn, version)
         inserted = conn.execute(
             approvals_table.insert().values(
                 agreement_id=agreement_id,
@@ -275,26 +290,51 @@ def approve(
         ).inserted_primary_key
         if inserted is None:  # pragma: no cover - every supported database returns the key
             raise RuntimeError("the database did not return the approval's id")
-        # The approval and its signed ledger event commit together, or neither does.
+        # The approval, its signed ledger event and (when it is the last one required) the move
+        # to approved commit together, or none of them does.
         (entry,) = record(ws, event, conn=conn)
         conn.execute(
             update(approvals_table)
             .where(approvals_table.c.id == inserted[0])
             .values(ledger_index=entry.index)
         )
-    if parsed in POSITIVE and not outstanding(ws, version):
-        agreement_service.transition(
-            ws,
-            agreement_id,
-            Status.approved,
-            seq=version.seq,
-            reason="every required approval is in",
-            actor=user.email,
+        if parsed in POSITIVE and not _outstanding(conn, version):
+            agreement_service.transition_in(
+                ws,
+                conn,
+                agreement_id,
+                Status.approved,
+                seq=version.seq,
+                now=now,
+                reason="every required approval is in",
+                actor=user.email,
+            )
+        (mine,) = _recorded(conn, version, approval_id=inserted[0])
+    return mine
+
+
+def _hold_in_review(conn: Connection, version: StoredVersion) -> None:
+    """Lock ``version``'s row while it is still in review; raise if it no longer is."""
+    held = conn.execute(
+        update(agreement_versions)
+        .where(
+            agreement_versions.c.agreement_id == version.agreement_id,
+            agreement_versions.c.seq == version.seq,
+            agreement_versions.c.status == Status.in_review.value,
         )
-    return next(r for r in reversed(recorded(ws, agreement_id, version.seq)))
-
-
-_SUBMITTERS = (Role.requester, Role.iao)
+        .values(status=Status.in_review.value)
+    )
+    if held.rowcount != 1:
+        now_status = conn.execute(
+            select(agreement_versions.c.status).where(
+                agreement_versions.c.agreement_id == version.agreement_id,
+                agreement_versions.c.seq == version.seq,
+            )
+        ).scalar_one()
+        raise NotPermitted(
+            "approvals are given while an agreement is in review; nothing was recorded",
+            [Problem("status", f"version {version.version} is now {now_status}")],
+        )
 
 
 def move(
@@ -311,23 +351,27 @@ def move(
             [Problem("to", "one of " + ", ".join(s.value for s in Status))],
         ) from None
     party = version.agreement.party(user.party_org_id)
-    if target in (Status.in_review, Status.draft):
-        user.require_role(*_SUBMITTERS)
-    elif target is Status.active:
-        user.require_role(Role.siro)
-        if not party.discloses:
-            raise NotPermitted(
-                "only a disclosing party's SIRO makes an agreement active",
-                [Problem("party", f"{party.name} does not disclose under this agreement")],
-            )
-        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
-    elif target in (Status.suspended, Status.terminated, Status.expired):
-        user.require_role(Role.siro)
-    else:
+    rule = playbook().move_rule(target)
+    if rule is None:
         raise NotPermitted(
             f"{target.value} is reached through approvals, not by hand",
             [Problem("to", "approvals move a version to approved; amend to supersede")],
         )
+    user.require_role(*(r for r in Role if r.value in rule.roles))
+    if rule.parties == "disclosers" and not party.discloses:
+        raise NotPermitted(
+            f"only a disclosing party's {' or '.join(rule.roles).upper()} may move the whole "
+            f"agreement to {target.value}",
+            [
+                Problem(
+                    "party",
+                    f"{party.name} does not disclose under this agreement; it affects every "
+                    "recipient's flow, so it is the discloser's act (or an arbiter's decision)",
+                )
+            ],
+        )
+    if target is Status.active:
+        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
     return agreement_service.transition(
         ws, agreement_id, target, seq=version.seq, reason=reason, actor=user.email
     )
