@@ -16,6 +16,7 @@ from accord.cli._context import AT_OPTION, console, esc, now_at
 from accord.errors import AccordError
 from accord.law import Severity, check
 from accord.model import load_agreement
+from accord.service.parties import organisation_lookup
 
 STYLE = {Severity.blocking: "bold red", Severity.warning: "yellow", Severity.info: "dim"}
 
@@ -31,7 +32,7 @@ def check_command(
     """Check an agreement against the law; exit 1 if any finding is blocking."""
     on = now_at(ctx, at).date()
     agreement = load_agreement(file)
-    findings = check(agreement, at=on)
+    findings = check(agreement, at=on, organisations=organisation_lookup())
     if json_output:
         typer.echo(findings.to_json())
     else:

@@ -1,8 +1,9 @@
 """`accord template list` and `accord template new NAME ...`: pre-approved emergency templates.
 
 Parties and incidents come from YAML (or JSON) files: ``--discloser`` one party, ``--recipients``
-a list of parties (or ``upper-tier`` for every English upper-tier authority in the packaged ONS
-reference data), ``--processor`` one party, ``--incident`` one incident. ``--set
+a list of parties (or ``upper-tier`` for every English upper-tier authority in force on the day
+the agreement starts, ``--at`` or today, from the packaged ONS reference data: after the 2025
+recodes Barnsley is E08000038), ``--processor`` one party, ``--incident`` one incident. ``--set
 path=value`` supplies a fact the template needs (``--set transparency.dea_register_id=ISA-1``).
 """
 
@@ -44,10 +45,6 @@ def _model(model: type[M], data: Any, source: str) -> M:
         raise InputError(f"{source} is not a valid {model.__name__.lower()}", problems) from None
 
 
-def _upper_tier() -> list[Party]:
-    return upper_tier_parties()
-
-
 def _overrides(pairs: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
@@ -87,8 +84,9 @@ def new(
     at: str | None = AT_OPTION,
 ) -> None:
     """Instantiate template NAME into an agreement document (YAML)."""
+    now = now_at(ctx, at)
     if recipients == "upper-tier":
-        parties = _upper_tier()
+        parties = upper_tier_parties(on=now.date())  # the flows start now: the councils of today
     else:
         data = _read(Path(recipients))
         if not isinstance(data, list):
@@ -100,7 +98,7 @@ def new(
         discloser=_model(Party, _read(discloser), str(discloser)),
         recipients=parties,
         processor=_model(Party, _read(processor), str(processor)) if processor else None,
-        now=now_at(ctx, at),
+        now=now,
         agreement_id=agreement_id,
         overrides=_overrides(set_),
     )

@@ -7,6 +7,7 @@ module stays short and reads like the rule it implements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -28,6 +29,27 @@ from accord.model.parties import Party
 
 SPECIAL = frozenset({Classification.special_category_health, Classification.special_category_other})
 NOT_IDENTIFYING = frozenset({Identifiability.anonymised_ico_compliant, Identifiability.aggregate})
+
+
+@dataclass(frozen=True)
+class Existence:
+    """Whether an organisation exists on a date, as a register of organisations knows it.
+
+    ``in_its_place`` names (as organisation ids) the bodies that stand in its place that day:
+    its successor after a reorganisation or recode, or the bodies it was later made from when
+    asked about a date before it existed. ``name`` is the register's name for it, if any.
+    """
+
+    org_id: str
+    exists: bool
+    name: str | None = None
+    in_its_place: tuple[str, ...] = ()
+
+
+OrganisationLookup = Callable[[str, date], "Existence | None"]
+"""``lookup(org_id, on)``: the organisation's :class:`Existence` on ``on``, or ``None`` when
+the register does not know the organisation (nothing can then be said about it). The law
+package reads no reference data itself: a caller (``accord.service``) passes one in."""
 
 
 def is_public_authority(party: Party) -> bool:
@@ -59,6 +81,7 @@ class Context:
     agreement: Agreement
     at: date
     registry: LawRegistry
+    organisations: OrganisationLookup | None = None
 
     # -- findings -----------------------------------------------------------------------------
 

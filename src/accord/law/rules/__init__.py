@@ -18,6 +18,7 @@ from accord.law.rules import (
     confidentiality,
     controllers,
     dpia,
+    existence,
     gateways,
     opt_outs,
     purpose,
@@ -32,6 +33,7 @@ from accord.law.rules import (
 Step = Callable[[Context], Iterable[Finding]]
 
 STEPS: tuple[tuple[str, Step], ...] = (
+    ("0 parties in existence", existence.evaluate),
     ("1 personal data", scope.evaluate),
     ("2 vires and gateways", gateways.evaluate),
     ("3 Art 6 basis", art6.evaluate),
