@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 import typer
 
 from accord.cli import app, main
-from accord.clock import FixedClock
+from accord.clock import FixedClock, SystemClock
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -147,3 +147,51 @@ def test_documented_command_exists_with_its_options(page: str, argv: list[str]) 
             assert word.split("=")[0] in known, (
                 f"{page}: `accord {' '.join(argv)}`: no option {word} (known: {sorted(known)})"
             )
+
+
+README = ROOT / "README.md"
+
+
+def tour_blocks() -> list[str]:
+    """The runnable (``sh run``) blocks of the README's "A short tour" section."""
+    text = README.read_text("utf-8")
+    section = text.split("## A short tour", 1)[1].split("\n## ", 1)[0]
+    return [body for info, body in blocks(section) if info == "sh run"]
+
+
+def test_the_readme_tour_runs_as_written_a_year_from_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pasted on any day, the tour completes: here with the clock a year from today."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    clock = FixedClock(SystemClock().now() + timedelta(days=365))
+    argvs = [argv for body in tour_blocks() for argv in accord_argvs(body)]
+    assert [a[:2] for a in argvs][:3] == [["init"], ["template", "list"], ["template", "new"]]
+    said = {}
+    for argv in argvs:
+        code = main(argv, {}, clock=clock)
+        out = capsys.readouterr()
+        assert code == 0, f"accord {' '.join(argv)} exited {code}:\n{out.out}\n{out.err}"
+        said[" ".join(argv[:2])] = out.out
+    assert "0 blocking" in said["check spl.yaml"]
+    assert "is now active" in " ".join(v for k, v in said.items() if k.startswith("agreement"))
+    assert "Deliveries" in said["run urn:accord:agreement:s1_shielded_patient_list:inc-2026-001"]
+    assert "tier1" in said["dispute raise"]
+    assert said["verify ledger-export"].startswith("OK: ")
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("s*.yaml")))
+def test_checking_an_example_on_any_day_passes_or_names_its_day_in_one_line(
+    example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ROOT / "examples" / example
+    clock = FixedClock(SystemClock().now() + timedelta(days=365))
+    code = main(["check", str(path)], {}, clock=clock)
+    out = capsys.readouterr().out
+    if code == 0:
+        return
+    assert code == 1
+    (hint,) = [line for line in out.splitlines() if "--at" in line]
+    assert hint.startswith(f"{path} is written for 2026-03-16")
+    assert main(hint.split(": ", 1)[1].split()[1:], {}, clock=clock) == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from accord.cli._context import console, esc, settings
+from accord.cli._context import AT_OPTION, console, esc, settings, workspace_at
 from accord.model import dump_yaml, load_agreement
 from accord.model.canonical import agreement_hash, document
 from accord.service import agreements as service
@@ -31,9 +31,9 @@ def validate(file: Path = FileArg) -> None:
 
 
 @app.command()
-def create(ctx: typer.Context, file: Path = FileArg) -> None:
+def create(ctx: typer.Context, file: Path = FileArg, at: str | None = AT_OPTION) -> None:
     """Store a new agreement from FILE as a draft."""
-    stored = service.create(settings(ctx).workspace(), load_agreement(file))
+    stored = service.create(workspace_at(ctx, at), load_agreement(file))
     console().print(
         f"Created {stored.agreement_id} version {stored.version} (v{stored.seq}) "
         f"as {stored.status}; hash {stored.hash}",
@@ -42,9 +42,9 @@ def create(ctx: typer.Context, file: Path = FileArg) -> None:
 
 
 @app.command()
-def amend(ctx: typer.Context, file: Path = FileArg) -> None:
+def amend(ctx: typer.Context, file: Path = FileArg, at: str | None = AT_OPTION) -> None:
     """Store FILE as a new version of an existing agreement; the old version is kept."""
-    stored = service.amend(settings(ctx).workspace(), load_agreement(file))
+    stored = service.amend(workspace_at(ctx, at), load_agreement(file))
     console().print(
         f"Amended {stored.agreement_id}: version {stored.version} (v{stored.seq}), "
         f"previous {stored.previous_hash}, hash {stored.hash}",
@@ -104,6 +104,7 @@ def transition(
         "--unsafe-skip-approvals",
         help="Approve without the signed approvals the playbook requires (logged as UNSAFE).",
     ),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Move a version to STATE (in_review, approved, active, suspended, expired, terminated...).
 
@@ -111,7 +112,7 @@ def transition(
     going active needs no blocking finding of the law.
     """
     v = approvals.operator_transition(
-        settings(ctx).workspace(),
+        workspace_at(ctx, at),
         agreement_id,
         state,
         seq=version,
@@ -171,9 +172,10 @@ def approve(
     password_file: Path | None = typer.Option(
         None, "--password-file", help="Read your password from this file instead of asking."
     ),
+    at: str | None = AT_OPTION,
 ) -> None:
     """Record your signed decision on the version in review, as the playbook's role holder."""
-    ws = settings(ctx).workspace()
+    ws = workspace_at(ctx, at)
     if password_file is not None:
         password = password_file.read_text(encoding="utf-8").strip()
     else:

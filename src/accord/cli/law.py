@@ -3,22 +3,36 @@
 Prints a table (or ``--json``); exits 1 when any finding is blocking (raising the base
 :class:`~accord.errors.AccordError`, whose exit code is 1), 2 when the file is not a valid
 agreement. The date of evaluation is ``--at`` or today by the injected clock.
+
+An agreement written for another day (the examples are written for their incident, 2026-03-16)
+may block today only because its dates have passed. When it blocks without ``--at`` but has no
+blocking finding on the day it is written for (its flows' first start, else its incident's
+declaration), one more line says so and gives the ``--at`` to use.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, esc, now_at
+from accord.cli._context import AT_OPTION, console, err_console, esc, now_at
 from accord.errors import AccordError
 from accord.law import Severity, check
-from accord.model import load_agreement
+from accord.model import Agreement, load_agreement
 from accord.service.parties import organisation_lookup
 
 STYLE = {Severity.blocking: "bold red", Severity.warning: "yellow", Severity.info: "dim"}
+
+
+def written_for(agreement: Agreement) -> date | None:
+    """The day an agreement is written for: its flows' first start, else its incident's day."""
+    starts = [f.start for f in agreement.flows if f.start is not None]
+    if starts:
+        return min(starts).date()
+    return agreement.incident.declared_at.date() if agreement.incident else None
 
 
 def check_command(
@@ -32,7 +46,8 @@ def check_command(
     """Check an agreement against the law; exit 1 if any finding is blocking."""
     on = now_at(ctx, at).date()
     agreement = load_agreement(file)
-    findings = check(agreement, at=on, organisations=organisation_lookup())
+    organisations = organisation_lookup()
+    findings = check(agreement, at=on, organisations=organisations)
     if json_output:
         typer.echo(findings.to_json())
     else:
@@ -52,6 +67,19 @@ def check_command(
         out.print(table)
         counts = ", ".join(f"{len(findings.with_severity(s))} {s.value}" for s in Severity)
         out.print(f"{agreement.id} on {on.isoformat()}: {counts}", markup=False)
+    day = written_for(agreement)
+    if (
+        findings.blocking
+        and at is None
+        and day is not None
+        and day != on
+        and not check(agreement, at=day, organisations=organisations).blocking
+    ):
+        hint = (
+            f"{file} is written for {day.isoformat()}; it passes on that day: "
+            f"accord check {file} --at {day.isoformat()}"
+        )
+        (err_console() if json_output else console()).print(hint, markup=False)
     if findings.blocking:
         # AccordError's exit code is 1: "the agreement is not permitted as it stands".
         raise AccordError(f"{agreement.id} has {len(findings.blocking)} blocking finding(s)")

@@ -25,6 +25,10 @@ DATED = [
     ("check",),
     ("exercise",),
     ("template", "new"),
+    ("agreement", "create"),
+    ("agreement", "amend"),
+    ("agreement", "transition"),
+    ("agreement", "approve"),
     ("dispute", "raise"),
     ("dispute", "offer"),
     ("dispute", "escalate"),
@@ -108,3 +112,22 @@ def test_a_dispute_raised_at_a_past_moment_runs_its_clock_from_then(
     assert "No deadline is due." in capsys.readouterr().out
     assert main(["dispute", "sweep"], e, clock=clock) == 0
     assert "missed its deadline" in capsys.readouterr().out
+
+
+def test_no_day_is_suggested_for_an_agreement_that_blocks_on_its_own_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from accord.model import load_agreement
+
+    root = Path(__file__).resolve().parents[3]
+    a = load_agreement(root / "examples" / "s1_shielded_patient_list.yaml")
+    f = tmp_path / "broken.yaml"
+    f.write_text(dump_yaml(a.model_copy(update={"art28_contract_ref": None})))
+    later = FixedClock(T0 + timedelta(days=400))
+    assert main(["check", str(f)], {}, clock=later) == 1
+    assert "--at" not in capsys.readouterr().out
+    assert (
+        main(["check", str(root / "examples" / "s1_shielded_patient_list.yaml")], {}, clock=later)
+        == 1
+    )
+    assert "--at 2026-03-16" in capsys.readouterr().out
