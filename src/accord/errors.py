@@ -6,7 +6,7 @@ server maps them to HTTP status codes in one handler.
 
 ::
 
-    AccordError                      exit 1
+    AccordError                      exit 1   (raised as itself only for a blocking finding)
     +-- InputError                   exit 2   bad input: a file, a CSV, a request, a predicate
     |   +-- AgreementInvalid         exit 2   an agreement document fails validation
     |   +-- PredicateError           exit 2   a row-filter expression cannot be parsed
@@ -20,6 +20,11 @@ server maps them to HTTP status codes in one handler.
     +-- VerificationError            exit 6   a proof, signature or log failed to verify
     +-- DisputeError                 exit 7   a dispute step is invalid
     +-- ConfigError                  exit 8   the workspace or settings are unusable
+    +-- StorageFull                  exit 9   a write was refused: the disk or a size limit is full
+
+Any other exception is a defect in accord: the command line prints its class name only (never
+its text, which may quote a value) and exits with :data:`EXIT_INTERNAL` (70), so a crash is
+never read as exit 1, "a blocking finding". Exit 130 is an interrupt (Ctrl-C).
 
 Row values never appear in any message: only field names, row numbers, counts and hashes.
 """
@@ -28,6 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+EXIT_INTERNAL = 70
+"""The exit code of an unexpected error: a defect in accord, to be reported (BSD EX_SOFTWARE)."""
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -118,7 +127,16 @@ class ConfigError(AccordError):
     http_status = 500
 
 
+class StorageFull(AccordError):
+    """The disk, a quota or a file-size limit refused a write; nothing partial is published."""
+
+    exit_code = 9
+    http_status = 507
+
+
 __all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "AccordError",
     "AgreementInvalid",
     "ConfigError",
@@ -132,6 +150,7 @@ __all__ = [
     "PredicateError",
     "Problem",
     "SourceError",
+    "StorageFull",
     "UnsupportedClause",
     "VerificationError",
 ]

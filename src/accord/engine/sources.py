@@ -15,8 +15,9 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -37,6 +38,9 @@ class Source:
     path: Path
     format: str
     columns: tuple[tuple[str, pa.DataType], ...]
+    failures: list[SourceError] = field(default_factory=list, compare=False, repr=False)
+    """Errors a CSV stream raised while a backend read it (DuckDB reports its own error instead
+    of the stream's: a backend raises ``failures[0]`` when there is one)."""
 
     def arrow_type(self, name: str) -> pa.DataType:
         return dict(self.columns)[name]
@@ -89,10 +93,14 @@ def open_source(path: Path, declared: str | None = None) -> Source:
     return Source(path, fmt, columns)
 
 
+_HEADER_LIMIT = 1 << 20
+
+
 def _csv_header(path: Path) -> list[str]:
     try:
-        with path.open("r", encoding="utf-8-sig", newline="") as fh:
-            names = next(csv.reader(fh), [])
+        with path.open("rb") as fh:  # the header line only: a bad byte further on is a row's
+            line = fh.readline(_HEADER_LIMIT).decode("utf-8-sig")
+        names = next(csv.reader([line]), [])
     except (UnicodeDecodeError, csv.Error):
         names = []
     if not names:
@@ -160,18 +168,37 @@ def check_columns(source: Source, read: ReadSource) -> None:
         raise SourceError(message, problems)
 
 
+BLOCK = 1 << 22
+"""Bytes of CSV parsed at a time; one field (one record) must fit in a block."""
+
+
 def csv_batches(source: Source, names: list[str]) -> pa.RecordBatchReader:
-    """Stream the named CSV columns as text, with a 1-based ``__row`` column, in file order."""
-    reader = pcsv.open_csv(
-        source.path,
-        read_options=pcsv.ReadOptions(block_size=1 << 22),
-        convert_options=pcsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            include_columns=names,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
+    """Stream the named CSV columns as text, with a 1-based ``__row`` column, in file order.
+
+    A record the parser cannot take raises :class:`SourceError` naming its data row and the
+    problem (field counts, an unclosed quote, a field too large); never the record's text, which
+    the parser's own message quotes.
+    """
+    bad: list[tuple[int | None, int, int]] = []
+
+    def invalid(row: Any) -> str:
+        bad.append((row.number, row.expected_columns, row.actual_columns))
+        return "error"
+
+    try:
+        reader = pcsv.open_csv(
+            source.path,
+            read_options=pcsv.ReadOptions(block_size=BLOCK, use_threads=False),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                include_columns=names,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _malformed(source, exc, bad, rows_before=0) from None
     schema = pa.schema([pa.field(ROW, pa.int64()), *[pa.field(n, pa.string()) for n in names]])
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -183,13 +210,58 @@ def csv_batches(source: Source, names: list[str]) -> pa.RecordBatchReader:
                 yield pa.RecordBatch.from_arrays(
                     [rows, *[batch.column(n) for n in names]], schema=schema
                 )
-        except (pa.ArrowInvalid, UnicodeDecodeError):
-            raise SourceError(
-                "the CSV source is malformed",
-                _problem("source", f"a line after data row {start - 1} cannot be parsed"),
-            ) from None
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            error = _malformed(source, exc, bad, rows_before=start - 1)
+            source.failures.append(error)
+            raise error from None
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _malformed(
+    source: Source, exc: Exception, bad: list[tuple[int | None, int, int]], *, rows_before: int
+) -> SourceError:
+    """The error for a CSV the parser refused, built from counts only (``exc``'s text quotes
+    the record, so it is read for its kind and never shown)."""
+    message = "the CSV source is malformed"
+    if bad:
+        number, expected, actual = bad[0]
+        where = f"row {number - 1}" if number else f"a row after data row {rows_before}"
+        short = " (a quote may be unclosed, or the record cut short)" if actual < expected else ""
+        reason = f"has {actual} fields, the header has {expected}{short}"
+        return SourceError(message, _problem(where, reason))
+    text = str(exc)
+    after = f"a row after data row {rows_before}"
+    if isinstance(exc, UnicodeDecodeError) or "UTF8" in text or "UTF-8" in text:
+        row = _first_undecodable_row(source.path)
+        return SourceError(message, _problem(f"row {row}" if row else after, "is not UTF-8 text"))
+    if "straddl" in text or "block" in text:
+        return SourceError(
+            message,
+            _problem(
+                after,
+                f"holds a field larger than {BLOCK >> 20} MiB, the most one CSV field may "
+                "hold (or a quote is never closed)",
+            ),
+        )
+    return SourceError(message, _problem(after, "cannot be parsed as CSV"))
+
+
+def _first_undecodable_row(path: Path) -> int | None:
+    """The data row holding the first byte that is not UTF-8 (a record is a line, as the
+    parser reads them; blank lines are not rows)."""
+    with path.open("rb") as fh:
+        fh.readline()  # the header
+        row = 0
+        for line in fh:
+            if not line.strip():
+                continue
+            row += 1
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return row
+    return None
 
 
 def file_sha256(path: Path) -> str:

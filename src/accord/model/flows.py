@@ -51,7 +51,7 @@ class DataItem(Part):
     def _schema_type_known(self) -> DataItem:
         allowed = {"string", "integer", "number", "boolean", "date", "datetime", "year"}
         kind = self.table_schema.get("type", "string")
-        if kind not in allowed:
+        if not isinstance(kind, str) or kind not in allowed:
             raise ValueError(f"table_schema.type must be one of {sorted(allowed)}")
         return self
 

@@ -40,14 +40,46 @@ def problems_from(error: ValidationError) -> list[Problem]:
     return out
 
 
+MAX_DEPTH = 32
+"""The deepest nesting of lists and mappings an agreement document may have (it needs about 6)."""
+
+
+def _too_deep(source: str) -> AgreementInvalid:
+    return AgreementInvalid(
+        f"{source} is nested too deeply",
+        [Problem("(document)", f"more than {MAX_DEPTH} levels of lists and mappings")],
+    )
+
+
+def _depth_at_most(data: Any, limit: int) -> bool:
+    """Whether ``data`` nests lists and mappings at most ``limit`` deep (without recursion)."""
+    todo: list[tuple[Any, int]] = [(data, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict | list | tuple):
+            if depth > limit:
+                return False
+            children = node.values() if isinstance(node, dict) else node
+            todo.extend((child, depth + 1) for child in children)
+    return True
+
+
 def parse_agreement(data: Any, *, source: str = "agreement") -> Agreement:
     if not isinstance(data, dict):
         raise AgreementInvalid(
             f"{source} is not a valid agreement",
             [Problem("(document)", "the document must be a mapping of fields")],
         )
+    if not _depth_at_most(data, MAX_DEPTH):
+        raise _too_deep(source)
     try:
         return Agreement.model_validate(data)
+    except (TypeError, RecursionError):
+        # A value of a kind no validator expected: a clear error, never a crash.
+        raise AgreementInvalid(
+            f"{source} is not a valid agreement",
+            [Problem("(document)", "a field holds a value of the wrong kind")],
+        ) from None
     except ValidationError as exc:
         problems = problems_from(exc)
         raise AgreementInvalid(
@@ -58,6 +90,8 @@ def parse_agreement(data: Any, *, source: str = "agreement") -> Agreement:
 def load_agreement_text(text: str, *, source: str) -> Agreement:
     try:
         data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+    except RecursionError:
+        raise _too_deep(source) from None
     except json.JSONDecodeError as exc:
         raise AgreementInvalid(
             f"{source} cannot be read as JSON",

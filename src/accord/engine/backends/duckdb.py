@@ -67,6 +67,8 @@ class DuckDBBackend(Backend):
                     con.execute(f"SET threads = {int(self.threads)}")
                 return self._run(con, plan, inputs, sink)
             except duckdb.Error as exc:
+                if inputs.source.failures:  # the CSV stream's own error, with its row
+                    raise inputs.source.failures[0] from None
                 raise SourceError(
                     "the source could not be processed",
                     [Problem("source", type(exc).__name__)],
