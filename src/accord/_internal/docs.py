@@ -375,9 +375,9 @@ def _inline(line: str) -> str:
 
 
 def row_filter_reference() -> str:
-    from accord.engine import predicate
+    from accord.model import predicate
 
-    out = [_header("Row-filter language", "`accord.engine.predicate`")]
+    out = [_header("Row-filter language", "`accord.model.predicate`")]
     out.append(
         "A flow's `row_filter` decides which rows its recipient gets. This page is the "
         "parser's own documentation; [Write a row filter](../how-to/write-a-row-filter.md) "

@@ -1,7 +1,8 @@
 """accord.model: the data-sharing agreement as data.
 
 Owns the pydantic models of an agreement and its parts, typed identifiers, canonical JSON and the
-agreement hash, and the lifecycle state machine. Imports nothing from accord except ``errors``.
+agreement hash, the row-filter language (``predicate``, checked when an agreement is validated),
+and the lifecycle state machine. Imports nothing from accord except ``errors``.
 
 >>> from accord.model import example_agreement, agreement_hash
 >>> a = example_agreement()

@@ -7,7 +7,10 @@ items...). Whether the agreement is *lawful* is ``accord.law``'s question, answe
 from __future__ import annotations
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from accord.errors import PredicateError
+from accord.model import predicate
 from accord.model._base import Part
 from accord.model.enums import (
     Classification,
@@ -42,6 +45,10 @@ class Purpose(Part):
     category: PurposeCategory
     is_individual_care: bool = False
     end_condition: str | None = None
+
+
+PROBLEMS_ERROR = "accord_problems"
+"""The pydantic error type whose context carries ``problems``: (where, reason) pairs."""
 
 
 class Agreement(Part):
@@ -123,6 +130,25 @@ class Agreement(Part):
             problems.append("rights.lead_party: not a party")
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _row_filters(self) -> Agreement:
+        """Each flow's row filter parses and types against the data items (never at run time
+        first): an unknown field, a syntax error or a limit names the flow and the position."""
+        types = {d.name: str(d.table_schema.get("type", "string")) for d in self.data_items}
+        problems: list[tuple[str, str]] = []
+        for flow in self.flows:
+            try:
+                predicate.check(predicate.parse(flow.row_filter), types)
+            except PredicateError as exc:
+                problems += [(f"flows.{flow.id}.{p.where}", p.reason) for p in exc.problems]
+        if problems:
+            raise PydanticCustomError(
+                PROBLEMS_ERROR,
+                "{count} row filter problem(s)",
+                {"count": len(problems), "problems": problems},
+            )
         return self
 
     # Convenience views used across accord.

@@ -1,7 +1,7 @@
 """Data items and flows: the enforceable part of an agreement (§a.3 DataItem, Flow).
 
 A flow names one recipient and says exactly what reaches it: the projected data items, a row
-filter in accord's small predicate language (parsed by ``accord.engine``, never evaluated as
+filter in accord's small predicate language (``accord.model.predicate``, never evaluated as
 Python), and an ordered list of transforms.
 """
 

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from accord.errors import AgreementInvalid, InputError, Problem
-from accord.model.agreement import Agreement
+from accord.model.agreement import PROBLEMS_ERROR, Agreement
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -27,6 +27,10 @@ def problems_from(error: ValidationError) -> list[Problem]:
     """One :class:`Problem` per failure, located by dotted field path."""
     out: list[Problem] = []
     for e in error.errors():
+        if e["type"] == PROBLEMS_ERROR:  # already located, reasons free to hold any text
+            prefix = f"{_path(e['loc'])}." if e["loc"] else ""
+            out.extend(Problem(prefix + w, r) for w, r in e.get("ctx", {}).get("problems", ()))
+            continue
         msg = e["msg"].removeprefix("Value error, ")
         where = _path(e["loc"])
         if e["type"] == "value_error" and ": " in msg:

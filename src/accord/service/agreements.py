@@ -160,13 +160,17 @@ def create(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> 
 
 
 def _check_new(conn: Connection, agreement: Agreement) -> None:
+    # The hash first: a racing create of the same document that commits between the two reads
+    # is then seen by the second, and named as the id it took.
+    clash = _hash_clash(conn, agreement)
     exists = conn.execute(select(agreements.c.id).where(agreements.c.id == agreement.id)).first()
-    if exists:
+    if exists or (clash is not None and clash[0] == agreement.id):
         raise InputError(
             f"an agreement with id {agreement.id} already exists",
             [Problem("id", "use `accord agreement amend` to make a new version")],
         )
-    _check_unique_hash(conn, agreement)
+    if clash is not None:  # the read above, not a new one: a new one could see the race's winner
+        raise _stored_already(clash)
 
 
 def _created_event(
@@ -215,18 +219,27 @@ def _handover_event(
     )
 
 
-def _check_unique_hash(conn: Connection, agreement: Agreement) -> None:
-    digest = agreement_hash(agreement)
+def _hash_clash(conn: Connection, agreement: Agreement) -> tuple[str, int] | None:
+    """The stored version with this document's hash, as (agreement id, seq), if any."""
     clash = conn.execute(
         select(agreement_versions.c.agreement_id, agreement_versions.c.seq).where(
-            agreement_versions.c.hash == digest
+            agreement_versions.c.hash == agreement_hash(agreement)
         )
     ).first()
+    return None if clash is None else (clash.agreement_id, clash.seq)
+
+
+def _stored_already(clash: tuple[str, int]) -> InputError:
+    return InputError(
+        "this exact document is already stored",
+        [Problem("(document)", f"it is version {clash[1]} of {clash[0]}")],
+    )
+
+
+def _check_unique_hash(conn: Connection, agreement: Agreement) -> None:
+    clash = _hash_clash(conn, agreement)
     if clash:
-        raise InputError(
-            "this exact document is already stored",
-            [Problem("(document)", f"it is version {clash.seq} of {clash.agreement_id}")],
-        )
+        raise _stored_already(clash)
 
 
 def _semver(v: str) -> tuple[int, ...]:

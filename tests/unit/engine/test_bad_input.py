@@ -17,7 +17,7 @@ from accord.errors import (
     SourceError,
     UnsupportedClause,
 )
-from accord.model import Agreement, example_document
+from accord.model import Agreement, example_agreement, example_document, parse_agreement
 
 
 def _nothing_delivered(tmp_path: Path) -> None:
@@ -85,13 +85,21 @@ def test_source_not_the_declared_format(tmp_path: Path) -> None:
     _nothing_delivered(tmp_path)
 
 
-def test_unparsable_predicate(tmp_path: Path) -> None:
+def test_unparsable_predicate_is_refused_when_the_agreement_is_validated() -> None:
+    doc = example_document()
+    doc["flows"] = [{**f, "row_filter": "utla(postcode) === recipient.gss"} for f in doc["flows"]]
+    with pytest.raises(AgreementInvalid) as err:
+        parse_agreement(doc)
+    assert err.value.problems[0].where == "flows.spl-e09000011.row_filter:17"
+
+
+def test_unparsable_predicate_is_refused_by_the_engine_too(tmp_path: Path) -> None:
+    """An agreement copied without validation (``model_copy``) still cannot run a bad filter."""
+    a = example_agreement()
+    bad = "utla(postcode) === recipient.gss"
+    a = a.model_copy(update={"flows": [f.model_copy(update={"row_filter": bad}) for f in a.flows]})
     with pytest.raises(PredicateError) as err:
-        run(
-            tmp_path,
-            write_csv(tmp_path / "s.csv", POP),
-            agreement=_agreement(row_filter="utla(postcode) === recipient.gss"),
-        )
+        run(tmp_path, write_csv(tmp_path / "s.csv", POP), agreement=a)
     assert err.value.problems[0].where == "flows.spl-e09000011.row_filter:17"
     _nothing_delivered(tmp_path)
 

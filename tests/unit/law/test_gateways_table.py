@@ -22,6 +22,7 @@ DEA = {
             "name": "disadvantage_factor_count",
             "classification": "other_personal",
             "justification": "x",
+            "table_schema": {"type": "integer"},  # the row filter compares it with a number
         },
     ],
     "flows": [],
