@@ -263,11 +263,16 @@ def amend(ws: Workspace, agreement: Agreement, *, actor: str | None = None) -> S
             raise InputError(f"cannot amend {agreement.id}", problems)
         amended = agreement.model_copy(update={"previous_hash": prev.hash})
         _check_unique_hash(conn, amended)
-        conn.execute(
+        taken = conn.execute(  # compare and set: another amend may have stored seq + 1
             update(agreements)
-            .where(agreements.c.id == agreement.id)
+            .where(agreements.c.id == agreement.id, agreements.c.latest_seq == seq)
             .values(latest_seq=seq + 1, title=amended.title)
         )
+        if taken.rowcount != 1:
+            raise InputError(
+                f"cannot amend {agreement.id}: another version was stored while this one was",
+                [Problem("previous_hash", f"version {seq} is no longer the latest; read it again")],
+            )
         stored = _insert_version(conn, amended, seq + 1, now, actor)
         record(ws, _created_event(stored, actor, prev.version), conn=conn)
     return stored

@@ -235,3 +235,21 @@ def test_racing_creates_of_one_id_get_already_exists(workspace: Workspace) -> No
             assert isinstance(exc, InputError) and exc.exit_code == 2
             assert "already exists" in exc.message
         assert len(workspace.ledger.entries_for_agreement(agreement.id)) == 1
+
+
+def test_racing_amends_of_one_version_store_one(workspace: Workspace) -> None:
+    for n in range(TRIES // 2):
+        first = agreement_service.create(workspace, _agreement(500 + n), actor="tests")
+        drafts = [
+            first.agreement.model_copy(update={"version": "1.1.0", "title": f"amend {i}"})
+            for i in range(3)
+        ]
+        results = _race(
+            [partial(agreement_service.amend, workspace, d, actor="tests") for d in drafts]
+        )
+        won = [r for r in results if isinstance(r, agreement_service.StoredVersion)]
+        lost = [r for r in results if isinstance(r, AccordError)]
+        assert len(won) == 1 and len(lost) == 2, results
+        assert all(isinstance(e, InputError) and e.exit_code == 2 for e in lost)
+        stored = agreement_service.versions(workspace, first.agreement_id)
+        assert [v.seq for v in stored] == [1, 2] and stored[1].hash == won[0].hash
