@@ -43,6 +43,10 @@ __all__ = [
     "AgreementSigned",
     "AgreementStateChanged",
     "AgreementVersionCreated",
+    "AssuranceChanged",
+    "AssuranceExceptionEnded",
+    "AssuranceExceptionRecorded",
+    "BasisRecorded",
     "DeliveryMade",
     "DeliveryReceipt",
     "DisputeDecided",
@@ -52,6 +56,8 @@ __all__ = [
     "DisputeOffer",
     "DisputeRaised",
     "Event",
+    "FlowResumed",
+    "FlowSuspended",
     "IncidentDeclared",
     "NotificationSent",
     "OptOutDecision",
@@ -322,6 +328,86 @@ class DisputeExpired(Event):
     outcome: str
 
 
+# -- agreements as the world changes: dated bases, assurance, per-flow suspensions ----------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BasisRecorded(Event):
+    """A dated legal basis (notice, approval, direction) recorded with its start and end."""
+
+    name: ClassVar[str] = "basis-recorded"
+    concerns_agreement: ClassVar[bool] = False
+    agreement_id: str | None = None
+    agreement_version: str | None = None
+    agreement_hash: str | None = None
+    basis_id: str
+    kind: str
+    start: str
+    end: str | None
+    document_sha256: str
+    recorded_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssuranceChanged(Event):
+    """A party's assurance changed: a new record (``recorded``) or one that ran out (``lapsed``)."""
+
+    name: ClassVar[str] = "assurance-changed"
+    concerns_agreement: ClassVar[bool] = False
+    agreement_id: str | None = None
+    agreement_version: str | None = None
+    agreement_hash: str | None = None
+    party: str
+    scheme: str
+    status: str
+    change: str
+    effective_from: str
+    valid_until: str | None = None
+    recorded_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssuranceExceptionRecorded(SignedEvent):
+    """The discloser SIRO's time-limited exception for one recipient, signed with its party key."""
+
+    name: ClassVar[str] = "assurance-exception-recorded"
+    exception_id: str
+    party: str
+    recipient: str
+    starts: str
+    ends: str
+    # The compensating controls in the SIRO's words (shown on the register; never row values).
+    controls: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssuranceExceptionEnded(Event):
+    name: ClassVar[str] = "assurance-exception-ended"
+    exception_id: str
+    recipient: str
+    ends: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowSuspended(Event):
+    """One flow stopped while the rest of the agreement runs, with the finding that stopped it."""
+
+    name: ClassVar[str] = "flow-suspended"
+    flow_id: str
+    recipient: str
+    cause: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowResumed(Event):
+    name: ClassVar[str] = "flow-resumed"
+    flow_id: str
+    recipient: str
+    cause: str
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -343,6 +429,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DisputeExpired,
         NotificationSent,
         RunRecorded,
+        BasisRecorded,
+        AssuranceChanged,
+        AssuranceExceptionRecorded,
+        AssuranceExceptionEnded,
+        FlowSuspended,
+        FlowResumed,
     )
 }
 

@@ -100,6 +100,12 @@ class DsptStatus(StrEnum):
     not_published = "not_published"
 
 
+class Certification(StrEnum):
+    iso27001 = "iso27001"
+    cyber_essentials = "cyber_essentials"
+    cyber_essentials_plus = "cyber_essentials_plus"
+
+
 class PurposeCategory(StrEnum):
     individual_care = "individual_care"
     public_health_surveillance = "public_health_surveillance"

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from accord.model._base import Part
 from accord.model.enums import (
     ApprovalRole,
+    Certification,
     Decision,
     DsptStatus,
     SecurityClassification,
@@ -54,6 +55,9 @@ class Security(Part):
     access_model: str = "need-to-know (Caldicott principle 4)"
     audit_logging_required: bool = True
     breach_notify_partners_within: str = "PT24H"
+    # Certificates each recipient of identifiable data must hold (ISO 27001, Cyber Essentials),
+    # checked against the party's assurance records over time (accord.service.assurance).
+    certifications_required: list[Certification] = Field(default_factory=list)
 
 
 class Retention(Part):

@@ -117,6 +117,11 @@ class LegalBasis(Part):
         default=None,
         description="Safeguards for archiving, research and statistics (Art 84A-84C).",
     )
+    basis_refs: list[str] = Field(
+        default_factory=list,
+        description="Ids of dated legal bases (notices, approvals, directions) relied on besides "
+        "copi_notice_ref and s251_ref; one that ends suspends the flows resting on it.",
+    )
 
 
 class OptOutDecision(Part):

@@ -20,7 +20,7 @@ from accord.errors import InputError, NotFound, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
 from accord.model.enums import Status
 from accord.refdata import Geography
-from accord.service import agreements
+from accord.service import agreements, lifecycle
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.workspace import Workspace
@@ -73,6 +73,7 @@ def run(
     """Run the agreement's active version over ``source`` and record what was delivered."""
     version = version_in_force(ws, agreement_id)
     now = ws.clock.now()
+    flows = lifecycle.runnable_flows(ws, version, now, flows)
     result = run_agreement(
         version.agreement,
         status=version.status,

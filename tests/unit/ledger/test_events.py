@@ -33,6 +33,9 @@ EXPECTED_NAMES = {
     "delivery-receipt", "register-published", "dispute-raised", "dispute-narrowed",
     "dispute-offer", "dispute-escalated", "dispute-decided", "dispute-expired",
     "notification-sent", "run-recorded", "version-superseded",
+    # Agreements as the world changes (issue 13).
+    "basis-recorded", "assurance-changed", "assurance-exception-recorded",
+    "assurance-exception-ended", "flow-suspended", "flow-resumed",
 }  # fmt: skip
 
 
