@@ -28,11 +28,15 @@ from accord.errors import ConfigError, NotFound, Problem
 from accord.ledger.checkpoint import SignedTreeHead
 from accord.ledger.events import (
     AgreementApproved,
+    AssuranceExceptionEnded,
+    AssuranceExceptionRecorded,
     DeliveryMade,
     DisputeDecided,
     DisputeExpired,
     DisputeRaised,
     Event,
+    FlowResumed,
+    FlowSuspended,
 )
 from accord.model import Agreement, Flow, Party
 from accord.model.enums import DpiaStatus, Mode, OrgType, PartyRole, Status
@@ -83,6 +87,8 @@ COLUMNS: tuple[str, ...] = (
     "end_date",
     "review_date",
     "status",
+    "flow_suspended_reason",
+    "assurance_exception",
     "dpia_completed",
     "dpia_date",
     "dpia_summary_url",
@@ -193,6 +199,10 @@ class RegisterRow:
     contact: str | None = None
     audit_log_root_hash: str | None = None
     audit_log_timestamp: str | None = None
+    # Why this one flow is suspended while its agreement runs (accord.service.lifecycle), and the
+    # discloser SIRO's assurance exception for its recipient while one is in force.
+    flow_suspended_reason: str | None = None
+    assurance_exception: str | None = None
     # Not a column: (org_id, name, role) of every party, for exports that code parties apart.
     parties: tuple[tuple[str, str, str], ...] = ()
 
@@ -305,6 +315,30 @@ class _Evidence:
             for e in events
             if isinstance(e, DisputeDecided | DisputeExpired) and e.dispute_id in raised
         ]
+        self.suspended_reason: str | None = None
+        for e in mine:
+            if isinstance(e, FlowSuspended | FlowResumed) and e.flow_id == flow.id:
+                self.suspended_reason = e.reason if isinstance(e, FlowSuspended) else None
+        self.exceptions = [
+            e
+            for e in events
+            if isinstance(e, AssuranceExceptionRecorded) and e.recipient == flow.recipient
+        ]
+        self.ended = {
+            e.exception_id: e.at[:10] for e in events if isinstance(e, AssuranceExceptionEnded)
+        }
+
+    def exception_on(self, now: datetime) -> str | None:
+        """The recipient's exception in force at ``now``, in words, or None."""
+        day = now.date().isoformat()
+        for e in reversed(self.exceptions):
+            ended = self.ended.get(e.exception_id)
+            if (ended is None or ended > day) and e.starts <= day <= e.ends:
+                return (
+                    f"SIRO exception {e.exception_id} by {e.party}, {e.starts} to {e.ends}: "
+                    f"{e.controls}"
+                )
+        return None
 
 
 def _row(
@@ -313,6 +347,7 @@ def _row(
     head: SignedTreeHead | None,
     published_at: datetime | None,
     withheld_reason: str | None,
+    now: datetime,
 ) -> RegisterRow:
     v, a = pv.version, pv.version.agreement
     rid = register_id(v.agreement_id, flow.id)
@@ -328,9 +363,15 @@ def _row(
     return RegisterRow(
         register_id=rid,
         mode=a.mode.value,
-        status=v.status.value,
+        status=(
+            Status.suspended.value
+            if evidence.suspended_reason and v.status is Status.active
+            else v.status.value
+        ),
         published_at=_iso(published_at),
         withheld_reason=None,
+        flow_suspended_reason=evidence.suspended_reason,
+        assurance_exception=evidence.exception_on(now),
         agreement_id=v.agreement_id,
         version=v.version,
         agreement_hash=v.hash,
@@ -412,7 +453,7 @@ def build_rows(
                 f"{policy.delay(a.mode).total_seconds() / 3600:g} hours of going live, "
                 f"by {_iso(publish_at)}."
             )
-        rows.extend(_row(pv, flow, inputs.head, publish_at, reason) for flow in a.flows)
+        rows.extend(_row(pv, flow, inputs.head, publish_at, reason, now) for flow in a.flows)
     return sorted(rows, key=lambda r: (r.withheld, r.name or "", r.register_id))
 
 
