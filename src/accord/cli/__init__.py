@@ -20,6 +20,7 @@ import typer
 
 from accord.cli import (
     agreement,
+    assurance,
     disputes,
     exercise,
     law,
@@ -69,6 +70,7 @@ app.add_typer(template.app, name="template")
 app.add_typer(synth.app, name="synth")
 app.add_typer(disputes.app, name="dispute")
 app.add_typer(user.app, name="user")
+app.add_typer(assurance.app, name="assurance")
 app.add_typer(sharing.app, name="sharing")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)

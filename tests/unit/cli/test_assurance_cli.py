@@ -1,0 +1,82 @@
+"""`accord assurance` and `accord sweep --at`: a DSPT record, a lapse found by a sweep replayed at
+a later date, and the SIRO's exception from the command line (with the bad-input errors)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from accord.cli import main
+from accord.clock import FixedClock
+from accord.model import example_document, parse_agreement
+from accord.service import agreements, assurance, lifecycle
+from accord.workspace import Workspace
+
+AID = "urn:accord:agreement:example-shielding"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    doc = example_document()
+    doc["incident"]["review_by"] = "2026-12-31T09:00:00+00:00"
+    doc["dpia"].update(status="complete", completed_on="2026-03-16", due_by=None)
+    a = parse_agreement(doc)
+    ws_home = tmp_path / "ws"
+    env = {"ACCORD_HOME": str(ws_home)}
+    with Workspace.init(ws_home, clock=FixedClock(datetime(2026, 3, 16, 9, tzinfo=UTC))) as ws:
+        agreements.create(ws, a)
+        for target in ("in_review", "approved", "active"):
+            agreements.transition(ws, a.id, target)
+    assert main(["user", "add", "siro@nhse.example", "--name", "SIRO", "--party", "ods:X26",
+                 "--roles", "siro", "--password", "long-password-1"], env) == 0  # fmt: skip
+    (tmp_path / "pw").write_text("long-password-1", encoding="utf-8")
+    return ws_home
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"ACCORD_HOME": str(home)}
+
+
+def test_record_lapse_and_exception(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = _env(home)
+    args = [
+        "assurance",
+        "record",
+        "gss:E09000011",
+        "--status",
+        "approaching_standards",
+        "--framework",
+        "caf_aligned",
+        "--from",
+        "2025-06-30",
+        "--plan-until",
+        "2026-04-30",
+    ]
+    assert main([*args, "--at", "2026-03-16"], env) == 0  # fmt: skip
+    assert main(["assurance", "show", "gss:E09000011", "--at", "2026-05-01"], env) == 0
+    assert "not_met" in capsys.readouterr().out
+    assert main(["sweep", "--at", "2026-05-01"], env) == 0
+    out = capsys.readouterr().out
+    assert "flow-suspended" in out and "spl-e09000011" in out
+    assert "spl-e06000002" not in out
+    pw = str(home.parent / "pw")
+    base = ["assurance", "exception", AID, "gss:E09000011", "--user", "siro@nhse.example",
+            "--password-file", pw, "--at", "2026-05-02"]  # fmt: skip
+    assert main([*base, "--ends", "2026-05-09"], env) == 2  # no controls
+    assert "controls" in capsys.readouterr().err
+    assert main([*base, "--controls", "Logged access", "--starts", "2026-05-09",
+                 "--ends", "2026-05-03"], env) == 2  # fmt: skip
+    assert "ends" in capsys.readouterr().err
+    with Workspace.open(home) as ws:
+        assert assurance.exceptions(ws) == []
+    assert main([*base, "--controls", "Logged access", "--ends", "2026-05-09"], env) == 0
+    assert main(["sweep", "--at", "2026-05-02"], env) == 0
+    assert "flow-resumed" in capsys.readouterr().out
+    assert main(["sweep", "--at", "2026-05-10"], env) == 0
+    out = capsys.readouterr().out
+    assert "exception-ended" in out and "flow-suspended" in out
+    with Workspace.open(home) as ws:
+        v = agreements.get(ws, AID)
+        assert set(lifecycle.open_suspensions(ws, v)) == {"spl-e09000011"}
