@@ -27,6 +27,15 @@ def serve_command(
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Send cookies over HTTPS only (behind a TLS proxy)."
     ),
+    sweep_every: float = typer.Option(
+        3600.0,
+        "--sweep-every",
+        min=0,
+        help="Seconds between background sweeps (the daily re-check); 0 turns them off.",
+    ),
+    warn_days: str = typer.Option(
+        "30,14,7", "--warn-days", help="Days before a date to warn its owners, comma-separated."
+    ),
 ) -> None:
     """Serve the workspace: sign in, agreements, approvals, and the public register."""
     from datetime import timedelta
@@ -58,7 +67,14 @@ def serve_command(
         )
         ws.clock = FixedClock(moment)
     policy = PublicationPolicy(emergency=timedelta(hours=emergency_delay))
-    app = create_app(ws, publication=policy, secure_cookies=secure_cookies)
+    from accord.server.scheduler import Scheduler
+    from accord.service.lifecycle import Policy
+
+    days = tuple(int(d) for d in warn_days.split(",") if d.strip().isdigit())
+    scheduler = (
+        Scheduler(ws, interval=sweep_every, policy=Policy(warn_days=days)) if sweep_every else None
+    )
+    app = create_app(ws, publication=policy, secure_cookies=secure_cookies, scheduler=scheduler)
     console().print(
         f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)", markup=False
     )

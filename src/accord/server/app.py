@@ -6,6 +6,8 @@ in, and tests build an app on a workspace of their own.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.negotiation import JsonSuffix
+from accord.server.scheduler import Scheduler
 from accord.server.sharing import router as sharing_router
 from accord.server.web import filters
 from accord.server.web.views import agreements as agreement_views
@@ -55,9 +58,24 @@ def create_app(
     *,
     publication: PublicationPolicy | None = None,
     secure_cookies: bool = False,
+    scheduler: Scheduler | None = None,
 ) -> FastAPI:
-    """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only."""
+    """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only.
+
+    With a ``scheduler``, the daily re-check and dispute deadlines run in the background for as
+    long as the app is up (``accord serve`` passes one; tests inject a fast one).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is None:
+            yield
+            return
+        async with scheduler.running():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="accord",
         version=API_VERSION,
         description=DESCRIPTION,
@@ -66,6 +84,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.workspace = workspace
+    app.state.scheduler = scheduler
     app.state.publication = publication or PublicationPolicy()
     app.state.secure_cookies = secure_cookies
     app.state.cookie_signer = CookieSigner(session_secret(workspace.keys_dir))
