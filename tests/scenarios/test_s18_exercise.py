@@ -137,3 +137,20 @@ def test_the_workspace_has_a_postcode_directory(exercise: tuple[ExerciseResult, 
     _, out = exercise
     with Workspace.open(out / "workspace") as ws:
         assert runs.load_geography(ws).postcode_count > 2_000 - 1
+
+
+def test_day_two_dspt_lapse_pauses_only_that_council(exercise: tuple[ExerciseResult, Path]) -> None:
+    r, out = exercise
+    assert r.assurance_paused == ["spl-e06000002"]
+    # 153 councils plus the letters processor, less the paused council.
+    assert r.assurance_delivered_to == 153
+    from accord.exercise import write_report
+
+    _html, md = write_report(r, out)
+    assert "Assurance (day 2): Middlesbrough's DSPT publication lapsed" in md.read_text()
+    assert "A council's DSPT lapses (day 2)" in [s.title for s in r.stages]
+    with Workspace.open(out / "workspace") as ws:
+        names = [e.event.name for e in ws.ledger.entries_for_agreement(r.agreement_id)]
+        assert names.count("flow-suspended") == 1
+        last = runs.version_in_force(ws, r.agreement_id)
+        assert last.status.value == "active"

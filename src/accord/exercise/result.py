@@ -94,6 +94,10 @@ class ExerciseResult:
     delta_removals: int = 0
     delta_machine_seconds: float = 0.0
     register_rows: int = 0
+    # Day 2: one council's DSPT lapses (accord.exercise.lifecycle_stage).
+    assurance_lapse: str = ""
+    assurance_paused: list[str] = field(default_factory=list)
+    assurance_delivered_to: int = 0
     ledger_size: int = 0
     ledger_root: str = ""
     ledger_verdict: str = ""

@@ -22,6 +22,7 @@ from accord.clock import FixedClock
 from accord.disputes.model import Actor, ActorRole, Ground, Variant
 from accord.engine import RunResult
 from accord.errors import ConfigError, Problem
+from accord.exercise.lifecycle_stage import dspt_lapse
 from accord.exercise.result import (
     ExerciseResult,
     FindingRow,
@@ -297,6 +298,17 @@ def run_exercise(
             result.anomalies = [
                 f"{a.recipient}: {a.previous_rows:,} to {a.rows:,} records" for a in delta.flagged
             ]
+
+        # -- Day 2: a council's DSPT lapses; only its flow pauses, the others deliver. --
+        tell("assurance", "day 2: a council's DSPT lapses; the sweep pauses its flow")
+        with timer.stage("assurance", "A council's DSPT lapses (day 2)", people_time=timedelta(0)):
+            clock.set(declared_at + timedelta(days=2, hours=6))
+            lapse = dspt_lapse(
+                ws, agreement.id, source=day1, geography=geography, previous=delta.run_id
+            )
+            result.assurance_lapse = lapse.summary()
+            result.assurance_paused = lapse.paused_flows
+            result.assurance_delivered_to = lapse.delivered_to
 
         # -- Verify the ledger offline, as an outsider would. --
         tell("verify", "exporting and verifying the ledger offline")
