@@ -31,6 +31,7 @@ from accord.server.web.views import (
     dashboard,
     disputes,
     exercise,
+    lifecycle,
     new_agreement,
     register,
     signin,
@@ -99,7 +100,8 @@ def create_app(
     for module in (api_me, api_agreements, api_deliveries, api_register):
         app.include_router(module.router)
     app.include_router(sharing_router)
-    for view in (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register):
+    views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)
+    for view in (*views, lifecycle):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     errors.install(app)

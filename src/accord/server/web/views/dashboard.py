@@ -13,6 +13,7 @@ from accord.model.enums import Status
 from accord.server import auth
 from accord.server.negotiation import render
 from accord.server.web import present
+from accord.server.web.views import lifecycle as lifecycle_views
 from accord.service import approvals as approval_service
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +51,7 @@ def dashboard(request: Request, user: auth.StaffUser) -> Response:
             ws, [d for d in present.visible_disputes(ws, user) if d.is_open], ws.clock.now()
         ),
         "deliveries": present.deliveries(ws, user, mine)[:10],
+        "deadlines": lifecycle_views.upcoming_for(ws, user, ws.clock.now().date()),
         "waiting_for_me": [
             {
                 "id": v.agreement_id,
