@@ -19,6 +19,7 @@ from accord.register.rows import PublicationPolicy
 from accord.server import errors
 from accord.server.api import agreements as api_agreements
 from accord.server.api import deliveries as api_deliveries
+from accord.server.api import lifecycle as api_lifecycle
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.auth import CookieSigner, session_secret
@@ -97,7 +98,7 @@ def create_app(
         "/assets", StaticFiles(directory=str(web / "static" / "govuk" / "assets")), name="assets"
     )
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
-    for module in (api_me, api_agreements, api_deliveries, api_register):
+    for module in (api_me, api_agreements, api_deliveries, api_register, api_lifecycle):
         app.include_router(module.router)
     app.include_router(sharing_router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)

@@ -149,6 +149,22 @@ def record_assurance(
     return StoredAssurance(int(new_id[0]), rec, now, actor, None)
 
 
+RECORDERS = frozenset({Role.siro, Role.dpo, Role.iao})
+
+
+def record_own_assurance(
+    ws: Workspace, user: User, data: AssuranceRecord | dict[str, Any]
+) -> StoredAssurance:
+    """Record a status or certificate of ``user``'s own party, as its SIRO, DPO or IAO."""
+    rec = parse_part(AssuranceRecord, data, "assurance record")
+    if rec.party != user.party_org_id or not (user.roles & RECORDERS):
+        raise NotPermitted(
+            "a party's assurance is recorded by its own SIRO, DPO or IAO",
+            [Problem("party", f"{user.email} cannot record assurance for {rec.party}")],
+        )
+    return record_assurance(ws, rec, actor=user.email)
+
+
 def history(ws: Workspace, party: str | None = None) -> list[StoredAssurance]:
     """Every record (of ``party``, or of every party), oldest first."""
     query = select(party_assurance).order_by(party_assurance.c.id)
