@@ -156,12 +156,13 @@ def record_own_assurance(
     ws: Workspace, user: User, data: AssuranceRecord | dict[str, Any]
 ) -> StoredAssurance:
     """Record a status or certificate of ``user``'s own party, as its SIRO, DPO or IAO."""
-    rec = parse_part(AssuranceRecord, data, "assurance record")
-    if rec.party != user.party_org_id or not (user.roles & RECORDERS):
+    party = data.party if isinstance(data, AssuranceRecord) else str(data.get("party", ""))
+    if party.strip() != user.party_org_id or not (user.roles & RECORDERS):
         raise NotPermitted(
             "a party's assurance is recorded by its own SIRO, DPO or IAO",
-            [Problem("party", f"{user.email} cannot record assurance for {rec.party}")],
+            [Problem("party", f"{user.email} cannot record assurance for {party}")],
         )
+    rec = parse_part(AssuranceRecord, data, "assurance record")
     return record_assurance(ws, rec, actor=user.email)
 
 
