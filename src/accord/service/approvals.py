@@ -31,6 +31,7 @@ from accord.model import check_transition
 from accord.model.enums import ApprovalRole, Decision, Status
 from accord.playbook.stages import RequiredApproval, playbook, required_approvals
 from accord.service import agreements as agreement_service
+from accord.service import lifecycle
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.service.users import Role, User
@@ -371,7 +372,8 @@ def move(
             ],
         )
     if target is Status.active:
-        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
+        # The law at today's date, with dated bases and each party's recorded assurance.
+        lifecycle.activation_findings(ws, version, ws.clock.now().date()).raise_if_blocking()
     return agreement_service.transition(
         ws, agreement_id, target, seq=version.seq, reason=reason, actor=user.email
     )
@@ -437,7 +439,7 @@ def operator_transition(
                 reason or ""
             )
     elif target is Status.active:
-        check(version.agreement, ws.clock.now().date()).raise_if_blocking()
+        lifecycle.activation_findings(ws, version, ws.clock.now().date()).raise_if_blocking()
     return agreement_service.transition(
         ws, agreement_id, target, seq=version.seq, reason=reason, actor=actor
     )

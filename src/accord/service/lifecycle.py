@@ -189,6 +189,14 @@ def recheck(ws: Workspace, version: StoredVersion, on: date) -> Recheck:
     return Recheck(findings, tuple(blocks), waived)
 
 
+def activation_findings(ws: Workspace, version: StoredVersion, on: date) -> Findings:
+    """What blocks activating ``version`` on ``on``: the re-check's findings, without those a
+    SIRO exception in force waives (the same judgement the daily sweep acts on)."""
+    result = recheck(ws, version, on)
+    waived = {cause for (_flow, cause) in result.waived}
+    return Findings(f for f in result.findings if f"{f.code}@{f.field}" not in waived)
+
+
 def _flow_of(a: Agreement, where: str) -> Flow | None:
     m = re.match(r"^flows\.([^.]+)", where)
     if not m:
