@@ -21,6 +21,7 @@ import typer
 from accord.cli import (
     agreement,
     assurance,
+    basis,
     disputes,
     exercise,
     law,
@@ -71,6 +72,7 @@ app.add_typer(synth.app, name="synth")
 app.add_typer(disputes.app, name="dispute")
 app.add_typer(user.app, name="user")
 app.add_typer(assurance.app, name="assurance")
+app.add_typer(basis.app, name="basis")
 app.add_typer(sharing.app, name="sharing")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)

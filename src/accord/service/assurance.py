@@ -227,8 +227,9 @@ def effective_agreement(ws: Workspace, agreement: Agreement, on: date) -> Agreem
     """
     updated = []
     changed = False
+    recorded = parties(ws, on)  # one read for every party
     for party in agreement.parties:
-        held = current(ws, party.org_id, on).get(AssuranceScheme.dspt)
+        held = recorded.get(party.org_id, {}).get(AssuranceScheme.dspt)
         if held is None:
             updated.append(party)
             continue
@@ -251,10 +252,11 @@ def certificate_findings(ws: Workspace, agreement: Agreement, on: date) -> list[
         return []
     out: list[Finding] = []
     personal = {f.recipient for f in agreement.flows if _personal(f.identifiability.value)}
+    recorded = parties(ws, on)
     for i, party in enumerate(agreement.parties):
         if party.org_id not in personal:
             continue
-        held = current(ws, party.org_id, on)
+        held = recorded.get(party.org_id, {})
         for cert in required:
             if not any(s in held and held[s].status_on(on) == "certified" for s in SATISFIES[cert]):
                 out.append(

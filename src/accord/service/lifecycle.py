@@ -546,10 +546,11 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
             gw = registry.gateway(gid)
             add(f"legal gateway {gid} ({gw.title})", gw.in_force_until, f"gateway:{gid}")
     personal = {f.recipient for f in a.flows if _personal(f)}
+    recorded = assurance.parties(ws, on)
     for party in a.recipients:
         if party.org_id not in personal:
             continue
-        for scheme, held in assurance.current(ws, party.org_id, on).items():
+        for scheme, held in recorded.get(party.org_id, {}).items():
             for what, end in (
                 ("improvement plan", held.record.improvement_plan_until),
                 ("assurance", held.record.valid_until),

@@ -80,3 +80,32 @@ def test_record_lapse_and_exception(home: Path, capsys: pytest.CaptureFixture[st
     with Workspace.open(home) as ws:
         v = agreements.get(ws, AID)
         assert set(lifecycle.open_suspensions(ws, v)) == {"spl-e09000011"}
+
+
+def test_basis_record_extend_and_list(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = _env(home)
+    notice = tmp_path / "notice.yaml"
+    notice.write_text(
+        "id: copi-2026-one\nkind: notice\ngateway: copi_reg3_4_notice\n"
+        "title: First notice\nstart: 2026-03-16\nend: 2026-04-30\n",
+        encoding="utf-8",
+    )
+    assert main(["basis", "record", str(notice), "--at", "2026-03-16"], env) == 0
+    backwards = tmp_path / "bad.yaml"
+    backwards.write_text(
+        notice.read_text().replace("copi-2026-one", "x2").replace("2026-04-30", "2026-03-01")
+    )
+    assert main(["basis", "record", str(backwards)], env) == 2
+    assert "end" in capsys.readouterr().err
+    args = ["basis", "extend", "copi-2026-one", "--end", "2026-06-30", "--announced", "2026-04-20"]
+    assert main(args, env) == 0
+    capsys.readouterr()
+    assert main(["basis", "list", "--at", "2026-04-01"], env) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "copi-2026-one" in line)
+    assert "2026-04-30" in row  # the extension was not yet announced on 1 April
+    assert main(["basis", "list", "--at", "2026-04-21"], env) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "copi-2026-one" in line)
+    assert "2026-06-30" in row
