@@ -561,6 +561,9 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
                     f"assurance:{held.id}:{what}",
                     (party.org_id,),
                 )
+    for f in a.flows:
+        if f.end is not None:  # the flow stops at the start of its end day
+            add(f"flow {f.id} to {f.recipient}", f.end.date() - timedelta(days=1), f"flow:{f.id}")
     for e in assurance.exceptions(ws, v.agreement_id):
         if e.ended_at is None:
             add(

@@ -4,7 +4,7 @@ force); and the packaged COPI notice history reads as the shared sources date it
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,3 +85,27 @@ def test_the_packaged_copi_history() -> None:
     opensafely = packaged_basis("copi-covid19-opensafely-2023")
     assert (opensafely.start, opensafely.final_end) == (date(2023, 5, 2), date(2023, 6, 30))
     assert all(b.source for b in packaged_bases())
+
+
+def test_a_flow_end_date_is_warned_once_per_threshold(tmp_path: Path) -> None:
+    doc = example_document()
+    doc["dpia"].update(status="complete", completed_on="2026-03-16", due_by=None)
+    doc["incident"]["review_by"] = "2026-12-31T09:00:00+00:00"
+    doc["flows"][0]["end"] = "2026-05-01T00:00:00+00:00"  # its last day is 30 April
+    clock = FixedClock(datetime(2026, 3, 16, 9, tzinfo=UTC))
+    with Workspace.init(tmp_path / "ws", clock=clock) as ws:
+        agreements.create(ws, parse_agreement(doc))
+        for target in ("in_review", "approved", "active"):
+            agreements.transition(ws, AID, target)
+        warned = []
+        for n in range(50):  # 16 March to 4 May
+            clock.set(datetime(2026, 3, 16, 6, tzinfo=UTC) + timedelta(days=n))
+            warned += [
+                (clock.now().date().isoformat(), s.detail)
+                for s in lifecycle.sweep(ws, policy=lifecycle.Policy(warn_days=(21, 3)))
+                if s.action == "warned"
+            ]
+        assert warned == [
+            ("2026-04-10", "flow spl-e09000011 to gss:E09000011: 21 days"),
+            ("2026-04-28", "flow spl-e09000011 to gss:E09000011: 3 days"),
+        ]
