@@ -24,6 +24,7 @@ DATED = [
     ("run",),
     ("check",),
     ("exercise",),
+    ("sweep",),
     ("template", "new"),
     ("agreement", "create"),
     ("agreement", "amend"),
