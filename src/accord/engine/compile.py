@@ -12,6 +12,7 @@ confidential patient information without an opt-out decision, raises :class:`Not
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,7 @@ from accord.errors import (
 from accord.model import Agreement, Drop, Flow, Generalise, PostcodeTo, Pseudonymise
 from accord.model.canonical import agreement_hash
 from accord.model.enums import AgeBand, ItemTransform, KeyScope, Standard
+from accord.refdata.succession import successors
 
 _CONSTRAINTS = {
     "required",
@@ -45,17 +47,43 @@ _PSEUDONYMISABLE = {"string", "integer", "date", "year"}
 def compile_plan(
     agreement: Agreement, *, effective_date: date, flows: list[str] | None = None
 ) -> n.Plan:
-    """Compile the chosen flows (default: every flow in force on ``effective_date``)."""
+    """Compile the chosen flows (default: every flow in force on ``effective_date``).
+
+    A flow whose recipient no longer exists on ``effective_date`` (a council abolished or
+    recoded, :mod:`accord.refdata.succession`) delivers nothing: it is compiled against each
+    successor's area into :attr:`Plan.held`, so the residents it would have reached are held as
+    exceptions (``recipient_not_in_existence:<flow>``) until an amendment names the successors.
+    """
     chosen = _choose_flows(agreement, flows, effective_date)
     types = {d.name: str(d.table_schema.get("type", "string")) for d in agreement.data_items}
     person_key = _person_key(agreement)
 
     flow_plans: list[n.FlowPlan] = []
+    held: list[n.FlowPlan] = []
     lookup_fields: set[str] = set()
     for flow in chosen:
+        gone = successors(flow.recipient, on=effective_date)
+        for i, s in enumerate(gone):
+            moved = flow.model_copy(update={"recipient": s.new_org_id})
+            fp = _flow_plan(agreement, moved, types, person_key, effective_date)
+            fp = dataclasses.replace(
+                fp,
+                flow_id=flow.id if len(gone) == 1 else f"{flow.id}.{i}",
+                opt_outs=None,
+                transforms=(),  # a held flow only routes: nothing of it is written
+            )
+            held.append(fp)
+            lookup_fields |= _lookup_fields(fp)
+        if gone:
+            continue
         fp = _flow_plan(agreement, flow, types, person_key, effective_date)
         flow_plans.append(fp)
         lookup_fields |= _lookup_fields(fp)
+    if not flow_plans:
+        raise NotPermitted(
+            "every flow in force delivers to a body that no longer exists",
+            [Problem(f"flows.{fp.flow_id}.recipient", "not in existence") for fp in held],
+        )
     if len(lookup_fields) > 1:
         raise UnsupportedClause(
             "the engine looks up one postcode field per run",
@@ -67,6 +95,8 @@ def compile_plan(
     needed: set[str] = set()
     for fp in flow_plans:
         needed |= set(fp.project.fields) | p.fields_used(fp.route.predicate)
+    for fp in held:
+        needed |= p.fields_used(fp.route.predicate)
     needed |= lookup_fields
     if opting and person_key is not None:
         needed.add(person_key)
@@ -94,6 +124,7 @@ def compile_plan(
         lookup=lookup,
         person_key=person_key if opting else _delivered_key(person_key, flow_plans),
         flows=tuple(flow_plans),
+        held=tuple(held),
     )
 
 

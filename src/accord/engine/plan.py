@@ -351,17 +351,22 @@ class Plan:
     lookup: PostcodeLookup | None
     person_key: str | None
     flows: tuple[FlowPlan, ...]
+    held: tuple[FlowPlan, ...] = ()
+    """Flows whose recipient no longer exists on the effective date, routed to the successor's
+    area: a row one of them matches is an exception with :func:`held_reason`, never delivered."""
 
     def __post_init__(self) -> None:
         if not self.flows:
             raise _invalid("a plan needs at least one flow")
-        ids = [f.flow_id for f in self.flows]
+        ids = [f.flow_id for f in (*self.flows, *self.held)]
         if len(set(ids)) != len(ids):
             raise _invalid("flow ids must be distinct")
         read = {f.name for f in self.source.fields}
         needed = {c.field for c in self.validate.checks}
-        for fp in self.flows:
-            needed |= set(fp.project.fields) | p.fields_used(fp.route.predicate)
+        for fp in (*self.flows, *self.held):
+            needed |= p.fields_used(fp.route.predicate)
+            if fp not in self.held:
+                needed |= set(fp.project.fields)
             if fp.opt_outs is not None:
                 needed.add(fp.opt_outs.key_field)
                 if fp.opt_outs.key_field != self.person_key:
@@ -390,6 +395,10 @@ class Plan:
             raise _invalid(f"fields used but not read: {', '.join(sorted(missing))}")
 
     @property
+    def held_reasons(self) -> tuple[tuple[FlowPlan, str], ...]:
+        return tuple((fp, held_reason(fp.flow_id)) for fp in self.held)
+
+    @property
     def opt_out_lists(self) -> tuple[str, ...]:
         kinds = {k for fp in self.flows if fp.opt_outs for k in fp.opt_outs.lists}
         return tuple(sorted(kinds))
@@ -406,3 +415,11 @@ class Plan:
             if col.field == self.person_key:
                 return col.name
         return None
+
+
+HELD_REASON = "recipient_not_in_existence"
+
+
+def held_reason(flow_id: str) -> str:
+    """The exception reason of a row held back from a flow whose recipient no longer exists."""
+    return f"{HELD_REASON}:{flow_id}"

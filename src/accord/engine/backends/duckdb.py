@@ -84,6 +84,7 @@ class DuckDBBackend(Backend):
         self._register_inputs(con, plan, inputs)
         con.execute(self._checked_sql(plan, inputs))
         con.execute("DROP VIEW IF EXISTS src")
+        self._hold(con, plan)
 
         exceptions = con.sql(
             f"SELECT {ROW} AS row_number, __reasons AS reason FROM checked "
@@ -166,7 +167,7 @@ class DuckDBBackend(Backend):
                     "the plan routes by postcode but no postcode directory was given",
                     [Problem("geography", "missing")],
                 )
-            used = sql.areas_used(plan.flows)
+            used = sql.areas_used(plan.flows + plan.held)
             con.register(
                 "geo",
                 inputs.postcodes.select(["postcode", *(a for a in sql.AREA_COLUMNS if a in used)]),
@@ -234,7 +235,7 @@ class DuckDBBackend(Backend):
                 f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
                 f"THEN 'not_in_directory:{plan.lookup.field}' END"
             )
-            used = sql.areas_used(plan.flows)
+            used = sql.areas_used(plan.flows + plan.held)
             extra += [
                 f"g.{c} AS {sql.q(a)}" if c in used else f"CAST(NULL AS VARCHAR) AS {sql.q(a)}"
                 for c, a in sql.AREA_COLUMNS.items()
@@ -252,6 +253,23 @@ class DuckDBBackend(Backend):
             f"concat_ws(';', {reason_sql}) AS __reasons, {', '.join(extra)} "
             f"FROM ({values}) v {' '.join(joins)}"
         )
+
+    @staticmethod
+    def _hold(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+        """Valid rows a held flow matches (its recipient no longer exists) become exceptions."""
+        for i, (fp, reason) in enumerate(plan.held_reasons):
+            attrs = ("gss", "ods", "org_id", "code")
+            con.register(
+                f"held_{i}",
+                pa.table(
+                    {f"__r_{a}": pa.array([fp.route.recipient.attr(a)], pa.string()) for a in attrs}
+                ),
+            )
+            match = sql.predicate_sql(fp.route.predicate, plan.effective_date)
+            con.execute(
+                f"UPDATE checked c SET __reasons = {string_literal(reason)} FROM held_{i} r "
+                f"WHERE c.__reasons = '' AND {match}"
+            )
 
     def _routed_sql(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
         groups: dict[Any, list[int]] = {}

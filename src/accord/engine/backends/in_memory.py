@@ -287,6 +287,10 @@ class InMemoryBackend(Backend):
         raw_rows = _read(plan, inputs)
         for raw in raw_rows:
             row = check_row(plan, raw[ROW], raw, members, geo)
+            if not row.reasons:
+                for held, reason in plan.held_reasons:
+                    if evaluate(held.route.predicate, row, held, plan.effective_date) is True:
+                        row.reasons.append(reason)
             if row.reasons:
                 exceptions.append({"row_number": row.number, "reason": ";".join(row.reasons)})
                 by_reason.update(row.reasons)
