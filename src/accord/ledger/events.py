@@ -47,7 +47,10 @@ __all__ = [
     "AssuranceExceptionEnded",
     "AssuranceExceptionRecorded",
     "BasisRecorded",
+    "BoundaryAmendmentProposed",
+    "DeletionCertified",
     "DeliveryMade",
+    "DeliveryPurged",
     "DeliveryReceipt",
     "DisputeDecided",
     "DisputeEscalated",
@@ -61,6 +64,7 @@ __all__ = [
     "IncidentDeclared",
     "NotificationSent",
     "OptOutDecision",
+    "RecipientStateChanged",
     "RegisterPublished",
     "RunRecorded",
     "SignedEvent",
@@ -408,6 +412,58 @@ class FlowResumed(Event):
     reason: str
 
 
+# -- boundaries, exit and retention ----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoundaryAmendmentProposed(Event):
+    """A recipient ceased to exist; the new draft version (this event's agreement fields) names
+    its successors from ``effective_date`` and ends its flows, replacing ``replaces_version``."""
+
+    name: ClassVar[str] = "boundary-amendment-proposed"
+    ceased: str
+    successors: tuple[str, ...]
+    effective_date: str
+    replaces_version: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipientStateChanged(Event):
+    """One step of a recipient's exit lifecycle (``flow_id`` set: that flow only)."""
+
+    name: ClassVar[str] = "recipient-state-changed"
+    recipient: str
+    flow_id: str | None = None
+    from_state: str | None
+    to_state: str
+    purpose: str | None = None
+    until: str | None = None
+    actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeletionCertified(SignedEvent):
+    """The recipient's signed statement that it deleted a delivery it received."""
+
+    name: ClassVar[str] = "deletion-certified"
+    signer_field: ClassVar[str] = "recipient"
+    recipient: str
+    delivery_id: str
+    manifest_sha256: str
+    deleted_on: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryPurged(Event):
+    """The instance deleted its own copy of a delivered extract when its retention ended."""
+
+    name: ClassVar[str] = "delivery-purged"
+    recipient: str
+    delivery_id: str
+    file_count: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -435,6 +491,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AssuranceExceptionEnded,
         FlowSuspended,
         FlowResumed,
+        BoundaryAmendmentProposed,
+        RecipientStateChanged,
+        DeletionCertified,
+        DeliveryPurged,
     )
 }
 

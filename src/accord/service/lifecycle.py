@@ -620,7 +620,14 @@ def step_warnings(c: SweepContext) -> list[Swept]:
     return done
 
 
-STEPS: list[Step] = [step_due_actions, step_assurance, step_recheck, step_warnings]
+def step_exit(c: SweepContext) -> list[Swept]:
+    """Boundary changes (:mod:`.boundaries`), then exit and retention (:mod:`.retention`)."""
+    from accord.service import boundaries, retention  # they import Swept from this module
+
+    return [*boundaries.sweep(c.ws, c.now), *retention.sweep(c.ws, c.now)]
+
+
+STEPS: list[Step] = [step_due_actions, step_assurance, step_recheck, step_warnings, step_exit]
 
 
 def sweep(

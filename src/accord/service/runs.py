@@ -16,11 +16,11 @@ from pathlib import Path
 
 from accord.engine import RunResult, run_agreement
 from accord.engine.run import Progress
-from accord.errors import InputError, NotFound, Problem
+from accord.errors import InputError, NotFound, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
 from accord.model.enums import Status
 from accord.refdata import Geography
-from accord.service import agreements, lifecycle
+from accord.service import agreements, lifecycle, retention
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.workspace import Workspace
@@ -74,6 +74,13 @@ def run(
     version = version_in_force(ws, agreement_id)
     now = ws.clock.now()
     flows = lifecycle.runnable_flows(ws, version, now, flows)
+    sharing = retention.sharing_flows(ws, version, now.date())  # ceased or withdrawn: no more
+    if sharing is not None:
+        flows = sharing if flows is None else [f for f in flows if f in sharing]
+        if not flows:
+            raise NotPermitted(
+                "every flow chosen has ended by exit", [Problem("flows", "none still sharing")]
+            )
     result = run_agreement(
         version.agreement,
         status=version.status,

@@ -36,6 +36,8 @@ EXPECTED_NAMES = {
     # Agreements as the world changes (issue 13).
     "basis-recorded", "assurance-changed", "assurance-exception-recorded",
     "assurance-exception-ended", "flow-suspended", "flow-resumed",
+    "boundary-amendment-proposed", "recipient-state-changed", "deletion-certified",
+    "delivery-purged",
 }  # fmt: skip
 
 
