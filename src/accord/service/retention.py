@@ -42,7 +42,7 @@ from accord.ledger.events import (
     RecipientStateChanged,
 )
 from accord.model import Agreement
-from accord.model.retention import RetentionState, check_move, check_period
+from accord.model.retention import RetentionState, check_period
 from accord.service import agreements
 from accord.service._ledger import iso, record
 from accord.service._notices import notify_once
@@ -482,7 +482,8 @@ def certify_deletion(
         deleted_on=deleted_on.isoformat(),
         signature="",
     )
-    signed = ws.keystore.public_keys().verify_event(ws.keystore.sign_event(unsigned))
+    signed = ws.keystore.sign_event(unsigned)  # with the recipient's party key
+    ws.keystore.public_keys().verify_event(signed)
     certified = {c.delivery_id for c in certificates(ws, agreement_id) if c.party == party}
     certified.add(delivery_id)
     events: list[Event] = [signed]
@@ -499,19 +500,22 @@ def certify_deletion(
                 at=now,
             )
         )
-        whole = latest.get((party, None))
-        if whole is not None and whole.state is S.deletion_due and certified >= set(received):
-            check_move(whole.state, S.deleted)
+        for (who, flow_id), step in latest.items():
+            if who != party or step.state is not S.deletion_due:
+                continue
+            covered = {d for d, got_ in received.items() if flow_id in (None, got_.flow_id)}
+            if not covered <= certified:
+                continue
             events.append(
                 _move(
                     conn,
                     v,
                     party,
-                    None,
-                    whole.state,
+                    flow_id,
+                    step.state,
                     S.deleted,
-                    purpose=None,
-                    until=None,
+                    purpose=step.purpose,
+                    until=step.until,
                     reason="every delivery's deletion is certified",
                     actor=party,
                     now=now,
