@@ -422,3 +422,30 @@ def test_arrow_types_are_described_in_deltas_schema_language() -> None:
     for unsupported in (pa.uint64(), pa.null(), pa.duration("s")):
         with pytest.raises(UnsupportedClause):
             delta_type(unsupported)
+
+
+def test_a_bad_expiry_on_a_file_url_is_a_clear_403_not_a_500(server: Server) -> None:
+    """Issue 22.8: a 5,000-digit or non-numeric ``exp`` was a 500 (int() refused it)."""
+    url = _file_url(server)
+    for exp in ("9" * 5000, "soon", "\u00b2", "-5", "1e9"):
+        response = httpx.get(_with(url, exp=exp))
+        assert response.status_code == 403, exp
+        assert response.json()["errorCode"] == "PERMISSION_DENIED"
+
+
+def test_a_real_deliverys_manifest_can_be_fetched_by_its_id(server: Server, world: World) -> None:
+    """Issue 22.11: delivery ids contain '/', so the manifest route could never match."""
+    listed = httpx.get(
+        server.endpoint.replace("/delta-sharing", "/api/deliveries"), headers=server.bearer()
+    )
+    assert listed.status_code == 200
+    ids = [d["id"] for d in listed.json()["deliveries"]]
+    assert ids and all("/" in i for i in ids)
+    base = server.endpoint.replace("/delta-sharing", "/api/deliveries")
+    got = httpx.get(f"{base}/{ids[0]}/manifest", headers=server.bearer())
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["delivery"]["id"] == ids[0]
+    assert body["manifest"], "the manifest is empty"
+    missing = httpx.get(f"{base}/{ids[0]}x/manifest", headers=server.bearer())
+    assert missing.status_code == 404

@@ -24,8 +24,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from accord.errors import NotAuthenticated, NotFound, NotPermitted, Problem
-from accord.service import agreements as agreement_service
+from accord.errors import NotAuthenticated, NotPermitted, Problem
+from accord.service import access
 from accord.service import users as user_service
 from accord.service.agreements import StoredVersion
 from accord.service.users import Role, Session, User
@@ -191,24 +191,14 @@ def session_cookie_value(request: Request, session: Session) -> str:
 def visible_version(
     ws: Workspace, user: User, agreement_id: str, seq: int | None = None
 ) -> StoredVersion:
-    """The agreement version, if the user's party is a party to it; otherwise 'not found'."""
-    if user.is_recipient_service:
-        raise NotPermitted("a recipient service account can only collect its own deliveries")
-    version = agreement_service.get(ws, agreement_id, seq)
-    if user.party_org_id not in {p.org_id for p in version.agreement.parties}:
-        raise NotFound(f"no agreement with id {agreement_id}")
-    return version
+    """The agreement version, if the user may see it; otherwise 'not found' (the rule and its
+    one answer live in :mod:`accord.service.access`)."""
+    return access.visible_version(ws, user, agreement_id, seq)
 
 
 def visible_agreements(ws: Workspace, user: User) -> list[StoredVersion]:
     """The latest version of every agreement the user's party is a party to."""
-    if user.is_recipient_service:
-        return []
-    return [
-        v
-        for v in agreement_service.list_all(ws)
-        if user.party_org_id in {p.org_id for p in v.agreement.parties}
-    ]
+    return access.visible_agreements(ws, user)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

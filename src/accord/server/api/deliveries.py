@@ -38,7 +38,7 @@ def list_deliveries(request: Request, user: auth.CurrentUser) -> DeliveriesOut:
     )
 
 
-@router.get("/{delivery_id}/manifest", response_model=ManifestOut)
+@router.get("/{delivery_id:path}/manifest", response_model=ManifestOut)
 def manifest(request: Request, delivery_id: str, user: auth.CurrentUser) -> ManifestOut:
     """The delivery's manifest (hashes and counts, never row values)."""
     ws = auth.workspace(request)

@@ -33,7 +33,7 @@ from accord.server.errors import as_accord_error
 from accord.server.sharing import catalog
 from accord.server.sharing.catalog import SharedFile, SharedTable, TableVersion
 from accord.server.sharing.schema import schema_string
-from accord.server.sharing.urls import URL_LIFETIME, UrlSigner, url_secret
+from accord.server.sharing.urls import URL_LIFETIME, UrlSigner, parse_expiry, url_secret
 from accord.service import users as user_service
 from accord.workspace import Workspace
 
@@ -410,10 +410,10 @@ def table_changes(
 @router.api_route("/files/{file_id}", methods=["GET", "HEAD"], name="sharing_file")
 def get_file(ws: Ws, file_id: str, party: str = "", exp: str = "", sig: str = "") -> Response:
     """One data file, for a signed link that has not expired and a party that may still see it."""
-    if not (party and sig and exp.isdigit()):
+    if not (party and sig and exp):
         raise NotPermitted("this file link is not valid", [Problem("url", "incomplete")])
     UrlSigner(url_secret(ws.keys_dir)).verify(
-        file_id, party, int(exp), sig, now=int(ws.clock.now().timestamp())
+        file_id, party, parse_expiry(exp), sig, now=int(ws.clock.now().timestamp())
     )
     found = catalog.find_file(ws, party, file_id)
     return FileResponse(found.path, media_type="application/octet-stream")

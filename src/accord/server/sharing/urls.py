@@ -48,6 +48,27 @@ def url_secret(keys_dir: Path) -> bytes:
     return path.read_bytes()
 
 
+EXPIRY_DIGITS = 12  # unix seconds until the year 33658: longer is not a link accord made
+
+
+def parse_expiry(text: str) -> int:
+    """The ``exp`` of a file URL as unix seconds; raise :class:`NotPermitted` for anything else.
+
+    Only ASCII digits, at most :data:`EXPIRY_DIGITS` of them (``str.isdigit`` accepts "²" and
+    ``int`` refuses 5,000 digits: both were 500s).
+
+    >>> parse_expiry("1800000000")
+    1800000000
+    >>> parse_expiry("9" * 5000)
+    Traceback (most recent call last):
+    ...
+    accord.errors.NotPermitted: this file link is not valid
+    """
+    if not (0 < len(text) <= EXPIRY_DIGITS and text.isascii() and text.isdigit()):
+        raise NotPermitted("this file link is not valid", [Problem("exp", "not an expiry time")])
+    return int(text)
+
+
 class UrlSigner:
     """Sign and check (file id, party, expiry) triples."""
 

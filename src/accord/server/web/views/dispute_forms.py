@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from accord.disputes.model import Actor, ActorRole, Dispute, Ground, Terms
-from accord.errors import AccordError, DisputeError, InputError, NotFound, NotPermitted, Problem
+from accord.errors import AccordError, DisputeError, InputError, NotPermitted, Problem
 from accord.model.agreement import Agreement
 from accord.model.enums import Classification
 from accord.model.flows import DataItem
@@ -25,6 +25,7 @@ from accord.server.negotiation import render, wants_json
 from accord.server.web import present
 from accord.server.web.filters import words
 from accord.server.web.views.dashboard import agreement_href
+from accord.service import access
 from accord.service import agreements as agreement_service
 from accord.service import disputes as dispute_service
 from accord.service.disputes import DisputeRecord
@@ -152,11 +153,7 @@ def compared(terms: Terms, before: Terms) -> str:
 
 def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord:
     """The dispute, if the user's party is one of its sides or its arbiter; else 'not found'."""
-    record = dispute_service.show(ws, dispute_id)
-    d = record.dispute
-    if user.party_org_id not in (*d.parties, d.arbiter):
-        raise NotFound(f"no dispute {dispute_id}")
-    return record
+    return access.visible_dispute(ws, user, dispute_id)
 
 
 def dispute_agreement(ws: Workspace, d: Dispute) -> Agreement:
