@@ -24,6 +24,7 @@ from accord.cli import (
     basis,
     disputes,
     exercise,
+    exit,
     law,
     ledger,
     serve,
@@ -74,6 +75,8 @@ app.add_typer(user.app, name="user")
 app.add_typer(assurance.app, name="assurance")
 app.add_typer(basis.app, name="basis")
 app.add_typer(sharing.app, name="sharing")
+app.add_typer(exit.app, name="exit")
+app.add_typer(exit.app, name="retention")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)
 app.command("run")(run_module.run_cli)
