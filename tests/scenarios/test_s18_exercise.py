@@ -154,3 +154,24 @@ def test_day_two_dspt_lapse_pauses_only_that_council(exercise: tuple[ExerciseRes
         assert names.count("flow-suspended") == 1
         last = runs.version_in_force(ws, r.agreement_id)
         assert last.status.value == "active"
+
+
+def test_the_report_holds_no_password_and_the_operator_file_does(
+    exercise: tuple[ExerciseResult, Path],
+) -> None:
+    """Issue 22.3: the report handed every simulated password to any signed-in user."""
+    import stat
+
+    from accord.exercise import write_report
+
+    r, out = exercise
+    html, md = write_report(r, out)
+    passwords = {u.password for u in r.users}
+    assert passwords and all(len(p) >= 8 for p in passwords)
+    for path in (html, md):
+        text = path.read_text()
+        assert not any(p in text for p in passwords), path.name
+        assert r.users[0].email in text
+    credentials = out / "workspace" / "exercise-credentials.txt"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert all(f"{u.email}\t{u.password}" in credentials.read_text() for u in r.users)

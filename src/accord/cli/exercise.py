@@ -91,3 +91,8 @@ def exercise_command(
             f"{siro.email} with password {siro.password}",
             markup=False,
         )
+    out_console.print(
+        f"Every simulated user's password: {out / 'workspace' / 'exercise-credentials.txt'}"
+        " (mode 0600; the report holds none)",
+        markup=False,
+    )

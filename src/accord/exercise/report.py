@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from accord.exercise.charts import Bar, column_strip, horizontal_bars
 from accord.exercise.result import ExerciseResult
+
+CREDENTIALS = "exercise-credentials.txt"
 
 
 def _env() -> Environment:
@@ -82,6 +85,7 @@ def context(result: ExerciseResult) -> dict[str, Any]:
         "largest": top[:5],
         "smallest": top[-5:][::-1] if top else [],
         "blocking": [f for f in result.findings if f.severity == "blocking"],
+        "credentials_file": f"workspace/{CREDENTIALS}",
     }
 
 
@@ -93,8 +97,26 @@ def render_markdown(result: ExerciseResult) -> str:
     return _env().get_template("report.md.j2").render(context(result))
 
 
+def write_credentials(result: ExerciseResult, workspace_dir: Path) -> Path:
+    """The simulated users' sign-ins, for the operator only: a 0600 file in the workspace,
+    which the web app never serves (the report holds no password)."""
+    workspace_dir.mkdir(parents=True, exist_ok=True)
+    path = workspace_dir / CREDENTIALS
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("# accord exercise: simulated users (email, password); keep this file private\n")
+        for u in result.users:
+            fh.write(f"{u.email}\t{u.password}\n")
+    os.replace(partial, path)
+    return path
+
+
 def write_report(result: ExerciseResult, out_dir: Path) -> tuple[Path, Path]:
+    """Write the report (no password in it) and the operator's credentials file."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    write_credentials(result, out_dir / "workspace")
     html = out_dir / "after-action-report.html"
     md = out_dir / "after-action-report.md"
     html.write_text(render_html(result), encoding="utf-8")
