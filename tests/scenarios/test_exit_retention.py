@@ -28,6 +28,7 @@ from accord.errors import InputError, NotPermitted
 from accord.model.enums import Status
 from accord.model.retention import RetentionState
 from accord.refdata import Geography
+from accord.register.rows import register_rows
 from accord.service import agreements, lifecycle, retention, runs
 from accord.store.disputes import notifications
 from accord.workspace import Workspace
@@ -113,6 +114,11 @@ def test_withdraw_cease_retain_warn_request_purge_certify(world) -> None:  # typ
     assert steps[(GREENWICH, "spl-e09000011")].state is RetentionState.deleted
     assert steps[(BARNSLEY, None)].state is RetentionState.deletion_due
     assert (SHEFFIELD, None) not in steps
+    rows = {r.flow_id: r for r in register_rows(ws, now=day(21))}
+    assert rows["spl-e09000011"].exit_state == "deleted for ongoing direct care until 2025-03-20"
+    assert rows["spl-e09000011"].deletion_certificates == [f"{d} deleted 2025-03-21" for d in made]
+    assert rows["spl-e08000016"].exit_state == "deletion_due"
+    assert rows["spl-e08000019"].exit_state is None
     certified = [
         e.event
         for e in ws.ledger.entries_for_agreement(a.id)

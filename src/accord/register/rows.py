@@ -30,6 +30,7 @@ from accord.ledger.events import (
     AgreementApproved,
     AssuranceExceptionEnded,
     AssuranceExceptionRecorded,
+    DeletionCertified,
     DeliveryMade,
     DisputeDecided,
     DisputeExpired,
@@ -37,6 +38,7 @@ from accord.ledger.events import (
     Event,
     FlowResumed,
     FlowSuspended,
+    RecipientStateChanged,
 )
 from accord.model import Agreement, Flow, Party
 from accord.model.enums import DpiaStatus, Mode, OrgType, PartyRole, Status
@@ -98,6 +100,8 @@ COLUMNS: tuple[str, ...] = (
     "releases",
     "last_release",
     "records_volume_band",
+    "exit_state",
+    "deletion_certificates",
     "contact",
     "audit_log_root_hash",
     "audit_log_timestamp",
@@ -196,6 +200,10 @@ class RegisterRow:
     releases: int | None = None
     last_release: str | None = None
     records_volume_band: str | None = None
+    # Exit and retention (accord.service.retention): the recipient's latest step on this flow,
+    # and each deletion certificate it signed ("<delivery id> deleted <date>").
+    exit_state: str | None = None
+    deletion_certificates: list[str] = field(default_factory=list)
     contact: str | None = None
     audit_log_root_hash: str | None = None
     audit_log_timestamp: str | None = None
@@ -308,6 +316,25 @@ class _Evidence:
         self.releases = len(deliveries)
         self.last_release = max((e.at for e in deliveries), default=None)
         self.volume = volume_band(max(e.row_count for e in deliveries)) if deliveries else None
+        steps = [
+            e
+            for e in events
+            if isinstance(e, RecipientStateChanged)
+            and e.recipient == flow.recipient
+            and e.flow_id in (None, flow.id)
+        ]
+        last = steps[-1] if steps else None
+        self.exit_state = None
+        if last is not None:
+            kept = f" for {last.purpose} until {last.until}" if last.until else ""
+            self.exit_state = f"{last.to_state}{kept}"
+        self.certificates = [
+            f"{e.delivery_id} deleted {e.deleted_on}"
+            for e in events
+            if isinstance(e, DeletionCertified)
+            and e.recipient == flow.recipient
+            and e.delivery_id.endswith(f"/{flow.id}")
+        ]
         raised = {e.dispute_id for e in events if isinstance(e, DisputeRaised)}
         self.disputes = len(raised)
         self.outcomes = [
@@ -425,6 +452,8 @@ def _row(
         releases=evidence.releases,
         last_release=evidence.last_release,
         records_volume_band=evidence.volume,
+        exit_state=evidence.exit_state,
+        deletion_certificates=evidence.certificates,
         contact=_contact(a),
         audit_log_root_hash=head.root_hash.hex() if head else None,
         audit_log_timestamp=head.timestamp if head else None,
