@@ -18,6 +18,8 @@ server maps them to HTTP status codes in one handler.
     |   +-- NotActive                exit 4   a run on an agreement version that is not active
     +-- UnsupportedClause            exit 5   a backend cannot enforce a clause of the plan
     +-- VerificationError            exit 6   a proof, signature or log failed to verify
+    |   +-- Equivocation             exit 6   two validly signed heads of one size, two roots
+    |   +-- WitnessConflict          exit 6   a witness saw another size (HTTP 409)
     +-- DisputeError                 exit 7   a dispute step is invalid
     +-- ConfigError                  exit 8   the workspace or settings are unusable
     +-- StorageFull                  exit 9   a write was refused: the disk or a size limit is full
@@ -117,6 +119,20 @@ class VerificationError(AccordError):
     http_status = 422
 
 
+class Equivocation(VerificationError):
+    """Two validly signed tree heads of the same size with different roots: the log forked."""
+
+
+class WitnessConflict(VerificationError):
+    """A witness's last cosigned head is not the one the request builds on."""
+
+    http_status = 409
+
+    def __init__(self, message: str, known_size: int) -> None:
+        super().__init__(message)
+        self.known_size = known_size
+
+
 class DisputeError(AccordError):
     exit_code = 7
     http_status = 409
@@ -141,6 +157,7 @@ __all__ = [
     "AgreementInvalid",
     "ConfigError",
     "DisputeError",
+    "Equivocation",
     "IllegalTransition",
     "InputError",
     "NotActive",
@@ -153,4 +170,5 @@ __all__ = [
     "StorageFull",
     "UnsupportedClause",
     "VerificationError",
+    "WitnessConflict",
 ]

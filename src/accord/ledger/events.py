@@ -5,9 +5,13 @@ Every ledger entry is one frozen dataclass with a fixed ``name`` (``agreement-si
 ``agreement_id``, ``agreement_version`` and ``agreement_hash`` when it concerns an agreement,
 and ``at``, the UTC time it happened (``2026-01-01T12:00:00.000000Z``).
 
-The bytes that enter the Merkle log are :func:`canonical_bytes`: the RFC 8785 canonical JSON of
-:meth:`Event.to_payload`. :func:`event_from_payload` parses a payload back, checking the name,
-every field and its type, so an exported log can be re-read without trusting it.
+The bytes that enter the Merkle log are :func:`leaf_bytes`: in leaf format 2 (the current one)
+the RFC 8785 canonical JSON of ``{"accord-leaf": 2, "appended_at": ..., "event": payload}``, so
+the time of appending is covered by the leaf hash like the event; leaf format 1 (logs written
+before it) was the canonical JSON of the payload alone (:func:`canonical_bytes`), and an
+exported format-1 entry's ``appended_at`` is not authenticated. :func:`event_from_payload`
+parses a payload back, checking the name, every field and its type, so an exported log can
+be re-read without trusting it.
 
 Events that a party signs (an approval, a signature on an agreement, a delivery receipt, an
 arbiter's decision) carry ``signature``: base64 Ed25519 over :meth:`SignedEvent.signing_bytes`,
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ from accord.errors import InputError, Problem
 
 __all__ = [
     "EVENT_TYPES",
+    "LEAF_FORMAT",
     "AgreementApproved",
     "AgreementSigned",
     "AgreementStateChanged",
@@ -72,7 +78,12 @@ __all__ = [
     "canonical_bytes",
     "event_from_payload",
     "event_id_for",
+    "leaf_bytes",
+    "parse_leaf",
 ]
+
+LEAF_FORMAT = 2
+LEAF_TAG = "accord-leaf"
 
 
 def _check_at(at: str) -> None:
@@ -502,6 +513,38 @@ EVENT_TYPES: dict[str, type[Event]] = {
 def canonical_bytes(event: Event) -> bytes:
     """The RFC 8785 canonical JSON of the event's payload: what the Merkle leaf hashes."""
     return rfc8785.dumps(event.to_payload())
+
+
+def leaf_bytes(
+    payload: dict[str, Any], appended_at: str | None, leaf_format: int = LEAF_FORMAT
+) -> bytes:
+    """The bytes a Merkle leaf hashes for an event ``payload`` appended at ``appended_at``.
+
+    Format 2: ``{"accord-leaf": 2, "appended_at": appended_at, "event": payload}``; format 1:
+    the payload alone. Both as RFC 8785 canonical JSON.
+    """
+    if leaf_format == 2:
+        if appended_at is None:
+            raise InputError("a format-2 leaf needs its appended_at time")
+        return rfc8785.dumps({LEAF_TAG: 2, "appended_at": appended_at, "event": payload})
+    if leaf_format == 1:
+        return rfc8785.dumps(payload)
+    raise InputError(f"unknown leaf format {leaf_format!r}")
+
+
+def parse_leaf(data: str | bytes) -> tuple[int, dict[str, Any], str | None]:
+    """Read stored leaf bytes back: ``(leaf format, event payload, appended_at or None)``."""
+    value = json.loads(data)
+    if not isinstance(value, dict):
+        raise InputError("a leaf is a JSON object")
+    if LEAF_TAG not in value:
+        return 1, value, None
+    if value.get(LEAF_TAG) != 2 or set(value) != {LEAF_TAG, "appended_at", "event"}:
+        raise InputError(f"unknown leaf format {value.get(LEAF_TAG)!r}")
+    event, appended_at = value["event"], value["appended_at"]
+    if not isinstance(event, dict) or not isinstance(appended_at, str):
+        raise InputError("a format-2 leaf has an event object and an appended_at string")
+    return 2, event, appended_at
 
 
 def event_id_for(index: int, leaf_hash: bytes) -> str:

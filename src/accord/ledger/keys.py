@@ -4,16 +4,19 @@ A :class:`KeyStore` is a directory::
 
     instance.key            PKCS#8 PEM private key, mode 0600 (signs tree heads)
     instance.pub            the verifier key in signed-note form: name+hash+base64
+    witness.key             PKCS#8 PEM private key, mode 0600 (cosigns other parties' heads)
+    witness.pub             the witness's cosignature verifier key: name+keyid+base64(0x04||key)
     parties/<party>.key     a party's private key, mode 0600 (absent for parties who hold
                             their own key and registered only the public half)
     parties/<party>.pem     the party's public key (SubjectPublicKeyInfo PEM)
 
 (A ``:`` in a party id such as ``gss:E09000011`` is written ``%3A`` in file names.)
 
-Keys are created when first asked for and never overwritten; creation uses ``O_EXCL`` so two
-processes starting at once end up with one key. :meth:`KeyStore.export_public` writes only the
-public halves, which is what ``accord ledger export`` publishes and ``accord verify`` reads
-back with :class:`PublicKeys`.
+Keys are created when first asked for and never overwritten: a key is written whole to a
+temporary file and linked into place, so two processes starting at once end up with one key,
+and neither ever reads a key file before it is complete. :meth:`KeyStore.export_public`
+writes only the public halves, which is what ``accord ledger export`` publishes and
+``accord verify`` reads back with :class:`PublicKeys`.
 
 Party signatures are detached Ed25519 signatures over :meth:`SignedEvent.signing_bytes`, the
 canonical statement of the agreement hash with the agreement id, version, party and decision.
@@ -35,6 +38,7 @@ import binascii
 import dataclasses
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -54,6 +58,7 @@ from cryptography.hazmat.primitives.serialization import (
 from accord.errors import ConfigError, InputError, NotFound, VerificationError
 from accord.ledger.checkpoint import NoteSigner, NoteVerifier
 from accord.ledger.events import SignedEvent
+from accord.ledger.witness import CosignatureVerifier, Cosigner
 
 __all__ = ["DEFAULT_INSTANCE_NAME", "KeyStore", "PublicKeys", "check_party_id"]
 
@@ -85,17 +90,26 @@ def _load_public_pem(data: bytes, where: Path) -> Ed25519PublicKey:
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> bool:
-    """Create ``path`` with ``mode`` unless it exists; return whether this call created it."""
+    """Create ``path`` holding ``data`` unless it exists; return whether this call created it.
+
+    The bytes are written and synced to a private temporary file first, which is then linked
+    into place (``link`` fails if the name exists), so a reader racing a first use never sees
+    an empty or half-written key file: the name appears with its whole content, or not at all.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(path, mode)  # the umask may have narrowed or widened it
-    return True
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)  # the umask may have narrowed or widened it
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(tmp)
 
 
 def _verify_signature(public_key: Ed25519PublicKey, event: E) -> E:
@@ -179,6 +193,28 @@ class KeyStore:
 
     def instance_verifier(self) -> NoteVerifier:
         return self.instance_signer().verifier()
+
+    # -- the witness key ---------------------------------------------------------------------
+
+    @property
+    def witness_name(self) -> str:
+        """The note name this instance cosigns other logs' heads under."""
+        return f"{self.instance_name}/witness"
+
+    def witness_cosigner(self) -> Cosigner:
+        """The key this instance cosigns other parties' heads with (created if missing).
+
+        A key of its own, never the instance key: a cosignature says "I saw this head and it
+        extends the last one I saw", which is not what the log's own signature says.
+        """
+        cosigner = Cosigner(self.witness_name, self._private(self.directory / "witness.key"))
+        pub = self.directory / "witness.pub"
+        if not pub.exists():
+            _write_new(pub, (cosigner.verifier().to_string() + "\n").encode(), 0o644)
+        return cosigner
+
+    def witness_verifier(self) -> CosignatureVerifier:
+        return self.witness_cosigner().verifier()
 
     # -- party keys --------------------------------------------------------------------------
 

@@ -10,6 +10,11 @@ written in one transaction; a tree head is signed later and is only a commitment
 so a crash between the two leaves a log that verifies (its newest leaves are just not yet
 covered by a head).
 
+Before signing a head the signer proves, from the stored nodes, that the new tree extends the
+instance's previous signed head (RFC 9162 consistency), and refuses otherwise; export re-hashes
+every stored entry and refuses one that does not match its stored leaf hash. Either refusal
+means the database was changed outside accord, and its error says where and what to do.
+
 An event's id is derived from its place and content, ``ev-`` and the first 32 hex digits of
 ``SHA-256("accord-event-id" 0x00 || index || leaf hash)``, so an exported log can check ids
 offline (:func:`accord.ledger.events.event_id_for`).
@@ -29,9 +34,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
-from accord.errors import NotFound, VerificationError
+from accord.errors import InputError, NotFound, Problem, VerificationError
 from accord.ledger.checkpoint import SignedTreeHead, format_timestamp, sign_tree_head
-from accord.ledger.events import Event, canonical_bytes, event_from_payload, event_id_for
+from accord.ledger.events import (
+    LEAF_FORMAT,
+    Event,
+    event_from_payload,
+    event_id_for,
+    leaf_bytes,
+    parse_leaf,
+)
 from accord.ledger.keys import KeyStore
 from accord.ledger.merkle import (
     CompactRange,
@@ -45,6 +57,7 @@ from accord.ledger.merkle import (
 )
 from accord.ledger.verify import EXPORT_FORMAT
 from accord.store.ledger import ledger_entries, ledger_nodes, ledger_tree_heads
+from accord.store.witness import ledger_cosignatures
 
 __all__ = ["DEFAULT_ORIGIN", "Ledger", "LedgerEntry"]
 
@@ -129,7 +142,7 @@ class Ledger:
         entry_rows: list[dict[str, Any]] = []
         node_rows: list[dict[str, Any]] = []
         for event in events:
-            payload = canonical_bytes(event)
+            payload = leaf_bytes(event.to_payload(), appended_at, LEAF_FORMAT)
             leaf = hash_leaf(payload)
             index = frontier.size
             for level, node_index, node in frontier.append(leaf):
@@ -167,13 +180,19 @@ class Ledger:
         return CompactRange(size, [self._node(conn, lvl, i) for lvl, i in range_nodes(0, size)])
 
     def tree_head(self, now: datetime) -> SignedTreeHead:
-        """Sign and store a head over the whole log (or return the stored one for this size)."""
+        """Sign and store a head over the whole log (or return the stored one for this size).
+
+        Refuses (VerificationError) when the stored log does not extend the instance's previous
+        signed head: a head is never signed over a history that contradicts an earlier one.
+        """
         with self._serialised() as conn:
             size = self._size(conn)
-            stored = self._head_at(conn, size)
-            if stored is not None:
-                return stored
+            previous = self._latest_head(conn)
             root = self._right_edge(conn).root()
+            if previous is not None:
+                self._check_extends(conn, previous, size, root)
+                if previous.size == size:
+                    return self._cosigned(conn, previous)
             head = sign_tree_head(
                 self.origin, size, root, format_timestamp(now), self.keystore.instance_signer()
             )
@@ -187,6 +206,54 @@ class Ledger:
                 )
             )
         return head
+
+    def _check_extends(
+        self, conn: Connection, previous: SignedTreeHead, size: int, root: bytes
+    ) -> None:
+        """Raise unless the stored tree (``size``, ``root``) extends the signed ``previous``."""
+        try:
+            previous.verify(self.keystore.instance_verifier())
+            if previous.size > size:
+                raise VerificationError(
+                    f"the log has {size} entries but the last signed head has {previous.size}"
+                )
+            if previous.size == 0:
+                return
+            proof = consistency_proof(previous.size, size, lambda a, b: self._subtree(conn, a, b))
+            verify_consistency(previous.size, size, proof, previous.root_hash, root)
+        except VerificationError as exc:
+            low, high = self._changed_range(conn, previous)
+            raise VerificationError(
+                f"refusing to sign a tree head of size {size}: the stored log is not"
+                f" consistent with the instance's last signed head (size {previous.size},"
+                f" root {previous.root_hash.hex()}); entries between index {low} and index"
+                f" {high} were changed after they were signed ({exc.message}). Sign nothing and"
+                " export nothing: restore the database from a backup that matches that head,"
+                " and check it with `accord verify DIR --against HEAD` using the heads your"
+                " witnesses and auditors hold",
+                [Problem(f"index {low}", "first index that may have been changed")],
+            ) from exc
+
+    def _changed_range(self, conn: Connection, previous: SignedTreeHead) -> tuple[int, int]:
+        """The narrowest index range the stored heads allow for a change: (first, last)."""
+        size = self._size(conn)
+        low, high = 0, min(previous.size, max(size, 1)) - 1
+        query = select(ledger_tree_heads.c.tree_size, ledger_tree_heads.c.root_hash).order_by(
+            ledger_tree_heads.c.tree_size
+        )
+        for tree_size, root in conn.execute(query).all():
+            if tree_size == 0 or tree_size > size:
+                continue
+            try:
+                same = self._compact(conn, int(tree_size)).root() == bytes(root)
+            except VerificationError:
+                same = False
+            if same:
+                low = int(tree_size)
+            else:
+                high = min(high, int(tree_size) - 1)
+                break
+        return min(low, high), high
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -218,7 +285,7 @@ class Ledger:
 
     @staticmethod
     def _entry(row: Any) -> LedgerEntry:
-        event = event_from_payload(json.loads(row.payload))
+        event = event_from_payload(parse_leaf(row.payload)[1])
         return LedgerEntry(
             int(row.leaf_index), bytes(row.leaf_hash), row.event_id, event, row.appended_at
         )
@@ -257,36 +324,96 @@ class Ledger:
         note = conn.execute(query).scalar()
         return None if note is None else SignedTreeHead.from_text(note)
 
-    def latest_head(self) -> SignedTreeHead | None:
+    @staticmethod
+    def _latest_head(conn: Connection) -> SignedTreeHead | None:
         query = (
             select(ledger_tree_heads.c.checkpoint)
             .order_by(ledger_tree_heads.c.tree_size.desc())
             .limit(1)
         )
-        with self.engine.connect() as conn:
-            note = conn.execute(query).scalar()
+        note = conn.execute(query).scalar()
         return None if note is None else SignedTreeHead.from_text(note)
 
+    @staticmethod
+    def _cosigned(conn: Connection, head: SignedTreeHead) -> SignedTreeHead:
+        """``head`` with every stored witness cosignature line added after the instance's."""
+        query = (
+            select(ledger_cosignatures.c.signature_line)
+            .where(ledger_cosignatures.c.tree_size == head.size)
+            .order_by(ledger_cosignatures.c.witness)
+        )
+        lines: list[str] = list(conn.execute(query).scalars())
+        if not lines:
+            return head
+        return SignedTreeHead.from_text(head.to_text() + "".join(lines))
+
+    def latest_head(self) -> SignedTreeHead | None:
+        """The newest signed head, with its witnesses' cosignatures."""
+        with self.engine.connect() as conn:
+            head = self._latest_head(conn)
+            return None if head is None else self._cosigned(conn, head)
+
+    def head_at(self, size: int) -> SignedTreeHead:
+        """The signed head of ``size``, with its cosignatures; NotFound if none was signed."""
+        with self.engine.connect() as conn:
+            head = self._head_at(conn, size)
+            if head is None:
+                raise NotFound(f"no signed tree head of size {size}")
+            return self._cosigned(conn, head)
+
     def heads(self) -> list[SignedTreeHead]:
-        """Every signed tree head, smallest first."""
+        """Every signed tree head, smallest first, each with its witnesses' cosignatures."""
         query = select(ledger_tree_heads.c.checkpoint).order_by(ledger_tree_heads.c.tree_size)
         with self.engine.connect() as conn:
             notes: list[str] = list(conn.execute(query).scalars())
-            return [SignedTreeHead.from_text(note) for note in notes]
+            cosigs: dict[int, list[str]] = {}
+            rows = conn.execute(
+                select(ledger_cosignatures).order_by(ledger_cosignatures.c.witness)
+            ).all()
+        for row in rows:
+            cosigs.setdefault(int(row.tree_size), []).append(row.signature_line)
+        heads = []
+        for note in notes:
+            head = SignedTreeHead.from_text(note)
+            extra = cosigs.get(head.size)
+            heads.append(SignedTreeHead.from_text(note + "".join(extra)) if extra else head)
+        return heads
+
+    def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
+        """Keep a witness's (already verified) cosignature line on the head of ``size``."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                select(ledger_cosignatures.c.tree_size).where(
+                    ledger_cosignatures.c.tree_size == size,
+                    ledger_cosignatures.c.witness == witness,
+                )
+            ).first()
+            if done is None:
+                conn.execute(
+                    insert(ledger_cosignatures).values(
+                        tree_size=size, witness=witness, signature_line=signature_line
+                    )
+                )
 
     # -- proofs ------------------------------------------------------------------------------
 
-    def prove(self, event_id: str, *, now: datetime | None = None) -> dict[str, Any]:
-        """An inclusion proof for ``event_id`` against the latest signed head, as JSON data.
+    def prove(
+        self, event_id: str, *, size: int | None = None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """An inclusion proof for ``event_id`` against a signed head, as JSON data.
 
-        If no signed head covers the event yet, ``now`` signs a new one; without it, NotFound.
-        The proof is checked before it is returned.
+        Against the head of ``size`` when given (any head the instance has published), else
+        the latest. If no signed head covers the event yet, ``now`` signs a new one; without
+        it, NotFound. The proof is checked before it is returned.
         """
         entry = self.find(event_id)
-        head = self.latest_head()
+        head = self.head_at(size) if size is not None else self.latest_head()
         if head is None or head.size <= entry.index:
-            if now is None:
-                raise NotFound(f"event {event_id} is not yet covered by a signed tree head")
+            if now is None or size is not None:
+                raise NotFound(
+                    f"event {event_id} is not yet covered by "
+                    + (f"the signed tree head of size {size}" if size else "a signed tree head")
+                )
             head = self.tree_head(now)
         with self.engine.connect() as conn:
             proof = inclusion_proof(entry.index, head.size, lambda a, b: self._subtree(conn, a, b))
@@ -299,8 +426,17 @@ class Ledger:
             "root_hash": head.root_hash.hex(),
             "proof": [p.hex() for p in proof],
             "event": entry.event.to_payload(),
+            "appended_at": entry.appended_at,
+            "leaf_format": self._leaf_format(entry.index),
             "checkpoint": head.to_text(),
         }
+
+    def _leaf_format(self, index: int) -> int:
+        with self.engine.connect() as conn:
+            payload = conn.execute(
+                select(ledger_entries.c.payload).where(ledger_entries.c.leaf_index == index)
+            ).scalar_one()
+        return parse_leaf(payload)[0]
 
     def root_at(self, size: int) -> bytes:
         """The root hash of the first ``size`` leaves (any size up to the log's)."""
@@ -310,7 +446,12 @@ class Ledger:
             return self._compact(conn, size).root()
 
     def consistency(self, old: int, new: int) -> dict[str, Any]:
-        """A consistency proof that the tree of size ``old`` is a prefix of size ``new``."""
+        """A consistency proof that the tree of size ``old`` is a prefix of size ``new``.
+
+        Any two sizes ``0 < old <= new <= size``, not only those of signed heads.
+        """
+        if not 0 < old <= new:
+            raise InputError(f"a consistency proof needs 0 < old <= new, not {old} and {new}")
         old_root, new_root = self.root_at(old), self.root_at(new)
         with self.engine.connect() as conn:
             proof = consistency_proof(old, new, lambda a, b: self._subtree(conn, a, b))
@@ -357,24 +498,69 @@ class Ledger:
         return root
 
     def _export_entries(self, root: Path) -> int:
+        """Write ``entries.jsonl`` and ``leaf-hashes.txt``, refusing an entry that does not
+        match its stored leaf hash (both files appear only when every entry matched)."""
         query = select(ledger_entries).order_by(ledger_entries.c.leaf_index)
         size = 0
-        with (
-            self.engine.connect() as conn,
-            (root / "entries.jsonl").open("w", encoding="utf-8") as entries,
-            (root / "leaf-hashes.txt").open("w", encoding="ascii") as leaves,
-        ):
-            rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
-            for row in rows:
-                head = json.dumps(
-                    {
-                        "index": row.leaf_index,
-                        "event_id": row.event_id,
-                        "appended_at": row.appended_at,
-                    }
-                )
-                # The stored canonical payload goes in verbatim: the leaf hash covers these bytes.
-                entries.write(head[:-1] + ', "event": ' + row.payload + "}\n")
-                leaves.write(bytes(row.leaf_hash).hex() + "\n")
-                size += 1
+        entries_path, leaves_path = root / "entries.jsonl", root / "leaf-hashes.txt"
+        entries_tmp = entries_path.with_name(entries_path.name + ".partial")
+        leaves_tmp = leaves_path.with_name(leaves_path.name + ".partial")
+        try:
+            with (
+                self.engine.connect() as conn,
+                entries_tmp.open("w", encoding="utf-8") as entries,
+                leaves_tmp.open("w", encoding="ascii") as leaves,
+            ):
+                rows = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+                for row in rows:
+                    entries.write(_export_line(size, row))
+                    leaves.write(bytes(row.leaf_hash).hex() + "\n")
+                    size += 1
+        except BaseException:
+            entries_tmp.unlink(missing_ok=True)
+            leaves_tmp.unlink(missing_ok=True)
+            raise
+        entries_tmp.replace(entries_path)
+        leaves_tmp.replace(leaves_path)
         return size
+
+
+def _refuse_export(index: int, reason: str) -> VerificationError:
+    return VerificationError(
+        f"refusing to export: the stored entry at index {index} {reason}. The database was"
+        " changed outside accord; nothing was exported. Restore the database from a backup"
+        " that matches the signed tree heads, and check it with `accord verify DIR --against"
+        " HEAD` using the heads your witnesses and auditors hold",
+        [Problem(f"index {index}", reason)],
+    )
+
+
+def _export_line(position: int, row: Any) -> str:
+    """One ``entries.jsonl`` line for a stored entry, after checking it against its leaf hash."""
+    index = int(row.leaf_index)
+    if index != position:
+        raise _refuse_export(position, f"is missing (the next stored index is {index})")
+    payload: str = row.payload
+    leaf = hash_leaf(payload.encode())
+    if leaf != bytes(row.leaf_hash):
+        raise _refuse_export(
+            index,
+            f"does not match its stored leaf hash: stored {bytes(row.leaf_hash).hex()},"
+            f" computed {leaf.hex()}",
+        )
+    if row.event_id != event_id_for(index, leaf):
+        raise _refuse_export(index, f"has event id {row.event_id}, not the one its hash gives")
+    try:
+        leaf_format, _event, appended_at = parse_leaf(payload)
+    except (InputError, ValueError) as exc:
+        raise _refuse_export(index, "is not a readable leaf") from exc
+    if leaf_format >= 2 and appended_at != row.appended_at:
+        raise _refuse_export(index, "has an appended_at that is not the one its leaf covers")
+    head = json.dumps({"index": index, "event_id": row.event_id, "appended_at": row.appended_at})
+    if leaf_format == 1:
+        # The stored canonical payload goes in verbatim: the leaf hash covers these bytes.
+        return head[:-1] + ', "event": ' + payload + "}\n"
+    # Format 2 stores {"accord-leaf":2,"appended_at":"...","event":{...}} canonically, so the
+    # event's canonical bytes are everything after the fixed prefix, less the closing brace.
+    event = payload[payload.index(',"event":') + len(',"event":') : -1]
+    return head[:-1] + f', "leaf_format": {leaf_format}, "event": ' + event + "}\n"

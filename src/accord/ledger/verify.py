@@ -20,12 +20,20 @@ vouches for, which is as precise as signatures over prefixes allow.
 
 Entries after the newest head are checked for internal consistency but no signature covers
 them; the summary says how many (a crash between an append and its head leaves such a tail).
+
+Heads held outside the instance (saved by an auditor, taken from a witness or another party's
+copy of the register's tree-head feed) are given with ``against``: the export must reproduce
+each one's root at its size. A head of the same size as a signed head in the export, or as a
+size the export's signed heads commit to, with a different root, is *equivocation*: the
+instance key signed two histories. That raises :class:`~accord.errors.Equivocation` with both
+heads in full, which no rewrite of the database can hide, because the saved head never was in
+it. The format is written down in ``docs/reference/ledger-format.md``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -33,15 +41,16 @@ from typing import Any
 
 import rfc8785
 
-from accord.errors import AccordError, Problem, VerificationError
+from accord.errors import AccordError, Equivocation, InputError, Problem, VerificationError
 from accord.ledger.checkpoint import NoteVerifier, SignedTreeHead
-from accord.ledger.events import SignedEvent, event_from_payload, event_id_for
+from accord.ledger.events import SignedEvent, event_from_payload, event_id_for, leaf_bytes
 from accord.ledger.keys import PublicKeys
 from accord.ledger.merkle import CompactRange, hash_leaf, verify_consistency
 
-__all__ = ["EXPORT_FORMAT", "VerifiedLog", "verify_export"]
+__all__ = ["EXPORT_FORMAT", "VerifiedLog", "load_heads", "verify_export"]
 
-EXPORT_FORMAT = "accord-ledger-export/1"
+EXPORT_FORMAT = "accord-ledger-export/2"
+READABLE_FORMATS = ("accord-ledger-export/1", EXPORT_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ class VerifiedLog:
     latest_head: SignedTreeHead | None
     unsigned: int
     party_signatures: int
+    against: int = 0
+    unauthenticated_times: int = 0
 
     def verdict(self) -> str:
         """One line for people: what was verified, up to which signed head."""
@@ -61,6 +72,13 @@ class VerifiedLog:
             return f"UNSIGNED: {self.size} events and no signed tree head ({self.origin})"
         head = self.latest_head
         tail = f"; {self.unsigned} newer events not yet covered by a head" if self.unsigned else ""
+        if self.against:
+            tail += f"; consistent with all {self.against} heads given with --against"
+        if self.unauthenticated_times:
+            tail += (
+                f"; {self.unauthenticated_times} entries are in leaf format 1, whose"
+                " appended_at is not authenticated"
+            )
         return (
             f"OK: {self.size} events verified against {self.heads} signed tree heads of"
             f" {self.origin}; latest size {head.size} root {head.root_hash.hex()} at"
@@ -155,8 +173,8 @@ def _entries(root: Path) -> Iterator[tuple[str | None, str | None]]:
         yield from zip_longest(entries, leaves)
 
 
-def _check_entry(index: int, line: str, leaf_line: str, keys: PublicKeys) -> tuple[bytes, int]:
-    """Check one exported entry; return its leaf hash and how many party signatures it had."""
+def _check_entry(index: int, line: str, leaf_line: str, keys: PublicKeys) -> tuple[bytes, int, int]:
+    """Check one exported entry; return its leaf hash, its party signatures and leaf format."""
     try:
         record: dict[str, Any] = json.loads(line)
         recorded = bytes.fromhex(leaf_line.strip())
@@ -164,9 +182,13 @@ def _check_entry(index: int, line: str, leaf_line: str, keys: PublicKeys) -> tup
         raise _bad(index, f"the entry or its leaf hash is unreadable: {exc}") from exc
     if record.get("index") != index:
         raise _bad(index, f"the entry in this position claims index {record.get('index')}")
+    leaf_format = record.get("leaf_format", 1)
     try:
-        leaf = hash_leaf(rfc8785.dumps(record["event"]))
-    except (KeyError, rfc8785.CanonicalizationError) as exc:
+        appended_at = record.get("appended_at")
+        if leaf_format == 2 and not isinstance(appended_at, str):
+            raise InputError("a format-2 entry needs its appended_at")
+        leaf = hash_leaf(leaf_bytes(record["event"], appended_at, leaf_format))
+    except (KeyError, TypeError, rfc8785.CanonicalizationError, InputError) as exc:
         raise _bad(index, f"the entry has no canonical event: {exc}") from exc
     if leaf != recorded:
         raise _bad(
@@ -183,17 +205,92 @@ def _check_entry(index: int, line: str, leaf_line: str, keys: PublicKeys) -> tup
         event = event_from_payload(record["event"])
         if isinstance(event, SignedEvent):
             keys.verify_event(event)
-            return leaf, 1
+            return leaf, 1, leaf_format
     except AccordError as exc:
         raise _bad(index, exc.diagnostics()) from exc
-    return leaf, 0
+    return leaf, 0, leaf_format
 
 
-def verify_export(directory: str | Path, *, trusted_instance_key: str | None = None) -> VerifiedLog:
+def load_heads(text: str, source: str = "input") -> list[SignedTreeHead]:
+    """Read saved tree heads from any accord or C2SP source, whatever form they came in.
+
+    Accepts a checkpoint note (signed by the instance, perhaps cosigned by witnesses), a
+    ``tree-heads.jsonl`` file (one ``{"size", "checkpoint"}`` object a line), the register's
+    ``/api/register/tree-head`` answer (an object with ``checkpoint``), or its feed (an object
+    with ``heads``, a list of such objects).
+    """
+    stripped = text.lstrip()
+    try:
+        if not stripped.startswith(("{", "[")):
+            return [SignedTreeHead.from_text(text)]
+        if stripped.startswith("{") and "\n{" in stripped.rstrip():
+            records = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        else:
+            value = json.loads(stripped)
+            records = value.get("heads", [value]) if isinstance(value, dict) else value
+        heads = [SignedTreeHead.from_text(r["checkpoint"]) for r in records if r.get("checkpoint")]
+    except (ValueError, KeyError, TypeError, AttributeError, VerificationError) as exc:
+        raise VerificationError(f"{source} holds no readable tree head: {exc}") from exc
+    if not heads:
+        raise VerificationError(f"{source} holds no tree head")
+    return heads
+
+
+def _equivocation(
+    size: int, first: SignedTreeHead, second: SignedTreeHead, how: str
+) -> Equivocation:
+    return Equivocation(
+        f"EQUIVOCATION: two validly signed tree heads of size {size} have different roots"
+        f" ({how}); the instance key signed two different histories of this log. Keep both"
+        " heads as evidence:\n--- first head\n"
+        + first.to_text()
+        + "--- second head\n"
+        + second.to_text(),
+        [
+            Problem(f"tree size {size}", f"root {first.root_hash.hex()}"),
+            Problem(f"tree size {size}", f"root {second.root_hash.hex()}"),
+        ],
+    )
+
+
+def _checked_against(
+    against: Sequence[SignedTreeHead],
+    verifier: NoteVerifier,
+    origin: str,
+    heads: list[SignedTreeHead],
+) -> dict[int, SignedTreeHead]:
+    """Check the outside heads' origin and signature, and equivocation with exported heads."""
+    by_size: dict[int, SignedTreeHead] = {}
+    exported = {h.size: h for h in heads}
+    for head in against:
+        if head.origin != origin:
+            raise VerificationError(
+                f"the head of size {head.size} given with --against is for log {head.origin!r},"
+                f" not {origin!r}"
+            )
+        head.verify(verifier)
+        for other, how in (
+            (by_size.get(head.size), "both given with --against"),
+            (exported.get(head.size), "one given with --against, one in the export"),
+        ):
+            if other is not None and other.root_hash != head.root_hash:
+                raise _equivocation(head.size, head, other, how)
+        by_size.setdefault(head.size, head)
+    return by_size
+
+
+def verify_export(
+    directory: str | Path,
+    *,
+    trusted_instance_key: str | None = None,
+    against: Sequence[SignedTreeHead] = (),
+) -> VerifiedLog:
     """Verify an exported ledger; return a summary, or raise naming the first bad index.
 
     ``trusted_instance_key`` is the instance's published verifier key
     (``name+hash+base64``); give it, so that a directory whose keys were replaced fails.
+    ``against`` are signed heads from outside the export; the export must be consistent with
+    each (Equivocation when a signed root of the same size differs).
     """
     root = Path(directory)
     try:
@@ -205,7 +302,7 @@ def verify_export(directory: str | Path, *, trusted_instance_key: str | None = N
         raise VerificationError(f"not a ledger export: {exc.filename} is missing") from exc
     except json.JSONDecodeError as exc:
         raise VerificationError(f"log.json is unreadable: {exc}") from exc
-    if meta.get("format") != EXPORT_FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise VerificationError(f"unknown export format {meta.get('format')!r}")
     origin = str(meta.get("origin"))
     verifier = keys.instance
@@ -217,6 +314,7 @@ def verify_export(directory: str | Path, *, trusted_instance_key: str | None = N
                 f" {verifier.to_string()}"
             )
 
+    outside = _checked_against(against, verifier, origin, heads)
     head_problem = _first_bad_head(heads, verifier, origin, proofs)
     trusted = heads if head_problem is None else [h for h in heads if h.size < head_problem[0]]
     pending = iter(trusted)
@@ -224,9 +322,28 @@ def verify_export(directory: str | Path, *, trusted_instance_key: str | None = N
     verified_to = 0  # every index below this is vouched for by a checked head
     frontier = CompactRange()
     signatures = 0
+    format_one = 0
+    covering = trusted[-1] if trusted else None  # the newest head the export's own chain vouches
 
     def reach_heads() -> None:
         nonlocal next_head, verified_to
+        saved = outside.get(frontier.size)
+        if saved is not None and frontier.size > 0 and frontier.root() != saved.root_hash:
+            if covering is not None and covering.size >= frontier.size:
+                raise _equivocation(
+                    frontier.size,
+                    saved,
+                    covering,
+                    f"the second head is the export's head of size {covering.size}, which by"
+                    f" its consistency proofs commits to root {frontier.root().hex()} at size"
+                    f" {frontier.size}",
+                )
+            raise _bad(
+                frontier.size - 1,
+                f"the export is not consistent with the signed head of size {frontier.size}"
+                f" given with --against: expected root {saved.root_hash.hex()}, the entries"
+                f" give {frontier.root().hex()}",
+            )
         while next_head is not None and next_head.size == frontier.size:
             root_hash = frontier.root()
             if root_hash != next_head.root_hash:
@@ -247,14 +364,22 @@ def verify_export(directory: str | Path, *, trusted_instance_key: str | None = N
             raise _bad(index, "leaf-hashes.txt has a leaf hash but entries.jsonl has no entry")
         if leaf_line is None:
             raise _bad(index, "entries.jsonl has an entry but leaf-hashes.txt has no leaf hash")
-        leaf, signed = _check_entry(index, line, leaf_line, keys)
+        leaf, signed, leaf_format = _check_entry(index, line, leaf_line, keys)
         signatures += signed
+        format_one += leaf_format == 1
         frontier.append(leaf)
         reach_heads()
 
     size = frontier.size
     if head_problem is not None:
         raise head_problem[1]
+    beyond = [h for h in outside.values() if h.size > size]
+    if beyond:
+        raise VerificationError(
+            f"the head of size {beyond[0].size} given with --against is newer than this export"
+            f" ({size} entries), so the export cannot show it is consistent: export again and"
+            " verify the new export against it"
+        )
     if next_head is not None:
         raise _bad(
             size, f"the tree head of size {next_head.size} covers more than the {size} entries"
@@ -272,4 +397,6 @@ def verify_export(directory: str | Path, *, trusted_instance_key: str | None = N
         latest_head=latest,
         unsigned=size - (latest.size if latest else 0),
         party_signatures=signatures,
+        against=len(against),
+        unauthenticated_times=format_one,
     )

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.errors import VerificationError
 from accord.ledger.checkpoint import NoteSigner, SignedTreeHead, sign_tree_head
-from accord.ledger.events import AgreementApproved, DeliveryMade, event_id_for
+from accord.ledger.events import AgreementApproved, DeliveryMade, event_id_for, leaf_bytes
 from accord.ledger.keys import KeyStore
 from accord.ledger.log import Ledger
 from accord.ledger.merkle import hash_leaf
