@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, workspace_at
-from accord.service import disputes, lifecycle
+from accord.service import disputes, heads, lifecycle
 
 
 def sweep_command(
@@ -18,7 +18,7 @@ def sweep_command(
 ) -> None:
     """Re-check every live agreement at the date: expire, suspend flows or agreements whose
     basis, assurance or law no longer holds, resume those that hold again, warn the owners of
-    what ends soon; escalate disputes whose tier ran out."""
+    what ends soon; escalate disputes whose tier ran out; sign a tree head."""
     ws = workspace_at(ctx, at)
     try:
         days = tuple(int(d) for d in warn_days.split(",") if d.strip())
@@ -33,3 +33,7 @@ def sweep_command(
     out = console()
     out.print(table if done else "No agreement changes were due.")
     out.print(f"{len(escalated)} dispute deadline(s) applied.")
+    signed = heads.sign_head(ws)  # heads are signed on the instance's schedule, here
+    out.print(f"Signed tree head of size {signed.head.size}.")
+    for w in signed.witnesses:
+        out.print(f"  witness {w.witness}: {w.outcome} ({w.detail})")

@@ -22,6 +22,7 @@ from accord.server.api import deliveries as api_deliveries
 from accord.server.api import lifecycle as api_lifecycle
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
+from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.negotiation import JsonSuffix
 from accord.server.scheduler import Scheduler
@@ -98,7 +99,14 @@ def create_app(
         "/assets", StaticFiles(directory=str(web / "static" / "govuk" / "assets")), name="assets"
     )
     app.mount("/static", StaticFiles(directory=str(web / "static")), name="static")
-    for module in (api_me, api_agreements, api_deliveries, api_register, api_lifecycle):
+    for module in (
+        api_me,
+        api_agreements,
+        api_deliveries,
+        api_register,
+        api_lifecycle,
+        api_witness,
+    ):
         app.include_router(module.router)
     app.include_router(sharing_router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)

@@ -5,10 +5,10 @@
   cosigner verifier key, and the size it last cosigned for this instance's log);
 - ``ledger_cosignatures``: each cosignature line a witness returned, by tree size; the signed
   head with its cosignatures is the instance's note plus these lines;
-- ``witness_logs``: the logs this instance witnesses, one row per origin: the log's verifier
-  key, and the latest checkpoint it cosigned (size, root, the note). Checking the old size and
-  storing the new head is one compare-and-set ``UPDATE`` on this row, so two racing requests
-  can never roll a log back (C2SP tlog-witness, add-checkpoint).
+- ``witness_logs``: the logs this instance witnesses, one row per origin and key: the log's
+  verifier key, and the latest checkpoint it cosigned (size, root, the note). Checking the old
+  size and storing the new head is one compare-and-set ``UPDATE`` on this row, so two racing
+  requests can never roll a log back (C2SP tlog-witness, add-checkpoint).
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ witness_logs = Table(
     "witness_logs",
     metadata,
     Column("origin", String(200), primary_key=True),
+    # ``name+hexhash`` of the log's verifier key: two logs may share an origin (every accord
+    # instance defaults to ``accord/ledger``) but never a key.
+    Column("key_id", String(220), primary_key=True),
     Column("verifier_key", Text, nullable=False),
     Column("tree_size", BigInteger, nullable=False),
     Column("root_hash", LargeBinary(32), nullable=True),

@@ -236,7 +236,7 @@ def test_a_changed_approval_names_the_party_and_the_version(export: Path) -> Non
     leaves = lines(export / "leaf-hashes.txt")
     approval = entries[APPROVAL_INDEX]
     approval["event"]["decision"] = "reject"
-    leaf = hash_leaf(rfc8785.dumps(approval["event"]))
+    leaf = hash_leaf(leaf_bytes(approval["event"], approval["appended_at"], 2))
     approval["event_id"] = event_id_for(APPROVAL_INDEX, leaf)
     leaves[APPROVAL_INDEX] = leaf.hex() + "\n"
     (export / "entries.jsonl").write_text("".join(json.dumps(r) + "\n" for r in entries))

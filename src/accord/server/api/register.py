@@ -1,12 +1,13 @@
 """``/api/register``: the public register as JSON, CSV, the DEA 18 fields, ODRL and DCAT JSON-LD,
-the current signed tree head and inclusion proofs. No sign-in."""
+the tree-head feed, inclusion and consistency proofs. No sign-in, and nothing here writes."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from accord.errors import NotFound
 from accord.register import exports
@@ -107,9 +108,13 @@ def dcat(request: Request, agreement_id: str) -> JSONResponse:
 
 @router.get("/tree-head", response_model=TreeHeadOut)
 def tree_head(request: Request) -> TreeHeadOut:
-    """The latest signed tree head (signing a new one if the log has grown) and the verifier key."""
+    """The latest signed tree head, with witness cosignatures, and the verifier key.
+
+    Reading never signs: heads are signed on the instance's own schedule (``accord sweep``,
+    ``accord ledger sign-head``), so the log may have grown past this head.
+    """
     ws = auth.workspace(request)
-    head = ws.ledger.tree_head(ws.clock.now()) if ws.ledger.size() else None
+    head = ws.ledger.latest_head()
     return TreeHeadOut(
         size=head.size if head else 0,
         root_hash=head.root_hash.hex() if head else None,
@@ -119,12 +124,60 @@ def tree_head(request: Request) -> TreeHeadOut:
     )
 
 
+@router.get("/tree-heads")
+def tree_heads(request: Request) -> dict[str, Any]:
+    """The tree-head feed: every head the instance has signed, oldest first, append-only."""
+    heads = auth.workspace(request).ledger.heads()
+    return {"ok": True, "heads": [{"size": h.size, "checkpoint": h.to_text()} for h in heads]}
+
+
+@router.get(
+    "/tree-heads.jsonl",
+    response_class=Response,
+    responses={200: {"content": {"application/jsonl": {}}}},
+)
+def tree_heads_file(request: Request) -> Response:
+    """The same feed as a file to save (the ``tree-heads.jsonl`` of an export)."""
+    heads = auth.workspace(request).ledger.heads()
+    body = "".join(json.dumps({"size": h.size, "checkpoint": h.to_text()}) + "\n" for h in heads)
+    return Response(
+        body,
+        media_type="application/jsonl",
+        headers={"Content-Disposition": 'attachment; filename="accord-tree-heads.jsonl"'},
+    )
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(request: Request) -> PlainTextResponse:
+    """The latest signed head as a checkpoint note (C2SP tlog-checkpoint), cosignatures included."""
+    head = auth.workspace(request).ledger.latest_head()
+    if head is None:
+        raise NotFound("no tree head has been signed yet")
+    return PlainTextResponse(head.to_text())
+
+
+def _published_size(request: Request) -> int:
+    head = auth.workspace(request).ledger.latest_head()
+    return head.size if head else 0
+
+
+@router.get("/consistency", response_model=ProofOut)
+def consistency(request: Request, old: int, new: int) -> ProofOut:
+    """An RFC 9162 consistency proof between any two sizes up to the latest signed head."""
+    if new > _published_size(request):
+        raise NotFound(f"no signed tree head covers size {new} yet")
+    return ProofOut(proof=auth.workspace(request).ledger.consistency(old, new))
+
+
 @router.get("/proofs/{event_id}", response_model=ProofOut)
-def proof(request: Request, event_id: str) -> ProofOut:
-    """An RFC 9162 inclusion proof of a public ledger event against the signed tree head."""
+def proof(request: Request, event_id: str, size: int | None = None) -> ProofOut:
+    """An RFC 9162 inclusion proof of a public ledger event against a signed tree head.
+
+    Against the head of ``size`` when given (any head in the feed), else the latest.
+    """
     ws = auth.workspace(request)
     entry = ws.ledger.find(event_id)
     public = {r.agreement_id for r in _rows(request) if not r.withheld}
     if entry.event.agreement_id not in public:
         raise NotFound(f"no public ledger event {event_id}")
-    return ProofOut(proof=ws.ledger.prove(event_id, now=ws.clock.now()))
+    return ProofOut(proof=ws.ledger.prove(event_id, size=size))

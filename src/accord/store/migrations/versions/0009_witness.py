@@ -32,12 +32,13 @@ def upgrade() -> None:
     op.create_table(
         "witness_logs",
         sa.Column("origin", sa.String(200)),
+        sa.Column("key_id", sa.String(220)),
         sa.Column("verifier_key", sa.Text, nullable=False),
         sa.Column("tree_size", sa.BigInteger, nullable=False),
         sa.Column("root_hash", sa.LargeBinary(32), nullable=True),
         sa.Column("checkpoint", sa.Text, nullable=True),
         sa.Column("updated_at", sa.String(32), nullable=True),
-        sa.PrimaryKeyConstraint("origin", name="pk_witness_logs"),
+        sa.PrimaryKeyConstraint("origin", "key_id", name="pk_witness_logs"),
     )
 
 
