@@ -85,7 +85,6 @@ def test_dea_odrl_dcat_and_the_public_agreement_page(site: Any) -> None:
 
 def test_the_tree_head_is_signed_and_checks_with_the_published_key(site: Any) -> None:
     from accord.ledger.checkpoint import NoteVerifier, SignedTreeHead
-
     from accord.service.heads import sign_head
 
     _go_live(site)
