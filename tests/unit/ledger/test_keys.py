@@ -115,3 +115,35 @@ def test_party_ids_cannot_escape_the_key_folder(tmp_path: Path, party: str) -> N
 def test_missing_party_key_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="no key for party"):
         KeyStore(tmp_path).party_public_key(PARTY)
+
+
+def test_first_use_of_a_party_key_under_concurrency_gives_one_whole_key(tmp_path: Path) -> None:
+    """Issue 22 item 8: a key file must never be read before it is completely written."""
+    import threading
+
+    for round_ in range(5):
+        store = KeyStore(tmp_path / f"round-{round_}")
+        barrier = threading.Barrier(8)
+        found: list[bytes] = []
+        errors: list[BaseException] = []
+
+        def first_use(
+            store: KeyStore = store,
+            barrier: threading.Barrier = barrier,
+            found: list[bytes] = found,
+            errors: list[BaseException] = errors,
+        ) -> None:
+            barrier.wait()
+            try:
+                key = store.ensure_party("gss:E06000001")
+                found.append(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=first_use) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and len(set(found)) == 1 and len(found) == 8
+        assert not list((tmp_path / f"round-{round_}" / "parties").glob(".*"))  # no temp left
