@@ -19,6 +19,7 @@ from accord.register.rows import PublicationPolicy
 from accord.server import errors
 from accord.server.api import agreements as api_agreements
 from accord.server.api import deliveries as api_deliveries
+from accord.server.api import exit as api_exit
 from accord.server.api import lifecycle as api_lifecycle
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
@@ -106,6 +107,7 @@ def create_app(
         api_register,
         api_lifecycle,
         api_witness,
+        api_exit,
     ):
         app.include_router(module.router)
     app.include_router(sharing_router)

@@ -48,6 +48,7 @@ from accord.service._ledger import iso, record
 from accord.service._notices import notify_once
 from accord.service.agreements import StoredVersion
 from accord.service.lifecycle import Swept
+from accord.service.users import Role, User
 from accord.store.retention import deletion_certificates, purges, recipient_states
 from accord.workspace import Workspace
 
@@ -644,3 +645,69 @@ def sweep(ws: Workspace, now: datetime) -> list[Swept]:
                 if _purge(ws, v, party, flows, now):
                     done.append(Swept(aid, v.seq, "purged", party))
     return done
+
+
+# -- who may do what (the API and web pages call these) ---------------------------------------
+
+
+def _roles(user: User, *roles: Role) -> None:
+    user.require_role(*roles)
+
+
+def cease_as(
+    ws: Workspace,
+    user: User,
+    agreement_id: str,
+    *,
+    party: str | None,
+    purpose: str | None = None,
+    until: date | None = None,
+    reason: str | None = None,
+) -> list[RecipientExit]:
+    """Ending sharing with a recipient, or all, is the discloser SIRO's (or the arbiter's) act."""
+    v = _live(ws, agreement_id)
+    discloser = user.party_org_id in {p.org_id for p in v.agreement.disclosers}
+    if not ((discloser and user.holds(Role.siro)) or user.holds(Role.arbiter)):
+        raise NotPermitted(
+            "only the discloser's SIRO or the arbiter ends sharing with a recipient",
+            [Problem("role", "a recipient withdraws from its own flow instead")],
+        )
+    return cease(
+        ws,
+        agreement_id,
+        party=party,
+        purpose=purpose,
+        until=until,
+        reason=reason,
+        actor=f"{user.party_org_id} siro",
+    )
+
+
+def withdraw_as(
+    ws: Workspace,
+    user: User,
+    agreement_id: str,
+    flow_id: str,
+    *,
+    purpose: str | None = None,
+    until: date | None = None,
+) -> RecipientExit:
+    """A recipient's SIRO withdraws its party from its own flow (that flow only)."""
+    _roles(user, Role.siro)
+    return withdraw(
+        ws, agreement_id, flow_id, party=user.party_org_id, purpose=purpose, until=until
+    )
+
+
+def certify_as(
+    ws: Workspace, user: User, agreement_id: str, *, delivery_id: str, deleted_on: date | None
+) -> Certificate:
+    """The recipient's SIRO, DPO or IAO certifies its own party's deletion of a delivery."""
+    _roles(user, Role.siro, Role.dpo, Role.iao)
+    return certify_deletion(
+        ws,
+        agreement_id,
+        party=user.party_org_id,
+        delivery_id=delivery_id,
+        deleted_on=deleted_on or ws.clock.now().date(),
+    )
