@@ -59,3 +59,22 @@ def test_the_discloser_siro_ends_sharing_with_a_recipient(site: Any) -> None:
     )
     assert bad.status_code in {400, 422}, bad.text
     assert "delivery_id" in bad.text
+
+
+def test_the_deletion_certificate_page_refuses_a_bad_date(site: Any, csrf_from: Any) -> None:
+    _live(site)
+    client = site.signed_in("siro@greenwich.example")
+    url = f"/agreements/{A}/deletion-certificate"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "received no delivery" in page.text
+    r = client.post(
+        url,
+        data={
+            "delivery_id": "x/spl-e09000011",
+            "deleted_on": "soon",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert r.status_code == 422
+    assert "YYYY-MM-DD" in r.text

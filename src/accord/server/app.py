@@ -39,6 +39,7 @@ from accord.server.web.views import (
     register,
     signin,
 )
+from accord.server.web.views import exit as exit_views
 from accord.workspace import Workspace
 
 API_VERSION = "1.0.0"
@@ -112,7 +113,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(sharing_router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)
-    for view in (*views, lifecycle):
+    for view in (*views, lifecycle, exit_views):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     errors.install(app)

@@ -711,3 +711,16 @@ def certify_as(
         delivery_id=delivery_id,
         deleted_on=deleted_on or ws.clock.now().date(),
     )
+
+
+def received(ws: Workspace, agreement_id: str, party: str) -> list[dict[str, str | bool]]:
+    """Each delivery ``party`` received under the agreement, and whether it is certified deleted."""
+    done = {c.delivery_id for c in certificates(ws, agreement_id) if c.party == party}
+    return [
+        {
+            "delivery_id": d.delivery_id,
+            "at": d.at.date().isoformat(),
+            "certified": d.delivery_id in done,
+        }
+        for d in _delivered(ws, agreement_id, party)
+    ]
