@@ -57,3 +57,39 @@ def test_the_api_keeps_to_its_openapi_document(site: Any) -> None:
         call()
         checked.append(operation.label)
     assert len(checked) == 25
+
+
+def _resolved(node: Any, root: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = root
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            return _resolved(target, root)
+        # FastAPI writes the document without nulls, so ``"default": null`` is left out
+        return {
+            k: _resolved(v, root)
+            for k, v in node.items()
+            if k != "$defs" and not (k == "default" and v is None)
+        }
+    if isinstance(node, list):
+        return [_resolved(v, root) for v in node]
+    return node
+
+
+def test_the_agreement_body_is_described_by_the_agreement_schema(site: Any) -> None:
+    """Issue 12.7: the body was an untyped object, so generated clients sent invalid bodies."""
+    import json
+
+    doc = openapi.document()
+    body = doc["paths"]["/api/agreements"]["post"]["requestBody"]["content"]["application/json"]
+    committed = json.loads((COMMITTED.parents[2] / "schemas" / "agreement.schema.json").read_text())
+    assert _resolved(body["schema"], doc) == _resolved(
+        {k: v for k, v in committed.items() if k not in ("$schema", "$id")}, committed
+    )
+    example = body["example"]
+    example = {**example, "id": "urn:accord:agreement:from-openapi-example"}
+    headers = {**site.bearer("req@nhs.example"), "Accept": "application/json"}
+    created = site.client().post("/api/agreements", json=example, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["agreement"]["id"] == example["id"]

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 
 from accord.errors import AgreementInvalid, NotPermitted, Problem
-from accord.model import parse_agreement
+from accord.model import example_agreement, parse_agreement
 from accord.model.canonical import document
+from accord.model.schema import agreement_json_schema
 from accord.server import auth
 from accord.server.api.schemas import (
     ERRORS,
@@ -28,6 +29,35 @@ from accord.service.agreements import StoredVersion
 from accord.service.users import Role, User
 
 router = APIRouter(prefix="/api/agreements", tags=["agreements"], responses=ERRORS)
+
+
+def _agreement_body() -> dict[str, Any]:
+    """The request body of ``POST /api/agreements`` in OpenAPI: the agreement's own JSON Schema
+    (the one ``accord agreement schema`` prints), self-contained, with the example agreement."""
+    schema = {k: v for k, v in agreement_json_schema().items() if k not in ("$schema", "$id")}
+    prefix = "#/paths/~1api~1agreements/post/requestBody/content/application~1json/schema/$defs/"
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                k: (prefix + v.removeprefix("#/$defs/") if k == "$ref" else rewrite(v))
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [rewrite(v) for v in node]
+        return node
+
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": rewrite(schema),
+                    "example": document(example_agreement()),
+                }
+            },
+        }
+    }
 
 
 def summary(v: StoredVersion) -> AgreementSummary:
@@ -59,13 +89,11 @@ def list_agreements(request: Request, user: auth.StaffUser) -> AgreementsOut:
     )
 
 
-@router.post("", response_model=AgreementOut, status_code=201)
+@router.post("", response_model=AgreementOut, status_code=201, openapi_extra=_agreement_body())
 def create_agreement(
     request: Request,
     user: auth.StaffUser,
-    body: Annotated[
-        dict[str, Any], Body(description="An agreement document (JSON Schema: `accord schema`).")
-    ],
+    body: Annotated[dict[str, Any], Body()],
 ) -> AgreementOut:
     """Store a new agreement as a draft. Your party must be one of its parties."""
     auth.check_csrf(request, None)
