@@ -147,8 +147,10 @@ def tree_heads_file(request: Request) -> Response:
     )
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse)
-def checkpoint(request: Request) -> PlainTextResponse:
+@router.get(
+    "/checkpoint", response_class=Response, responses={200: {"content": {"text/plain": {}}}}
+)
+def checkpoint(request: Request) -> Response:
     """The latest signed head as a checkpoint note (C2SP tlog-checkpoint), cosignatures included."""
     head = auth.workspace(request).ledger.latest_head()
     if head is None:
