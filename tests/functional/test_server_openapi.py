@@ -15,6 +15,9 @@ COMMITTED = Path(__file__).parents[2] / "docs" / "reference" / "openapi.json"
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import schemathesis
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+UNFORGEABLE_BODIES = {"/api/witness/add-checkpoint"}
 
 
 def test_the_committed_openapi_document_is_current() -> None:
@@ -40,6 +43,9 @@ def test_the_api_keeps_to_its_openapi_document(site: Any) -> None:
     checked = []
     for result in api.get_all_operations():
         operation = result.ok()
+        # a witness's body is valid only if a followed log signed it, which no generator can
+        # forge: every generated body is rightly refused (400/403), so that check is left out
+        excluded = [positive_data_acceptance] if operation.path in UNFORGEABLE_BODIES else []
 
         @given(case=operation.as_strategy())
         @settings(
@@ -52,11 +58,12 @@ def test_the_api_keeps_to_its_openapi_document(site: Any) -> None:
         def call(case: Any) -> None:
             response = case.call(headers=headers)
             assert response.status_code < 500, response.text
-            case.validate_response(response)
+            case.validate_response(response, excluded_checks=excluded)
 
         call()
         checked.append(operation.label)
-    assert len(checked) == 25
+    documented = sum(len(ops) for ops in openapi.document()["paths"].values())
+    assert len(checked) == documented >= 34
 
 
 def _resolved(node: Any, root: dict[str, Any]) -> Any:

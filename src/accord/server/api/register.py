@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from accord.errors import NotFound
@@ -164,8 +164,14 @@ def _published_size(request: Request) -> int:
 
 
 @router.get("/consistency", response_model=ProofOut)
-def consistency(request: Request, old: int, new: int) -> ProofOut:
+def consistency(
+    request: Request,
+    old: int = Query(ge=1, le=2**53),
+    new: int = Query(ge=1, le=2**53),
+) -> ProofOut:
     """An RFC 9162 consistency proof between any two sizes up to the latest signed head."""
+    if old > new:
+        raise NotFound(f"no consistency proof runs from size {old} down to size {new}")
     if new > _published_size(request):
         raise NotFound(f"no signed tree head covers size {new} yet")
     return ProofOut(proof=auth.workspace(request).ledger.consistency(old, new))

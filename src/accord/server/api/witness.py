@@ -22,6 +22,16 @@ MAX_BODY = 64 * 1024
 @router.post(
     "/add-checkpoint",
     response_class=PlainTextResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": (
+                "C2SP tlog-witness: `old N`, then the consistency proof's hashes one per line "
+                "(base64), a blank line, then the signed checkpoint note"
+            ),
+            "content": {"text/plain": {"schema": {"type": "string", "maxLength": MAX_BODY}}},
+        }
+    },
     responses={
         400: {"description": "malformed request"},
         403: {"description": "not signed by a followed key"},
