@@ -8,6 +8,12 @@ An agreement written for another day (the examples are written for their inciden
 may block today only because its dates have passed. When it blocks without ``--at`` but has no
 blocking finding on the day it is written for (its flows' first start, else its incident's
 declaration), one more line says so and gives the ``--at`` to use.
+
+The check is the world at the date (:func:`accord.service.standing.findings_on`, the rule the
+daily sweep acts on): a dated legal basis the agreement names that has ended (a COPI notice, s251
+support) and a recipient's recorded assurance below the agreement's minimum are findings too. The
+records are those of the workspace (``ACCORD_HOME``) when one exists; otherwise only what accord
+packages (the COPI notice history) is known.
 """
 
 from __future__ import annotations
@@ -18,11 +24,21 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, err_console, esc, now_at
+from accord.cli._context import (
+    AT_OPTION,
+    console,
+    err_console,
+    esc,
+    now_at,
+    settings,
+    workspace_at,
+)
 from accord.errors import AccordError
-from accord.law import Severity, check
+from accord.law import Severity
 from accord.model import Agreement, load_agreement
 from accord.service.parties import organisation_lookup
+from accord.service.standing import findings_on
+from accord.workspace import MARKER, Workspace
 
 STYLE = {Severity.blocking: "bold red", Severity.warning: "yellow", Severity.info: "dim"}
 
@@ -33,6 +49,14 @@ def written_for(agreement: Agreement) -> date | None:
     if starts:
         return min(starts).date()
     return agreement.incident.declared_at.date() if agreement.incident else None
+
+
+def _records(ctx: typer.Context, at: str | None) -> Workspace | None:
+    """The workspace whose dated records the check reads, if there is one (never made here)."""
+    s = settings(ctx)
+    if not (s.home / MARKER).exists():
+        return None
+    return workspace_at(ctx, at)
 
 
 def check_command(
@@ -47,7 +71,8 @@ def check_command(
     on = now_at(ctx, at).date()
     agreement = load_agreement(file)
     organisations = organisation_lookup()
-    findings = check(agreement, at=on, organisations=organisations)
+    ws = _records(ctx, at)
+    findings = findings_on(ws, agreement, on, organisations=organisations)
     if json_output:
         typer.echo(findings.to_json())
     else:
@@ -73,7 +98,7 @@ def check_command(
         and at is None
         and day is not None
         and day != on
-        and not check(agreement, at=day, organisations=organisations).blocking
+        and not findings_on(ws, agreement, day, organisations=organisations).blocking
     ):
         hint = (
             f"{file} is written for {day.isoformat()}; it passes on that day: "

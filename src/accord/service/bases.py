@@ -133,9 +133,12 @@ def extend_basis(
     return basis
 
 
-def all_bases(ws: Workspace) -> dict[str, DatedBasis]:
-    """Every dated basis accord knows: the packaged history, then those recorded here."""
+def all_bases(ws: Workspace | None) -> dict[str, DatedBasis]:
+    """Every dated basis accord knows: the packaged history, then those recorded in ``ws``
+    (none without a workspace)."""
     known = {b.id: b for b in packaged_bases()}
+    if ws is None:
+        return known
     with ws.engine.connect() as conn:
         for row in conn.execute(select(legal_bases.c.document).order_by(legal_bases.c.id)):
             basis = DatedBasis.model_validate_json(row.document)
@@ -172,7 +175,7 @@ def _cite(basis: DatedBasis) -> tuple[str, str]:
     return citation, url or "https://www.legislation.gov.uk/"
 
 
-def basis_findings(ws: Workspace, agreement: Agreement, on: date) -> list[Finding]:
+def basis_findings(ws: Workspace | None, agreement: Agreement, on: date) -> list[Finding]:
     """Whether each dated basis the agreement names is in force on ``on``.
 
     A reference in ``basis_refs`` must name a known basis; free text in ``copi_notice_ref`` or

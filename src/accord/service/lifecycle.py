@@ -16,8 +16,10 @@ the injected clock (a restart loses nothing; a second sweep at the same moment d
    agreement (an ended basis, say) **suspends the agreement**. The SIRO and DPO of each party
    affected are told.
 4. :func:`step_warnings`: the owners are warned before anything with a date ends (a basis, an
-   assurance record, a SIRO exception), once per threshold of
-   :attr:`Policy.warn_days` (30, 14 and 7 days by default).
+   assurance record, a SIRO exception) and before the agreement's review date, once per
+   threshold of :attr:`Policy.warn_days` (30, 14 and 7 days by default); the day after the review
+   date they are told, once, that the review is overdue (the ``review.overdue`` finding: the
+   review decision is the SIRO's, playbook stage 12, so nothing is suspended for it).
 
 Other subsystems add their own steps by appending to :data:`STEPS`.
 """
@@ -33,18 +35,22 @@ from sqlalchemy import select, update
 
 from accord.errors import ConfigError, NotActive, Problem
 from accord.law import Finding, Findings, check, default_registry
+from accord.law.context import OrganisationLookup
 from accord.ledger.events import FlowResumed, FlowSuspended
 from accord.model import Agreement, Flow, expiry_due
 from accord.model.enums import Identifiability, Status
 from accord.playbook import Notify, Suspend, due_actions
-from accord.service import agreements, assurance, bases
+from accord.service import agreements, assurance, bases, standing
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
+from accord.service.parties import organisation_lookup
 from accord.store.disputes import notifications
 from accord.store.lifecycle import flow_suspensions
 from accord.workspace import Workspace
 
 LIVE = (Status.active, Status.suspended)
+REVIEW_OVERDUE = "review.overdue"
+
 NOT_PERSONAL = frozenset({Identifiability.anonymised_ico_compliant, Identifiability.aggregate})
 # Findings about a recipient's assurance pause only the flows of personal data to it.
 ASSURANCE_CODES = frozenset({assurance.DSPT_BELOW, assurance.CERTIFICATE_MISSING})
@@ -113,6 +119,9 @@ class Deadline:
     last_day: date
     owners: tuple[str, ...]
     key: str
+    # "end": something stops after last_day; "review": the agreement's review falls due on
+    # stops_on (nothing stops: the SIRO decides, and after it the review is overdue).
+    kind: str = "end"
 
     @property
     def stops_on(self) -> date:
@@ -147,15 +156,17 @@ def _message(f: Finding) -> str:
     return f"{f.message} ({f.citation})"
 
 
-def recheck(ws: Workspace, version: StoredVersion, on: date) -> Recheck:
-    """The whole law check of ``version`` on ``on``, and what each blocking finding stops."""
+def recheck(
+    ws: Workspace,
+    version: StoredVersion,
+    on: date,
+    *,
+    organisations: OrganisationLookup | None = None,
+) -> Recheck:
+    """The whole law check of ``version`` on ``on`` (:func:`.standing.findings_on`, the rule
+    ``accord check`` uses too), and what each blocking finding stops."""
     a = version.agreement
-    effective = assurance.effective_agreement(ws, a, on)
-    findings = (
-        check(effective, on)
-        + bases.basis_findings(ws, a, on)
-        + assurance.certificate_findings(ws, a, on)
-    )
+    findings = standing.findings_on(ws, a, on, organisations=organisations)
     excepted = assurance.excepted(ws, version.agreement_id, on)
     disclosers = tuple(p.org_id for p in a.disclosers)
     blocks: list[Block] = []
@@ -191,8 +202,10 @@ def recheck(ws: Workspace, version: StoredVersion, on: date) -> Recheck:
 
 def activation_findings(ws: Workspace, version: StoredVersion, on: date) -> Findings:
     """What blocks activating ``version`` on ``on``: the re-check's findings, without those a
-    SIRO exception in force waives (the same judgement the daily sweep acts on)."""
-    result = recheck(ws, version, on)
+    SIRO exception in force waives (the same judgement the daily sweep acts on), and a recipient
+    that does not exist on ``on`` (``recipient-not-in-existence``: the boundary changes the
+    sweep proposes amendments for)."""
+    result = recheck(ws, version, on, organisations=organisation_lookup(ws))
     waived = {cause for (_flow, cause) in result.waived}
     return Findings(f for f in result.findings if f"{f.code}@{f.field}" not in waived)
 
@@ -531,11 +544,23 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
     owners = tuple(p.org_id for p in a.disclosers)
     out: list[Deadline] = []
 
-    def add(what: str, last_day: date | None, key: str, extra: tuple[str, ...] = ()) -> None:
+    def add(
+        what: str,
+        last_day: date | None,
+        key: str,
+        extra: tuple[str, ...] = (),
+        kind: str = "end",
+    ) -> None:
         if last_day is not None:
             out.append(
-                Deadline(v.agreement_id, v.seq, a.title, what, last_day, (*owners, *extra), key)
+                Deadline(
+                    v.agreement_id, v.seq, a.title, what, last_day, (*owners, *extra), key, kind
+                )
             )
+
+    due = a.review.review_date
+    add(f"review of the agreement, due on {due.isoformat()}", due - timedelta(days=1),
+        f"review:{due.isoformat()}", kind="review")  # fmt: skip
 
     known = bases.all_bases(ws)
     for _ref, basis in bases.dated_refs(a, known):
@@ -587,7 +612,8 @@ def upcoming(ws: Workspace, on: date, *, horizon: int = 60) -> list[Deadline]:
 
 
 def step_warnings(c: SweepContext) -> list[Swept]:
-    """Warn the owners once per threshold before each date in an active agreement's life."""
+    """Warn the owners once per threshold before each date in an active agreement's life, and
+    once when its review is overdue."""
     ws, now, today = c.ws, c.now, c.today
     done: list[Swept] = []
     for v in _live_versions(ws):
@@ -595,29 +621,51 @@ def step_warnings(c: SweepContext) -> list[Swept]:
             continue
         for d in deadlines(ws, v, today):
             left = d.days_left(today)
-            if left <= 0:
-                continue
-            crossed = [t for t in c.policy.warn_days if left <= t]
-            if not crossed:
-                continue
-            threshold = min(crossed)
-            subject = (
-                f"Warning ({threshold} days): {d.what} ends after {d.last_day.isoformat()} "
-                f"[{d.key}]"
-            )
-            message = (
-                f"{d.what[:1].upper()}{d.what[1:]}: {d.last_day.isoformat()} is its last day "
-                f"({left} days left). Renew it, or re-paper {v.agreement.title!r} onto what "
-                "holds after it, before then; flows that rest on it stop when it ends."
-            )
             deadline = datetime.combine(d.stops_on, time.min, tzinfo=UTC)
+            if d.kind == "review" and left < 0:
+                subject, message = _overdue(v, d)
+            elif left <= 0:
+                continue
+            else:
+                crossed = [t for t in c.policy.warn_days if left <= t]
+                if not crossed:
+                    continue
+                subject, message = _warning(v, d, min(crossed), left)
             sent = False
             for party in dict.fromkeys(d.owners):
                 for role in ("siro", "dpo"):
                     sent |= _notify(ws, v, party, role, subject, message, deadline, now)
-            if sent:
+            if sent and left < 0:
+                done.append(Swept(v.agreement_id, v.seq, "review-overdue", d.what))
+            elif sent:
                 done.append(Swept(v.agreement_id, v.seq, "warned", f"{d.what}: {left} days"))
     return done
+
+
+def _warning(v: StoredVersion, d: Deadline, threshold: int, left: int) -> tuple[str, str]:
+    if d.kind == "review":
+        subject = f"Warning ({threshold} days): {d.what} [{d.key}]"
+        message = (
+            f"The review of {v.agreement.title!r} is due on {d.stops_on.isoformat()} ({left} "
+            "days left). Its SIRO decides whether to continue, amend, suspend or end it "
+            "(playbook stage 12); after that day the review is overdue."
+        )
+        return subject, message
+    subject = f"Warning ({threshold} days): {d.what} ends after {d.last_day.isoformat()} [{d.key}]"
+    message = (
+        f"{d.what[:1].upper()}{d.what[1:]}: {d.last_day.isoformat()} is its last day "
+        f"({left} days left). Renew it, or re-paper {v.agreement.title!r} onto what "
+        "holds after it, before then; flows that rest on it stop when it ends."
+    )
+    return subject, message
+
+
+def _overdue(v: StoredVersion, d: Deadline) -> tuple[str, str]:
+    """Once, the day a review is overdue: the ``review.overdue`` finding, told to the owners."""
+    on = d.stops_on + timedelta(days=1)
+    finding = next((f for f in check(v.agreement, on) if f.code == REVIEW_OVERDUE), None)
+    said = _message(finding) if finding else f"The review was due on {d.stops_on.isoformat()}."
+    return f"Review overdue: {v.agreement.title} [{d.key}]", said
 
 
 def step_exit(c: SweepContext) -> list[Swept]:

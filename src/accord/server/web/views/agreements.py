@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from accord.errors import InputError, NotFound, Problem
-from accord.law import check
 from accord.model.canonical import document
 from accord.model.enums import Status
 from accord.server import auth
@@ -22,6 +21,8 @@ from accord.server.web.views.dashboard import agreement_href
 from accord.service import agreements as agreement_service
 from accord.service import approvals as approval_service
 from accord.service.agreements import StoredVersion
+from accord.service.parties import organisation_lookup
+from accord.service.standing import findings_on
 from accord.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +130,8 @@ def agreement_page(
     ws = auth.workspace(request)
     v = auth.visible_version(ws, user, agreement_id, version)
     a = v.agreement
-    findings = check(a, ws.clock.now().date())
+    # The world at today's date: dated bases, recorded assurance, recipients in existence.
+    findings = findings_on(ws, a, ws.clock.now().date(), organisations=organisation_lookup(ws))
     names = present.party_names(a)
     context = {
         "title": a.title,
