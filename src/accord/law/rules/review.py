@@ -1,4 +1,11 @@
-"""Emergency agreements are reviewed within 28 days and re-justified at the incident's review."""
+"""Agreements are reviewed by their review date; emergency ones within 28 days and re-justified at
+the incident's review.
+
+Past ``review.review_date`` the review is overdue (``review.overdue``, a warning): the playbook's
+stage 12 gives the review decision (continue, amend, suspend or end) to the SIRO, so accord does
+not decide it; the daily sweep tells the owners (``accord.service.lifecycle``). An emergency
+agreement not ratified by its incident's ``review_by`` expires by itself (``model.expiry_due``).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,21 @@ from accord.law.findings import Finding, Severity
 from accord.model.enums import Mode
 
 EMERGENCY_REVIEW_WITHIN = timedelta(days=28)
+OVERDUE = "review.overdue"
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     a = ctx.agreement
+    if ctx.at > a.review.review_date:
+        yield ctx.finding(
+            OVERDUE,
+            Severity.warning,
+            "review.review_date",
+            f"The agreement's review was due on {a.review.review_date.isoformat()} and is "
+            "overdue: its SIRO decides whether to continue, amend, suspend or end it, and a new "
+            "version records the next review date.",
+            "agreement.review",
+        )
     incident = a.incident
     if a.mode is not Mode.emergency or incident is None:
         return
