@@ -42,7 +42,12 @@ def test_from_template_to_public_register(server: Any, browser: Any) -> None:
     page.get_by_label("Incident reference").fill("INC-2026-042")
     page.get_by_label("What is the incident?").fill("Pandemic wave: shielding")
     _click(b, "Continue")
-    # 3. The parties.
+    # 3. A UK, national or regional emergency (CCA Part 2)?
+    page.get_by_role("group", name="Does the emergency threaten serious damage").get_by_label(
+        "Yes"
+    ).check()
+    _click(b, "Continue")
+    # 4. The parties.
     page.get_by_role("group", name="Who discloses the data?").get_by_label(
         "NHS England (ods:X26)"
     ).check()
@@ -50,7 +55,7 @@ def test_from_template_to_public_register(server: Any, browser: Any) -> None:
     recipients.get_by_label("Royal Borough of Greenwich (gss:E09000011)").check()
     recipients.get_by_label("Middlesbrough Council (gss:E06000002)").check()
     _click(b, "Continue")
-    # 4. Check your answers, with the findings.
+    # 5. Check your answers, with the findings.
     assert page.get_by_role("heading", name="Check your answers").is_visible()
     assert page.get_by_text("What the rules say about this draft").is_visible()
     b.shot("02-check-answers-with-findings")

@@ -1,7 +1,9 @@
 """A new agreement from a playbook template: GOV.UK question pages, one question per page.
 
-1. which template;  2. the incident (emergency templates only);  3. the parties;  4. check your
-answers, with the rules engine's findings on the draft;  then "Create draft".
+1. which template;  2. the incident (emergency templates only);  3. whether it is an emergency in
+the Civil Contingencies Act Part 2 sense (emergency templates whose incident is a Part 1 one);
+4. the parties;  5. check your answers, with the rules engine's findings on the draft;  then
+"Create draft".
 
 Answers travel as query parameters from page to page (nothing is stored until the last POST,
 which carries the CSRF token). The draft itself is made by ``accord.playbook.instantiate`` and
@@ -35,6 +37,15 @@ router = APIRouter(include_in_schema=False)
 START = "/agreements/new"
 BREADCRUMBS = [{"text": "Dashboard", "href": "/"}, {"text": "New agreement"}]
 REVIEW_WITHIN = timedelta(days=28)
+SINGLE = (
+    "template",
+    "incident_id",
+    "incident_title",
+    "cca_emergency",
+    "cca_part2_emergency",
+    "discloser",
+)
+YES_NO = {"yes": True, "no": False}
 
 
 def known_parties(ws: Workspace) -> dict[str, Party]:
@@ -65,6 +76,7 @@ def _answers(request: Request) -> dict[str, Any]:
         "incident_id": q.get("incident_id", ""),
         "incident_title": q.get("incident_title", ""),
         "cca_emergency": q.get("cca_emergency", ""),
+        "cca_part2_emergency": q.get("cca_part2_emergency", ""),
         "discloser": q.get("discloser", ""),
         "recipients": q.getlist("recipients"),
         "processor": q.get("processor", ""),
@@ -74,7 +86,7 @@ def _answers(request: Request) -> dict[str, Any]:
 
 def _query(answers: dict[str, Any]) -> str:
     pairs: list[tuple[str, str]] = []
-    for key in ("template", "incident_id", "incident_title", "cca_emergency", "discloser"):
+    for key in SINGLE:
         if answers.get(key):
             pairs.append((key, answers[key]))
     pairs += [("recipients", r) for r in answers.get("recipients", [])]
@@ -85,11 +97,7 @@ def _query(answers: dict[str, Any]) -> str:
 
 
 def _hidden(answers: dict[str, Any], skip: set[str]) -> list[dict[str, str]]:
-    fields = [
-        {"name": k, "value": answers[k]}
-        for k in ("template", "incident_id", "incident_title", "cca_emergency", "discloser")
-        if answers.get(k) and k not in skip
-    ]
+    fields = [{"name": k, "value": answers[k]} for k in SINGLE if answers.get(k) and k not in skip]
     if "recipients" not in skip:
         fields += [{"name": "recipients", "value": r} for r in answers["recipients"]]
     if answers.get("processor") and "processor" not in skip:
@@ -203,11 +211,73 @@ def incident_question(request: Request, user: auth.StaffUser, error: str = "") -
         "question.html",
         _page(
             "About the incident",
-            START + "/parties",
+            START + "/emergency",
             fields,
             _hidden(answers, {"incident_id", "incident_title", "cca_emergency"}),
             problems,
             f"{START}?{_query(answers)}",
+        ),
+    )
+
+
+PART2_LABEL = (
+    "Does the emergency threaten serious damage to human welfare, the environment or security "
+    "in the United Kingdom or in a Part or region of it?"
+)
+PART2_HINT = (
+    "This is the Civil Contingencies Act 2004 Part 2 meaning of an emergency (section 19), which "
+    "UK GDPR Annex 1 (recognised legitimate interests) and Annex 2 use. The question before used "
+    "the wider Part 1 meaning (section 1: a place in the UK)."
+)
+
+
+@router.get(START + "/emergency")
+def part2_question(request: Request, user: auth.StaffUser, error: str = "") -> Response:
+    """The CCA Part 2 question (``Incident.cca_part2_emergency``), asked only when the incident
+    is an emergency in the Part 1 sense: a Part 2 emergency is always a Part 1 one."""
+    _requester(user)
+    answers = _answers(request)
+    template = _template_or_back(answers)
+    if template is None:
+        return RedirectResponse(START + "?error=Select+a+template", status_code=303)
+    if template.mode is not Mode.emergency:
+        return RedirectResponse(f"{START}/parties?{_query(answers)}", status_code=303)
+    if not answers["incident_id"].strip():
+        query = _query(answers)
+        return RedirectResponse(
+            f"{START}/incident?{query}&error=Enter+the+incident+reference", status_code=303
+        )
+    if answers["cca_emergency"] == "no":
+        answers["cca_part2_emergency"] = "no"
+        return RedirectResponse(f"{START}/parties?{_query(answers)}", status_code=303)
+    chosen = answers["cca_part2_emergency"]
+    field = {
+        "kind": "radios",
+        "name": "cca_part2_emergency",
+        "label": PART2_LABEL,
+        "heading": True,
+        "hint": PART2_HINT,
+        "error": error or None,
+        "options": [
+            {"value": "yes", "text": "Yes", "checked": chosen == "yes"},
+            {"value": "no", "text": "No", "checked": chosen == "no"},
+        ],
+    }
+    problems = (
+        [{"field": "cca_part2_emergency", "where": "cca_part2_emergency", "reason": error}]
+        if error
+        else []
+    )
+    return render(
+        request,
+        "question.html",
+        _page(
+            "A UK, national or regional emergency?",
+            START + "/parties",
+            [field],
+            _hidden(answers, {"cca_part2_emergency"}),
+            problems,
+            f"{START}/incident?{_query(answers)}",
         ),
     )
 
@@ -227,6 +297,11 @@ def parties_question(request: Request, user: auth.StaffUser, error: str = "") ->
         query = _query(answers)
         return RedirectResponse(
             f"{START}/incident?{query}&error=Enter+the+incident+reference", status_code=303
+        )
+    if template.mode is Mode.emergency and answers["cca_part2_emergency"] not in YES_NO:
+        query = _query(answers)
+        return RedirectResponse(
+            f"{START}/emergency?{query}&error=Select+yes+or+no", status_code=303
         )
     parties = known_parties(auth.workspace(request))
     discloser = answers["discloser"] or user.party_org_id
@@ -259,7 +334,7 @@ def parties_question(request: Request, user: auth.StaffUser, error: str = "") ->
                 + [_party_option(p, p.org_id == answers["processor"]) for p in parties.values()],
             }
         )
-    back = f"{START}/incident?{_query(answers)}"
+    back = f"{START}/emergency?{_query(answers)}"
     return render(
         request,
         "question.html",
@@ -295,6 +370,11 @@ def _draft(ws: Workspace, user: User, answers: dict[str, Any]) -> Agreement:
             declared_by_role="emergency_commander",
             declared_at=now,
             cca_emergency=answers["cca_emergency"] != "no",
+            cca_part2_emergency=(
+                False
+                if answers["cca_emergency"] == "no"
+                else YES_NO.get(answers["cca_part2_emergency"])
+            ),
             review_by=now + REVIEW_WITHIN,
         )
     processor = parties.get(answers["processor"]) if answers["processor"] else None
@@ -344,6 +424,10 @@ def _check_context(
         "answers": [
             {"key": "Template", "value": template.title if template else answers["template"]},
             {"key": "Incident", "value": answers["incident_id"] or None},
+            {
+                "key": "UK, national or regional emergency (CCA Part 2)",
+                "value": {"yes": "Yes", "no": "No"}.get(answers["cca_part2_emergency"]),
+            },
             {"key": "Discloser", "value": answers["discloser"]},
             {"key": "Recipients", "list": answers["recipients"]},
             {"key": "Processor", "value": answers["processor"] or None},
@@ -393,6 +477,7 @@ async def create(request: Request, user: auth.StaffUser, csrf_token: str = Form(
         "incident_id": str(form.get("incident_id", "")),
         "incident_title": str(form.get("incident_title", "")),
         "cca_emergency": str(form.get("cca_emergency", "")),
+        "cca_part2_emergency": str(form.get("cca_part2_emergency", "")),
         "discloser": str(form.get("discloser", "")),
         "recipients": [str(r) for r in form.getlist("recipients")],
         "processor": str(form.get("processor", "")),
