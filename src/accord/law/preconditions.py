@@ -173,14 +173,14 @@ def requires_dea_objective(
             party.org_type in sp.org_types or party.org_id in sp.org_ids
             for sp in objective.specified_persons
         ):
-            paras = ", ".join(str(sp.paragraph) for sp in objective.specified_persons)
             yield ctx.finding(
                 "dea.schedule4",
                 B,
                 ctx.party_field(party),
                 f"{party.name} ({party.org_type.value}) is not among the persons the regulations "
                 f"specify for the {objective.title.lower()} objective (DEA 2017 Sch 4 paras "
-                f"{paras}).",
+                f"{objective.paragraphs_text}, or a person providing services to one of them in "
+                "connection with the objective).",
                 objective,
             )
     yield from _dea_eligibility(ctx, objective)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from accord.model.enums import (
     Art6Basis,
@@ -170,9 +170,36 @@ class DeaObjective(Cited):
     factors: list[str] = Field(default_factory=list)
     min_factors: int | None = None
     factor_count_field: str | None = None
-    # The specified persons the regulations allow for this objective; None: not recorded, and
-    # the party's own ``dea_specified_person`` list is relied on.
+    # The paragraphs of DEA 2017 Sch 4 whose persons the regulations specify for the objective,
+    # and the bodies among them accord can recognise in a party; None: not recorded, and the
+    # party's own ``dea_specified_person`` list is relied on.
+    schedule4_paragraphs: list[int] | None = None
     specified_persons: list[SpecifiedPerson] | None = None
+
+    @model_validator(mode="after")
+    def _on_the_list(self) -> DeaObjective:
+        if self.specified_persons is None:
+            return self
+        if self.schedule4_paragraphs is None:
+            raise ValueError("specified_persons: give the objective's schedule4_paragraphs too")
+        stray = sorted(
+            {p.paragraph for p in self.specified_persons} - set(self.schedule4_paragraphs)
+        )
+        if stray:
+            raise ValueError(f"specified_persons: paragraphs {stray} are not on the list")
+        return self
+
+    @property
+    def paragraphs_text(self) -> str:
+        """The Sch 4 list as the regulations write it: ``2, 7, 11-17, 29-34, 47 and 50``."""
+        runs: list[list[int]] = []
+        for n in sorted(set(self.schedule4_paragraphs or ())):
+            if runs and n == runs[-1][-1] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 class AnnexCondition(Cited):
