@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, esc, now_at, workspace_at
-from accord.model.assurance import AssuranceScheme
+from accord.model.assurance import AssuranceScheme, CertificateStatus, DsptFramework
+from accord.model.enums import DsptStatus
 from accord.service import assurance, users
+
+
+class Published(StrEnum):
+    """What ``--status`` accepts: a DSPT status as the toolkit publishes it, or a certificate's
+    (the model's ``DsptStatus`` and ``CertificateStatus``; a test keeps the three the same)."""
+
+    standards_exceeded = DsptStatus.standards_exceeded.value
+    standards_met = DsptStatus.standards_met.value
+    approaching_standards = DsptStatus.approaching_standards.value
+    plan_agreed = DsptStatus.plan_agreed.value
+    not_met = DsptStatus.not_met.value
+    not_published = DsptStatus.not_published.value
+    certified = CertificateStatus.certified.value
+    withdrawn = CertificateStatus.withdrawn.value
+
 
 app = typer.Typer(help="Party assurance over time: DSPT status, ISO 27001, Cyber Essentials.")
 
@@ -19,21 +36,25 @@ app = typer.Typer(help="Party assurance over time: DSPT status, ISO 27001, Cyber
 def record(
     ctx: typer.Context,
     party: str = typer.Argument(..., help="The organisation, e.g. gss:E09000011."),
-    scheme: str = typer.Option(
-        "dspt", "--scheme", help="dspt, iso27001, cyber_essentials or cyber_essentials_plus."
+    scheme: AssuranceScheme = typer.Option(
+        AssuranceScheme.dspt, "--scheme", help="What was published."
     ),
-    status: str = typer.Option(
-        ..., "--status", help="A DSPT status (standards_met...) or certified / withdrawn."
+    status: Published = typer.Option(
+        ..., "--status", help="A DSPT status as the toolkit publishes it, or certified / withdrawn."
     ),
     effective_from: str = typer.Option(..., "--from", help="Published or certified on (date)."),
     valid_until: str | None = typer.Option(
         None, "--until", help="DSPT: republication due by; certificate: expiry (date)."
     ),
     plan_until: str | None = typer.Option(
-        None, "--plan-until", help="Approaching standards: the improvement plan's last day."
+        None,
+        "--plan-until",
+        help="approaching_standards or plan_agreed: the improvement plan's last day.",
     ),
-    framework: str | None = typer.Option(
-        None, "--framework", help="DSPT: caf_aligned or ndg_standards."
+    framework: DsptFramework | None = typer.Option(
+        None,
+        "--framework",
+        help="DSPT: caf_aligned (the toolkit aligned with the NCSC CAF) or ndg_standards.",
     ),
     reference: str | None = typer.Option(None, "--reference"),
     source_url: str | None = typer.Option(None, "--source-url"),
@@ -44,12 +65,12 @@ def record(
     ws = workspace_at(ctx, at)
     data = {
         "party": party,
-        "scheme": scheme,
-        "status": status,
+        "scheme": scheme.value,
+        "status": status.value,
         "effective_from": effective_from,
         "valid_until": valid_until,
         "improvement_plan_until": plan_until,
-        "framework": framework,
+        "framework": framework.value if framework else None,
         "reference": reference,
         "source_url": source_url,
     }
@@ -71,7 +92,7 @@ def _table(held: dict[str, dict[AssuranceScheme, assurance.StoredAssurance]], on
                 esc(s.status_on(on)),
                 r.effective_from.isoformat(),
                 r.valid_until.isoformat() if r.valid_until else "",
-                r.improvement_plan_until.isoformat() if r.improvement_plan_until else "",
+                s.plan_ends.isoformat() if s.plan_ends else "",
             )
     return table
 

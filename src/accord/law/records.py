@@ -19,6 +19,7 @@ from accord.model.enums import (
     Art9Condition,
     CcaCategory,
     ConfidentialityBasis,
+    DsptStatus,
     OrgType,
     PurposeCategory,
 )
@@ -213,6 +214,19 @@ class AnnexCondition(Cited):
     paragraph: str = Field(min_length=1)
     title: str = Field(min_length=1)
     detector: str = Field(pattern=ID)
+
+
+class DsptStatusRule(Cited):
+    """One status the Data Security and Protection Toolkit publishes (``data/dspt.yaml``): its
+    words on the toolkit, its rank against an agreement's ``security.dspt_min``, whether it rests
+    on an improvement plan, and the last day a plan may run under each assessment framework."""
+
+    status: DsptStatus
+    label: str = Field(min_length=1)
+    rank: int = Field(ge=0)
+    improvement_plan: bool = False
+    # framework -> the last day any improvement plan under it can run (the toolkit's deadline).
+    plan_last_day: dict[str, date] = Field(default_factory=dict)
 
 
 class CcaRefusalGround(Cited):

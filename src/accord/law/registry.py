@@ -30,10 +30,11 @@ from accord.law.records import (
     CldcRule,
     DeaObjective,
     DpiaTrigger,
+    DsptStatusRule,
     Gateway,
     Sch1Paragraph,
 )
-from accord.model.enums import Art6Basis, Art9Condition, ConfidentialityBasis
+from accord.model.enums import Art6Basis, Art9Condition, ConfidentialityBasis, DsptStatus
 
 if TYPE_CHECKING:
     from accord.law.context import Context
@@ -55,6 +56,7 @@ DATA_FILES: dict[str, type[BaseModel]] = {
     "cldc.yaml": CldcRule,
     "dpia_triggers.yaml": DpiaTrigger,
     "dea_objectives.yaml": DeaObjective,
+    "dspt.yaml": DsptStatusRule,
     "cca_refusal_grounds.yaml": CcaRefusalGround,
     "annex1.yaml": AnnexCondition,
     "annex2.yaml": AnnexCondition,
@@ -104,6 +106,7 @@ class LawRegistry:
         self._cldc: dict[ConfidentialityBasis, CldcRule] = {}
         self._dpia: dict[str, DpiaTrigger] = {}
         self._dea: dict[str, DeaObjective] = {}
+        self._dspt: dict[DsptStatus, DsptStatusRule] = {}
         self._cca: dict[str, CcaRefusalGround] = {}
 
     # -- registration -------------------------------------------------------------------------
@@ -195,6 +198,8 @@ class LawRegistry:
                 return self._dpia, record.id
             case DeaObjective():
                 return self._dea, record.id
+            case DsptStatusRule():
+                return self._dspt, record.status
             case CcaRefusalGround():
                 return self._cca, record.id
             case AnnexCondition():
@@ -252,6 +257,12 @@ class LawRegistry:
                         f"unknown detector {cond.detector}",
                     )
                 )
+        if self._dspt:
+            problems += [
+                Problem("dspt.yaml", f"no rule for the DSPT status {s.value}")
+                for s in DsptStatus
+                if s not in self._dspt
+            ]
         if problems:
             raise ConfigError("the law registry has dangling references", problems)
 
@@ -312,6 +323,17 @@ class LawRegistry:
     def dea_objectives(self) -> tuple[DeaObjective, ...]:
         return tuple(self._dea.values())
 
+    def dspt(self, status: DsptStatus | str) -> DsptStatusRule:
+        """What a DSPT status means (``data/dspt.yaml``)."""
+        try:
+            return self._dspt[DsptStatus(status)]
+        except (KeyError, ValueError):
+            raise NotFound(f"no DSPT status {status!r} is registered") from None
+
+    @property
+    def dspt_statuses(self) -> tuple[DsptStatusRule, ...]:
+        return tuple(self._dspt.values())
+
     @property
     def cca_refusal_grounds(self) -> tuple[CcaRefusalGround, ...]:
         return tuple(self._cca.values())
@@ -334,6 +356,7 @@ class LawRegistry:
             self._cldc,
             self._dpia,
             self._dea,
+            self._dspt,
             self._cca,
             self._annex,
         ):

@@ -15,6 +15,14 @@ controls in words. It ends by itself after ``ends``.
 ...     improvement_plan_until=date(2026, 6, 30))
 >>> effective_status(r, date(2026, 6, 30)), effective_status(r, date(2026, 7, 1))
 ('approaching_standards', 'not_met')
+
+An improvement plan also ends on the toolkit's last day for plans under its framework, when the
+caller passes it (``plan_last_day``: the law's ``data/dspt.yaml``, 30 June 2026 for the
+CAF-aligned toolkit), whatever day the record gives:
+
+>>> late = r.model_copy(update={"improvement_plan_until": date(2026, 9, 30)})
+>>> effective_status(late, date(2026, 7, 1), plan_last_day=date(2026, 6, 30))
+'not_met'
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from accord.model._base import Part
-from accord.model.enums import Certification, DsptStatus
+from accord.model.enums import DSPT_PLANNED, Certification, DsptStatus
 from accord.model.ids import OrgId
 
 
@@ -90,16 +98,15 @@ class AssuranceRecord(Part):
             allowed = {s.value for s in DsptStatus}
             if self.status not in allowed:
                 raise ValueError(f"status: a DSPT status is one of {', '.join(sorted(allowed))}")
-            planned = self.status == DsptStatus.approaching_standards.value
+            planned = DsptStatus(self.status) in DSPT_PLANNED
             if planned and self.improvement_plan_until is None:
                 raise ValueError(
-                    "improvement_plan_until: approaching standards rests on an improvement plan; "
-                    "give the day it ends"
+                    f"improvement_plan_until: {self.status} rests on an improvement plan; give "
+                    "the day it ends"
                 )
             if not planned and self.improvement_plan_until is not None:
-                raise ValueError(
-                    "improvement_plan_until: only an approaching-standards status has one"
-                )
+                names = " or ".join(sorted(s.value for s in DSPT_PLANNED))
+                raise ValueError(f"improvement_plan_until: only a {names} status has one")
         else:
             allowed = {s.value for s in CertificateStatus}
             if self.status not in allowed:
@@ -113,14 +120,27 @@ class AssuranceRecord(Part):
         return self
 
 
-def effective_status(record: AssuranceRecord, on: date) -> str:
+def plan_ends(record: AssuranceRecord, plan_last_day: date | None = None) -> date | None:
+    """The last day of ``record``'s improvement plan: its own, or ``plan_last_day`` if earlier."""
+    end = record.improvement_plan_until
+    if end is None or plan_last_day is None:
+        return end
+    return min(end, plan_last_day)
+
+
+def effective_status(
+    record: AssuranceRecord, on: date, *, plan_last_day: date | None = None
+) -> str:
     """What ``record`` says on ``on``: its status, or what it lapsed to.
 
-    A lapsed improvement plan leaves a DSPT status of ``not_met``; a DSPT publication not renewed
-    by ``valid_until`` leaves ``not_published``; a certificate past its expiry is ``lapsed``.
+    A lapsed improvement plan (past its own last day, or ``plan_last_day``, the toolkit's last
+    day for plans under the record's framework) leaves a DSPT status of ``not_met``; a DSPT
+    publication not renewed by ``valid_until`` leaves ``not_published``; a certificate past its
+    expiry is ``lapsed``.
     """
     if record.scheme is AssuranceScheme.dspt:
-        if record.improvement_plan_until is not None and on > record.improvement_plan_until:
+        plan = plan_ends(record, plan_last_day)
+        if plan is not None and on > plan:
             return DsptStatus.not_met.value
         if record.valid_until is not None and on > record.valid_until:
             return DsptStatus.not_published.value
@@ -130,12 +150,14 @@ def effective_status(record: AssuranceRecord, on: date) -> str:
     return record.status
 
 
-def next_date(record: AssuranceRecord, on: date) -> tuple[str, date] | None:
+def next_date(
+    record: AssuranceRecord, on: date, *, plan_last_day: date | None = None
+) -> tuple[str, date] | None:
     """The next day on or after ``on`` that this record changes meaning, and what ends then."""
     ends = [
         (what, end)
         for what, end in (
-            ("improvement plan", record.improvement_plan_until),
+            ("improvement plan", plan_ends(record, plan_last_day)),
             (
                 "publication" if record.scheme is AssuranceScheme.dspt else "certificate",
                 record.valid_until,

@@ -93,11 +93,23 @@ class CcaCategory(StrEnum):
 
 
 class DsptStatus(StrEnum):
+    """A status the Data Security and Protection Toolkit publishes (what each means, its rank and
+    sources: ``accord/law/data/dspt.yaml``). The values are stored in signed agreements, so an
+    existing value is never renamed."""
+
     standards_exceeded = "standards_exceeded"
     standards_met = "standards_met"
+    # Rests on an improvement plan: "Approaching Standards" (from 5 March 2021, usable once).
     approaching_standards = "approaching_standards"
-    not_met = "not_met"
+    # Rests on an improvement plan: "Standards Not Fully Met (Plan Agreed)", the status NHS
+    # England gives a "Standards Not Met" publication whose improvement plan it has approved.
+    plan_agreed = "plan_agreed"
+    not_met = "not_met"  # "Standards Not Met"
     not_published = "not_published"
+
+
+# The statuses that rest on an improvement plan, which ends on a day (and then lapses).
+DSPT_PLANNED = frozenset({DsptStatus.approaching_standards, DsptStatus.plan_agreed})
 
 
 class Certification(StrEnum):

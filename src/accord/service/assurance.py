@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from accord.errors import InputError, NotFound, NotPermitted, Problem
-from accord.law import Finding, Severity
+from accord.law import Finding, Severity, default_registry
 from accord.ledger.events import (
     AssuranceChanged,
     AssuranceExceptionEnded,
@@ -41,6 +41,7 @@ from accord.model.assurance import (
     AssuranceRecord,
     AssuranceScheme,
     effective_status,
+    plan_ends,
 )
 from accord.model.enums import DsptStatus
 from accord.service import agreements
@@ -63,14 +64,21 @@ class StoredAssurance:
     recorded_by: str
     lapsed_at: datetime | None
 
+    @property
+    def plan_ends(self) -> date | None:
+        """The improvement plan's last day: the record's, or the toolkit's last day for plans
+        under the record's framework if earlier (the law's ``data/dspt.yaml``)."""
+        return plan_ends(self.record, plan_last_day(self.record))
+
     def status_on(self, on: date) -> str:
-        return effective_status(self.record, on)
+        return effective_status(self.record, on, plan_last_day=plan_last_day(self.record))
 
     def as_dict(self, on: date) -> dict[str, Any]:
         return {
             "id": self.id,
             **self.record.model_dump(mode="json"),
             "status_on": {"date": on.isoformat(), "status": self.status_on(on)},
+            "improvement_plan_ends": self.plan_ends.isoformat() if self.plan_ends else None,
             "recorded_at": self.recorded_at.isoformat(),
             "recorded_by": self.recorded_by,
         }
@@ -100,6 +108,14 @@ class StoredException:
 
 
 # -- assurance records ------------------------------------------------------------------------
+
+
+def plan_last_day(record: AssuranceRecord) -> date | None:
+    """The toolkit's last day for an improvement plan under ``record``'s framework, if any."""
+    if record.scheme is not AssuranceScheme.dspt or record.framework is None:
+        return None
+    rule = default_registry().dspt(record.status)
+    return rule.plan_last_day.get(record.framework.value)
 
 
 def _stored(row: Any) -> StoredAssurance:

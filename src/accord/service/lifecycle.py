@@ -577,7 +577,7 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
             continue
         for scheme, held in recorded.get(party.org_id, {}).items():
             for what, end in (
-                ("improvement plan", held.record.improvement_plan_until),
+                ("improvement plan", held.plan_ends),
                 ("assurance", held.record.valid_until),
             ):
                 add(

@@ -109,3 +109,26 @@ def test_basis_record_extend_and_list(
     assert main(["basis", "list", "--at", "2026-04-21"], env) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if "copi-2026-one" in line)
     assert "2026-06-30" in row
+
+
+def test_status_and_framework_are_choices_from_the_model(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from accord.cli.assurance import Published
+    from accord.model.assurance import CertificateStatus
+    from accord.model.enums import DsptStatus
+
+    assert {p.value for p in Published} == {s.value for s in (*DsptStatus, *CertificateStatus)}
+    env = _env(home)
+    base = ["assurance", "record", "gss:E09000011", "--from", "2026-03-01", "--at", "2026-03-16"]
+    assert main([*base, "--status", "Standards Met"], env) == 2  # the toolkit's words: no
+    err = capsys.readouterr().err
+    assert "plan_agreed" in err and "standards_met" in err
+    assert main([*base, "--status", "plan_agreed", "--framework", "caf"], env) == 2
+    assert "caf_aligned" in capsys.readouterr().err
+    plan = [*base, "--status", "plan_agreed", "--framework", "caf_aligned"]
+    assert main([*plan, "--plan-until", "2026-09-30"], env) == 0
+    capsys.readouterr()
+    assert main(["assurance", "show", "gss:E09000011", "--at", "2026-07-01"], env) == 0
+    out = capsys.readouterr().out
+    assert "not_met" in out and "2026-06-30" in out  # the CAF-aligned toolkit's last day

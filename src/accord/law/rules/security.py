@@ -1,4 +1,8 @@
-"""Security: recipients of identifiable NHS data meet the agreement's minimum DSPT status."""
+"""Security: recipients of identifiable NHS data meet the agreement's minimum DSPT status.
+
+A status meets the minimum when its rank (``data/dspt.yaml``, the toolkit's statuses since its
+alignment with the NCSC Cyber Assessment Framework) is at least the minimum's.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,7 @@ from datetime import timedelta
 
 from accord.law.context import Context
 from accord.law.findings import Finding, Severity
-from accord.model.enums import DsptStatus
 
-RANK = {
-    DsptStatus.not_published: 0,
-    DsptStatus.not_met: 1,
-    DsptStatus.approaching_standards: 2,
-    DsptStatus.standards_met: 3,
-    DsptStatus.standards_exceeded: 4,
-}
 ANNUAL = timedelta(days=366)
 
 
@@ -23,16 +19,18 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     a = ctx.agreement
     if not ctx.personal or not (ctx.health_discloser or a.confidential_patient_information):
         return
-    minimum = a.security.dspt_min
+    minimum = ctx.registry.dspt(a.security.dspt_min)
     for party in ctx.receivers_all():
         field = ctx.party_field(party)
-        if RANK[party.dspt_status] < RANK[minimum]:
+        status = ctx.registry.dspt(party.dspt_status)
+        if status.rank < minimum.rank:
             yield ctx.finding(
                 "dspt.recipient-below-min",
                 Severity.blocking,
                 f"{field}.dspt_status",
-                f"{party.name}'s DSPT status is {party.dspt_status.value}; identifiable NHS data "
-                f"needs at least {minimum.value}.",
+                f"{party.name}'s DSPT status is {status.label} ({status.status.value}); "
+                f"identifiable NHS data needs at least {minimum.label} "
+                f"({minimum.status.value}).",
                 "dspt",
             )
         elif party.dspt_published and ctx.at - party.dspt_published > ANNUAL:

@@ -21,11 +21,16 @@ router = APIRouter(prefix="/api", tags=["lifecycle"], responses=ERRORS)
 class AssuranceIn(BaseModel):
     party: str = Field(description="Your own party, e.g. gss:E09000011")
     scheme: str = Field("dspt", description="dspt, iso27001, cyber_essentials(_plus)")
-    status: str = Field(description="A DSPT status, or certified / withdrawn")
+    status: str = Field(
+        description="A DSPT status (standards_exceeded, standards_met, approaching_standards, "
+        "plan_agreed, not_met, not_published), or certified / withdrawn"
+    )
     framework: str | None = Field(None, description="DSPT: caf_aligned or ndg_standards")
     effective_from: date
     valid_until: date | None = None
-    improvement_plan_until: date | None = None
+    improvement_plan_until: date | None = Field(
+        None, description="approaching_standards or plan_agreed: the improvement plan's last day"
+    )
     reference: str | None = None
     source_url: str | None = None
 
