@@ -44,6 +44,8 @@ def test_every_command_and_gateway_is_on_its_page() -> None:
     gateways = pages[ROOT / docs.REFERENCE / "gateways.md"]
     assert "| `copi_reg3_4_notice` |" in gateways
     assert "Health Service (Control of Patient Information) Regulations 2002 reg 3(4)" in gateways
+    assert "## DEA 2017 Part 5 objectives" in gateways
+    assert "| `fuel_poverty` | Fuel poverty | `dea_psd` | 6-8, 10-21, 26-27" in gateways
 
 
 def test_every_row_filter_function_and_attribute_is_described() -> None:

@@ -180,6 +180,38 @@ def gateways_reference() -> str:
             details,
         )
     )
+    out.append(_objectives_reference())
+    return "".join(out)
+
+
+def _objectives_reference() -> str:
+    """The DEA Part 5 objectives and who may use each (``data/dea_objectives.yaml``)."""
+    from accord.law import default_registry
+
+    objectives = default_registry().dea_objectives
+    out = [
+        "\n## DEA 2017 Part 5 objectives\n\n",
+        "An agreement under a DEA gateway names one in `legal_basis.dea_objective`. Each public "
+        "service delivery objective admits the persons at the paragraphs of DEA Schedule 4 the "
+        "regulations list for it; *recognised bodies* are those accord can match to a party "
+        "(any other party is refused). Without a list, the party's `dea_specified_person` is "
+        "relied on.\n\n",
+    ]
+    rows = [
+        (
+            f"`{o.id}`",
+            o.title,
+            f"`{o.gateway}`",
+            o.paragraphs_text or "not recorded",
+            "; ".join(f"{p.paragraph}: {p.title}" for p in o.specified_persons or ()),
+            o.citation,
+            " ".join(o.source_urls),
+            o.confidence,
+        )
+        for o in objectives
+    ]
+    head = ("id", "objective", "gateway", "Sch 4 paragraphs", "recognised bodies", "citation")
+    out.append(_table((*head, "source", "confidence"), rows))
     return "".join(out)
 
 
