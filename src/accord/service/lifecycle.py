@@ -119,8 +119,8 @@ class Deadline:
     last_day: date
     owners: tuple[str, ...]
     key: str
-    # "end": something stops after last_day; "review": the agreement's review falls due on
-    # stops_on (nothing stops: the SIRO decides, and after it the review is overdue).
+    # "end": something stops after last_day; "review": last_day is the agreement's review date
+    # (nothing stops: the SIRO decides; from stops_on the review is overdue).
     kind: str = "end"
 
     @property
@@ -559,8 +559,8 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
             )
 
     due = a.review.review_date
-    add(f"review of the agreement, due on {due.isoformat()}", due - timedelta(days=1),
-        f"review:{due.isoformat()}", kind="review")  # fmt: skip
+    add(f"review of the agreement, due on {due.isoformat()}", due, f"review:{due.isoformat()}",
+        kind="review")  # fmt: skip
 
     known = bases.all_bases(ws)
     for _ref, basis in bases.dated_refs(a, known):
@@ -622,7 +622,7 @@ def step_warnings(c: SweepContext) -> list[Swept]:
         for d in deadlines(ws, v, today):
             left = d.days_left(today)
             deadline = datetime.combine(d.stops_on, time.min, tzinfo=UTC)
-            if d.kind == "review" and left < 0:
+            if d.kind == "review" and left <= 0:
                 subject, message = _overdue(v, d)
             elif left <= 0:
                 continue
@@ -635,7 +635,7 @@ def step_warnings(c: SweepContext) -> list[Swept]:
             for party in dict.fromkeys(d.owners):
                 for role in ("siro", "dpo"):
                     sent |= _notify(ws, v, party, role, subject, message, deadline, now)
-            if sent and left < 0:
+            if sent and left <= 0:
                 done.append(Swept(v.agreement_id, v.seq, "review-overdue", d.what))
             elif sent:
                 done.append(Swept(v.agreement_id, v.seq, "warned", f"{d.what}: {left} days"))
@@ -646,9 +646,9 @@ def _warning(v: StoredVersion, d: Deadline, threshold: int, left: int) -> tuple[
     if d.kind == "review":
         subject = f"Warning ({threshold} days): {d.what} [{d.key}]"
         message = (
-            f"The review of {v.agreement.title!r} is due on {d.stops_on.isoformat()} ({left} "
-            "days left). Its SIRO decides whether to continue, amend, suspend or end it "
-            "(playbook stage 12); after that day the review is overdue."
+            f"The review of {v.agreement.title!r} is due on {d.last_day.isoformat()} ({left} "
+            "days until it is overdue). Its SIRO decides whether to continue, amend, suspend or "
+            "end it (playbook stage 12); after that day the review is overdue."
         )
         return subject, message
     subject = f"Warning ({threshold} days): {d.what} ends after {d.last_day.isoformat()} [{d.key}]"
@@ -662,9 +662,8 @@ def _warning(v: StoredVersion, d: Deadline, threshold: int, left: int) -> tuple[
 
 def _overdue(v: StoredVersion, d: Deadline) -> tuple[str, str]:
     """Once, the day a review is overdue: the ``review.overdue`` finding, told to the owners."""
-    on = d.stops_on + timedelta(days=1)
-    finding = next((f for f in check(v.agreement, on) if f.code == REVIEW_OVERDUE), None)
-    said = _message(finding) if finding else f"The review was due on {d.stops_on.isoformat()}."
+    finding = next((f for f in check(v.agreement, d.stops_on) if f.code == REVIEW_OVERDUE), None)
+    said = _message(finding) if finding else f"The review was due on {d.last_day.isoformat()}."
     return f"Review overdue: {v.agreement.title} [{d.key}]", said
 
 

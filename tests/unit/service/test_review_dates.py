@@ -52,9 +52,9 @@ def test_owners_are_warned_before_the_review_and_told_once_it_is_overdue(tmp_pat
             ]
         what = "review of the agreement, due on 2026-04-13"
         assert seen == [
-            ("2026-03-16", "warned", f"{what}: 28 days"),  # inside 30 days from the start
-            ("2026-03-30", "warned", f"{what}: 14 days"),
-            ("2026-04-06", "warned", f"{what}: 7 days"),
+            ("2026-03-16", "warned", f"{what}: 29 days"),  # inside 30 days from the start
+            ("2026-03-31", "warned", f"{what}: 14 days"),
+            ("2026-04-07", "warned", f"{what}: 7 days"),
             ("2026-04-14", "review-overdue", what),
         ]
         assert agreements.get(ws, AID).status is Status.active  # the SIRO decides, not accord
@@ -69,4 +69,4 @@ def test_owners_are_warned_before_the_review_and_told_once_it_is_overdue(tmp_pat
         # The dashboard's list of what ends soon shows the review too.
         on = date(2026, 4, 1)
         soon = {d.key: d.days_left(on) for d in lifecycle.upcoming(ws, on)}
-        assert soon["review:2026-04-13"] == 12
+        assert soon["review:2026-04-13"] == 13  # days until it is overdue, on 14 April
