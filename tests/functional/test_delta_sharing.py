@@ -449,3 +449,51 @@ def test_a_real_deliverys_manifest_can_be_fetched_by_its_id(server: Server, worl
     assert body["manifest"], "the manifest is empty"
     missing = httpx.get(f"{base}/{ids[0]}x/manifest", headers=server.bearer())
     assert missing.status_code == 404
+
+
+def test_a_pending_amendment_changes_nothing_a_recipient_sees_until_it_is_active(
+    server: Server, world: World
+) -> None:
+    """Issue 12.1: shares, deliveries, manifests and receipts follow the version in force.
+
+    The amendment drops Greenwich's flow. While it is drafted, reviewed and approved, Greenwich
+    still pulls, lists, reads and acknowledges what it received under the active version; once
+    the amendment is active, none of it is offered any more.
+    """
+    current = agreement_service.get(server.ws, AGREEMENT_ID).agreement
+    flows = [f for f in current.flows if f.recipient != GREENWICH]
+    agreement_service.amend(
+        server.ws, current.model_copy(update={"version": "1.1.0", "flows": flows})
+    )
+    profile, headers = server.profile(), server.bearer()
+    api = server.endpoint.replace("/delta-sharing", "/api/deliveries")
+    delivery = world.day1.delivery(OWN_TABLE)
+    receipt = f"{api}/{world.day1.run_id}/{OWN_TABLE}/receipt"
+    ids = {f"{r.run_id}/{OWN_TABLE}" for r in (world.day0, world.day1)}
+    for state in ("draft", "in_review", "approved"):
+        if state != "draft":
+            agreement_service.transition(server.ws, AGREEMENT_ID, state, seq=2, actor="tests")
+        tables = delta_sharing.SharingClient(profile).list_all_tables()
+        assert [t.name for t in tables] == [OWN_TABLE], state
+        df = delta_sharing.load_as_pandas(f"{profile}#{SHARE}.deliveries.{OWN_TABLE}")
+        assert len(df) == len(_extract(world.day1, OWN_TABLE)), state
+        listed = httpx.get(api, headers=headers).json()["deliveries"]
+        assert {d["id"] for d in listed} == ids, state
+        got = httpx.get(f"{api}/{world.day1.run_id}/{OWN_TABLE}/manifest", headers=headers)
+        assert got.status_code == 200, (state, got.text)
+    acknowledged = httpx.post(
+        receipt, json={"manifest_sha256": delivery.manifest_sha256}, headers=headers
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+    agreement_service.transition(server.ws, AGREEMENT_ID, "active", seq=2, actor="tests")
+    assert delta_sharing.SharingClient(profile).list_all_tables() == []
+    assert httpx.get(api, headers=headers).json()["deliveries"] == []
+    gone = httpx.get(f"{api}/{world.day0.run_id}/{OWN_TABLE}/manifest", headers=headers)
+    assert gone.status_code == 404
+    day0 = world.day0.delivery(OWN_TABLE)
+    late = f"{api}/{world.day0.run_id}/{OWN_TABLE}/receipt"
+    refused = httpx.post(late, json={"manifest_sha256": day0.manifest_sha256}, headers=headers)
+    assert refused.status_code == 404
+    # The discloser's staff still see the agreement's whole delivery history.
+    staff = httpx.get(api, headers=server.bearer("siro@nhs.example")).json()["deliveries"]
+    assert ids <= {d["id"] for d in staff}

@@ -5,11 +5,23 @@ only if their party is one of its sides or its arbiter. Anything else gets the s
 record that does not exist, byte for byte, so that an answer never says whether a hidden record
 exists (an unknown id, another party's agreement, a version number that is not there or is out
 of range, another party's dispute). A recipient service account sees no agreement at all.
+
+Deliveries are seen through the *version in force* of their agreement
+(:func:`~accord.service.agreements.version_in_force`), never merely the latest version: while an
+amendment is drafted, reviewed or approved, the active version's parties and recipients keep
+what they had; once the amendment is active, it decides. A recipient service sees the deliveries
+to its own party made under the version in force, while that version has a flow to it (the same
+deliveries its Delta Sharing shares offer); a person sees every delivery of an agreement whose
+version in force names their party.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from accord.errors import NotFound, NotPermitted, Problem
+from accord.ledger.events import DeliveryMade
+from accord.ledger.log import LedgerEntry
 from accord.model import Agreement
 from accord.service import agreements as agreement_service
 from accord.service import disputes as dispute_service
@@ -61,6 +73,79 @@ def visible_agreements(ws: Workspace, user: User) -> list[StoredVersion]:
     return [v for v in agreement_service.list_all(ws) if may_see(user, v.agreement)]
 
 
+@dataclass(frozen=True)
+class VisibleDelivery:
+    """A ``delivery-made`` entry the user may see, with its agreement's version in force."""
+
+    version: StoredVersion
+    entry: LedgerEntry
+    event: DeliveryMade
+
+
+def _in_force(ws: Workspace, agreement_ids: list[str] | None) -> list[StoredVersion]:
+    if agreement_ids is None:
+        return agreement_service.all_in_force(ws)
+    found = []
+    for agreement_id in dict.fromkeys(agreement_ids):
+        try:
+            found.append(agreement_service.version_in_force(ws, agreement_id))
+        except NotFound:
+            continue
+    return found
+
+
+def _delivered(ws: Workspace, v: StoredVersion) -> list[tuple[LedgerEntry, DeliveryMade]]:
+    return [
+        (entry, entry.event)
+        for entry in ws.ledger.entries_for_agreement(v.agreement_id)
+        if isinstance(entry.event, DeliveryMade)
+    ]
+
+
+def _received(ws: Workspace, v: StoredVersion, party: str) -> list[VisibleDelivery]:
+    """The party's own deliveries under ``v``, while ``v`` has a flow to it."""
+    if party not in {f.recipient for f in v.agreement.flows}:
+        return []
+    return [
+        VisibleDelivery(v, entry, e)
+        for entry, e in _delivered(ws, v)
+        if e.recipient == party and e.agreement_hash == v.hash
+    ]
+
+
+def visible_deliveries(
+    ws: Workspace, user: User, agreement_ids: list[str] | None = None
+) -> list[VisibleDelivery]:
+    """The deliveries the user may see (of ``agreement_ids`` only, if given), in log order."""
+    found: list[VisibleDelivery] = []
+    for v in _in_force(ws, agreement_ids):
+        if user.is_recipient_service:
+            found.extend(_received(ws, v, user.party_org_id))
+        elif may_see(user, v.agreement):
+            found.extend(VisibleDelivery(v, entry, e) for entry, e in _delivered(ws, v))
+    return found
+
+
+def visible_delivery(ws: Workspace, user: User, delivery_id: str) -> VisibleDelivery:
+    """One delivery the user may see, else the same "not found" as for one that is not there."""
+    for d in visible_deliveries(ws, user):
+        if d.event.delivery_id == delivery_id:
+            return d
+    raise NotFound(f"no delivery {delivery_id}")
+
+
+def received_delivery(ws: Workspace, party: str, delivery_id: str) -> VisibleDelivery:
+    """A delivery to ``party`` under its agreement's version in force (what it may acknowledge).
+
+    Anything else, including a delivery under a version since superseded, is "not found".
+    """
+    for v in agreement_service.all_in_force(ws):
+        for d in _received(ws, v, party):
+            if d.event.delivery_id == delivery_id:
+                return d
+    raise NotFound(f"no delivery {delivery_id}")
+
+
 def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord:
     """The dispute if the user's party is one of its sides or its arbiter; else 'not found'."""
     try:
@@ -75,10 +160,14 @@ def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord
 
 __all__ = [
     "MAX_SEQ",
+    "VisibleDelivery",
     "hidden_agreement",
     "hidden_dispute",
     "may_see",
+    "received_delivery",
     "visible_agreements",
+    "visible_deliveries",
+    "visible_delivery",
     "visible_dispute",
     "visible_version",
 ]

@@ -477,3 +477,23 @@ def active_version(ws: Workspace, agreement_id: str) -> StoredVersion:
     if row is None:
         raise NotFound(f"agreement {agreement_id} has no active version")
     return _version_row(row)
+
+
+def version_in_force(ws: Workspace, agreement_id: str) -> StoredVersion:
+    """The version that governs the agreement now: the active one.
+
+    With none active, the suspended version if there is one, else the latest (an ended
+    agreement, or one never yet active), so that a caller acting on it refuses it naming its
+    state. A draft, in-review or approved amendment beside an active version never counts.
+    """
+    try:
+        return active_version(ws, agreement_id)
+    except NotFound:
+        stored = versions(ws, agreement_id)  # NotFound for an unknown agreement
+    suspended = [v for v in stored if v.status is Status.suspended]
+    return (suspended or stored)[-1]
+
+
+def all_in_force(ws: Workspace) -> list[StoredVersion]:
+    """The version in force (:func:`version_in_force`) of every agreement, by id."""
+    return [version_in_force(ws, latest.agreement_id) for latest in list_all(ws)]

@@ -5,9 +5,9 @@ the signed clause that exempted it), a ``delivery-made`` per delivery and a ``ru
 event. A re-run of the same inputs delivers nothing new and records only a ``run-recorded``
 event marked as a re-run.
 
-A run enforces the agreement's *active* version (:func:`version_in_force`): an amendment being
-drafted, reviewed or approved does not stop it; the new version takes over when it becomes
-active (one ``version-superseded`` event).
+A run enforces the agreement's *active* version (``agreements.version_in_force``, the one rule
+every consumer uses): an amendment being drafted, reviewed or approved does not stop it; the new
+version takes over when it becomes active (one ``version-superseded`` event).
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from pathlib import Path
 
 from accord.engine import RunResult, run_agreement
 from accord.engine.run import Progress
-from accord.errors import InputError, NotFound, NotPermitted, Problem
+from accord.errors import InputError, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
-from accord.model.enums import Status
 from accord.refdata import Geography
-from accord.service import agreements, lifecycle, retention
+from accord.service import lifecycle, retention
 from accord.service._ledger import iso, record
-from accord.service.agreements import StoredVersion
+from accord.service.agreements import version_in_force
 from accord.workspace import Workspace
 
 POSTCODE_DIRECTORY = "postcodes.parquet"
+
+__all__ = ["load_geography", "postcode_directory", "run", "run_events", "version_in_force"]
 
 
 def postcode_directory(ws: Workspace) -> Path:
@@ -41,20 +42,6 @@ def load_geography(ws: Workspace, directory: Path | None = None) -> Geography:
             [Problem("postcodes", f"put an NSPL-layout file at {path} or pass --postcodes")],
         )
     return Geography.load(path)
-
-
-def version_in_force(ws: Workspace, agreement_id: str) -> StoredVersion:
-    """The version a run enforces: the active one.
-
-    With none active, the suspended version if there is one, else the latest, so that the
-    engine refuses it naming its state.
-    """
-    try:
-        return agreements.active_version(ws, agreement_id)
-    except NotFound:
-        stored = agreements.versions(ws, agreement_id)  # NotFound for an unknown agreement
-    suspended = [v for v in stored if v.status is Status.suspended]
-    return (suspended or stored)[-1]
 
 
 def run(

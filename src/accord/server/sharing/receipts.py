@@ -6,8 +6,9 @@ party's key: by the key accord keeps for the party, or, for a party that holds i
 key, by the Ed25519 signature the party sends (over the event's signing bytes), which accord
 checks before recording. Acknowledging twice returns the first receipt and records nothing new.
 
-Only users of the recipient party may acknowledge; anyone else gets 404, as if the delivery
-did not exist.
+Only users of the recipient party may acknowledge, and only a delivery made under the
+agreement's version in force (``access.received_delivery``); anything else gets 404, as if the
+delivery did not exist.
 
 Not yet in the committed OpenAPI document, so responses carry ``"unstable": true``.
 """
@@ -19,12 +20,12 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from accord.errors import NotFound, Problem, VerificationError
+from accord.errors import Problem, VerificationError
 from accord.ledger.events import DeliveryMade, DeliveryReceipt
 from accord.ledger.log import LedgerEntry
 from accord.server import auth
 from accord.server.api.schemas import ERRORS
-from accord.service import agreements as agreement_service
+from accord.service import access
 from accord.service._ledger import iso, record
 from accord.workspace import Workspace
 
@@ -59,14 +60,8 @@ class ReceiptOut(BaseModel):
 def _delivery(
     ws: Workspace, party: str, delivery_id: str
 ) -> tuple[DeliveryMade, list[LedgerEntry]]:
-    for version in agreement_service.list_all(ws):
-        entries = ws.ledger.entries_for_agreement(version.agreement_id)
-        for entry in entries:
-            e = entry.event
-            if isinstance(e, DeliveryMade) and e.delivery_id == delivery_id:
-                if e.recipient == party:
-                    return e, entries
-    raise NotFound(f"no delivery {delivery_id}")
+    found = access.received_delivery(ws, party, delivery_id)
+    return found.event, ws.ledger.entries_for_agreement(found.version.agreement_id)
 
 
 def _out(entry: LedgerEntry, e: DeliveryReceipt, *, new: bool) -> ReceiptOut:

@@ -15,6 +15,7 @@ from accord.engine.delivery import MANIFEST, slug
 from accord.ledger.events import DeliveryMade
 from accord.model import Agreement
 from accord.register.plain_english import plain_english
+from accord.service import access
 from accord.service import agreements as agreement_service
 from accord.service import disputes as dispute_service
 from accord.service.agreements import StoredVersion
@@ -49,34 +50,29 @@ def deliveries(
 ) -> list[dict[str, Any]]:
     """Deliveries under these agreements that the user may see, newest first.
 
-    A recipient service sees only deliveries to its own party.
+    Which ones is :func:`accord.service.access.visible_deliveries`'s answer (by the version in
+    force of each agreement); this only shapes them for display.
     """
     out: list[dict[str, Any]] = []
-    titles = {v.agreement_id: v.agreement.title for v in versions}
-    names = {v.agreement_id: party_names(v.agreement) for v in versions}
-    for agreement_id in titles:
-        for entry in ws.ledger.entries_for_agreement(agreement_id):
-            e = entry.event
-            if not isinstance(e, DeliveryMade):
-                continue
-            if user.is_recipient_service and e.recipient != user.party_org_id:
-                continue
-            item: dict[str, Any] = {
-                "id": e.delivery_id,
-                "agreement_id": agreement_id,
-                "agreement_title": titles[agreement_id],
-                "agreement_href": "/agreements/" + quote(agreement_id, safe=":"),
-                "recipient": e.recipient,
-                "recipient_name": names[agreement_id].get(e.recipient),
-                "row_count": e.row_count,
-                "manifest_sha256": e.manifest_sha256,
-                "run_id": e.run_id,
-                "at": e.at,
-                "event_id": entry.event_id,
-            }
-            if with_manifests:
-                item["manifest"] = _manifest(ws, e)
-            out.append(item)
+    ids = [v.agreement_id for v in versions]
+    for d in access.visible_deliveries(ws, user, ids):
+        e, agreement_id = d.event, d.version.agreement_id
+        item: dict[str, Any] = {
+            "id": e.delivery_id,
+            "agreement_id": agreement_id,
+            "agreement_title": d.version.agreement.title,
+            "agreement_href": "/agreements/" + quote(agreement_id, safe=":"),
+            "recipient": e.recipient,
+            "recipient_name": party_names(d.version.agreement).get(e.recipient),
+            "row_count": e.row_count,
+            "manifest_sha256": e.manifest_sha256,
+            "run_id": e.run_id,
+            "at": e.at,
+            "event_id": d.entry.event_id,
+        }
+        if with_manifests:
+            item["manifest"] = _manifest(ws, e)
+        out.append(item)
     return sorted(out, key=lambda d: d["at"], reverse=True)
 
 
