@@ -56,3 +56,18 @@ def test_the_discloser_siro_suspends_and_ends_it(site: Any) -> None:
     assert ended.json()["agreement"]["status"] == "terminated"
     # Terminated is final, even for the discloser.
     assert _move(site, "siro@nhs.example", "active").status_code == 409
+
+
+def test_suspending_beside_a_draft_amendment_suspends_the_version_in_force(site: Any) -> None:
+    """Issue 12.1: the move acts on the active version, not on the amendment being drafted."""
+    _live(site)
+    current = agreement_service.get(site.ws, A).agreement
+    agreement_service.amend(site.ws, current.model_copy(update={"version": "1.1.0"}))
+    suspended = _move(site, "siro@nhs.example", "suspended")
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["agreement"]["version"] == "1.0.0"
+    statuses = [v.status for v in agreement_service.versions(site.ws, A)]
+    assert statuses == [Status.suspended, Status.draft]
+    resumed = _move(site, "siro@nhs.example", "active")
+    assert resumed.json()["agreement"]["status"] == "active", resumed.text
+    assert agreement_service.get(site.ws, A, 1).status is Status.active

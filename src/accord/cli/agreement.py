@@ -97,7 +97,13 @@ def transition(
     ctx: typer.Context,
     agreement_id: str = typer.Argument(..., metavar="ID"),
     state: str = typer.Argument(..., metavar="STATE"),
-    version: int | None = typer.Option(None, "--version"),
+    version: int | None = typer.Option(
+        None,
+        "--version",
+        help="The version (v number) to move. Default: suspending, expiring or terminating acts"
+        " on the version in force (active or suspended), never on a draft amendment beside it;"
+        " other moves act on the latest version. Name a draft's version to withdraw it.",
+    ),
     reason: str | None = typer.Option(None, "--reason"),
     unsafe_skip_approvals: bool = typer.Option(
         False,
@@ -119,7 +125,7 @@ def transition(
         reason=reason,
         unsafe_skip_approvals=unsafe_skip_approvals,
     )
-    console().print(f"{v.agreement_id} v{v.seq} is now {v.status}", markup=False)
+    console().print(f"{v.agreement_id} v{v.seq} ({v.version}) is now {v.status}", markup=False)
 
 
 @app.command()

@@ -497,3 +497,30 @@ def version_in_force(ws: Workspace, agreement_id: str) -> StoredVersion:
 def all_in_force(ws: Workspace) -> list[StoredVersion]:
     """The version in force (:func:`version_in_force`) of every agreement, by id."""
     return [version_in_force(ws, latest.agreement_id) for latest in list_all(ws)]
+
+
+# A transition to one of these ends or pauses the agreement itself: it acts on the version in
+# force, never on an amendment drafted beside it (name that version to withdraw it).
+_ACTS_ON_FORCE = frozenset({Status.suspended, Status.expired, Status.terminated})
+
+
+def version_to_move(
+    ws: Workspace, agreement_id: str, target: Status, seq: int | None = None
+) -> StoredVersion:
+    """The version a move to ``target`` acts on: version ``seq`` if given, else the rule.
+
+    Suspending, expiring and terminating act on the version in force (active or suspended);
+    activating acts on the latest version once it is approved, else resumes a suspended one;
+    every other move (review, approval, return to draft) acts on the latest version. With no
+    live version, the latest.
+    """
+    if seq is not None:
+        return get(ws, agreement_id, seq)
+    latest = get(ws, agreement_id)
+    if target in _ACTS_ON_FORCE or (
+        target is Status.active and latest.status is not Status.approved
+    ):
+        in_force = version_in_force(ws, agreement_id)
+        if in_force.status in {Status.active, Status.suspended}:
+            return in_force
+    return latest

@@ -341,9 +341,11 @@ def _hold_in_review(conn: Connection, version: StoredVersion) -> None:
 def move(
     ws: Workspace, agreement_id: str, user: User, target: Status | str, reason: str | None = None
 ) -> StoredVersion:
-    """Move the latest version to ``target`` if ``user`` may (see the module docstring)."""
-    version = agreement_service.get(ws, agreement_id)
-    _party_member(version, user)
+    """Move a version to ``target`` if ``user`` may (see the module docstring).
+
+    Which version: :func:`~accord.service.agreements.version_to_move` (suspending or ending
+    acts on the version in force, not on an amendment drafted beside it).
+    """
     try:
         target = Status(target)
     except ValueError:
@@ -351,6 +353,8 @@ def move(
             f"{target} is not a lifecycle state",
             [Problem("to", "one of " + ", ".join(s.value for s in Status))],
         ) from None
+    version = agreement_service.version_to_move(ws, agreement_id, target)
+    _party_member(version, user)
     party = version.agreement.party(user.party_org_id)
     rule = playbook().move_rule(target)
     if rule is None:
@@ -413,7 +417,7 @@ def operator_transition(
             f"{target} is not a lifecycle state",
             [Problem("state", "one of " + ", ".join(s.value for s in Status))],
         ) from None
-    version = agreement_service.get(ws, agreement_id, seq)
+    version = agreement_service.version_to_move(ws, agreement_id, target, seq)
     check_transition(version.status, target)  # the lifecycle speaks first
     if target is Status.approved:
         missing = outstanding(ws, version)

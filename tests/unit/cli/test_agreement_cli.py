@@ -148,3 +148,42 @@ def test_role_holders_approve_from_the_command_line(
     with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
         signed = [e.event.name for e in ws.ledger.entries_for_agreement(aid)]
     assert signed.count("agreement-approved") == len(people)
+
+
+def _active_with_a_draft_amendment(env: dict[str, str], clock: FixedClock) -> str:
+    a = example_agreement()
+    with Workspace.open(Path(env["ACCORD_HOME"]), clock=clock) as ws:
+        agreements.create(ws, a)
+        for target in ("in_review", "approved", "active"):
+            agreements.transition(ws, a.id, target)
+        agreements.amend(ws, a.model_copy(update={"version": "1.1.0"}))
+    return a.id
+
+
+@pytest.mark.parametrize("target", ["suspended", "terminated"])
+def test_suspending_or_ending_without_a_version_acts_on_the_version_in_force(
+    env: dict[str, str], clock: FixedClock, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12.1: the latest version is a draft amendment; the command acts on v1, in force."""
+    aid = _active_with_a_draft_amendment(env, clock)
+    argv = ["agreement", "transition", aid, target, "--reason", "incident over"]
+    assert main(argv, env, clock=clock) == 0, capsys.readouterr().err
+    assert f"v1 (1.0.0) is now {target}" in capsys.readouterr().out
+    with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
+        assert [v.status.value for v in agreements.versions(ws, aid)] == [target, "draft"]
+
+
+def test_a_draft_amendment_is_withdrawn_by_naming_its_version(
+    env: dict[str, str], clock: FixedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aid = _active_with_a_draft_amendment(env, clock)
+    argv = ["agreement", "transition", aid, "terminated", "--version", "2", "--reason", "withdrawn"]
+    assert main(argv, env, clock=clock) == 0, capsys.readouterr().err
+    # a suspended version resumes with "active", and review still acts on the latest version
+    assert main(["agreement", "transition", aid, "suspended"], env, clock=clock) == 0
+    assert main(["agreement", "transition", aid, "active"], env, clock=clock) == 0
+    with Workspace.open(Path(env["ACCORD_HOME"])) as ws:
+        assert [v.status.value for v in agreements.versions(ws, aid)] == ["active", "terminated"]
+        agreements.amend(ws, example_agreement().model_copy(update={"version": "1.2.0"}))
+    assert main(["agreement", "transition", aid, "in_review"], env, clock=clock) == 0
+    assert "v3 (1.2.0) is now in_review" in capsys.readouterr().out
