@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, now_at, settings, workspace_at
 from accord.errors import InputError, VerificationError
 from accord.ledger.checkpoint import SignedTreeHead
 from accord.ledger.log import Ledger
@@ -33,10 +33,14 @@ def _ledger(ctx: typer.Context) -> Ledger:
 def export(
     ctx: typer.Context,
     directory: Path = typer.Argument(..., help="Folder to write the export into."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Sign a tree head over the whole log, then write the log, heads and public keys as files."""
+    """Sign a tree head over the whole log, then write the log, heads and public keys as files.
+
+    The new head's timestamp is ``--at`` (default: now).
+    """
     ledger = _ledger(ctx)
-    ledger.export(directory, now=settings(ctx).clock.now())
+    ledger.export(directory, now=now_at(ctx, at))
     head = ledger.latest_head()
     size = head.size if head else 0
     console().print(
@@ -45,12 +49,13 @@ def export(
 
 
 @app.command("sign-head")
-def sign_head(ctx: typer.Context) -> None:
+def sign_head(ctx: typer.Context, at: str | None = AT_OPTION) -> None:
     """Sign a tree head over the whole log and send it to the configured witnesses.
 
-    Refuses (exit 6) if the stored log is not consistent with the last signed head.
+    The head's timestamp is ``--at`` (default: now). Refuses (exit 6) if the stored log is not
+    consistent with the last signed head.
     """
-    signed = head_service.sign_head(settings(ctx).workspace())
+    signed = head_service.sign_head(workspace_at(ctx, at))
     out = console()
     out.print(f"Signed tree head: size {signed.head.size} root {signed.head.root_hash.hex()}")
     for w in signed.witnesses:
@@ -73,8 +78,12 @@ def prove(
     ),
     old: int | None = typer.Option(None, "--old", help="Consistency proof from this size..."),
     new: int | None = typer.Option(None, "--new", help="...to this size (default: the log's)."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Print an RFC 9162 proof as JSON: inclusion of EVENT_ID, or consistency --old N --new M."""
+    """Print an RFC 9162 proof as JSON: inclusion of EVENT_ID, or consistency --old N --new M.
+
+    If no signed head covers the event yet, one is signed with the timestamp ``--at`` (or now).
+    """
     ledger = _ledger(ctx)
     if old is not None:
         if event_id is not None:
@@ -83,7 +92,7 @@ def prove(
         return
     if event_id is None:
         raise InputError("give an event id to prove, or --old N [--new M] for consistency")
-    now = None if size is not None else settings(ctx).clock.now()
+    now = None if size is not None else now_at(ctx, at)
     proof = ledger.prove(event_id, size=size, now=now)
     typer.echo(json.dumps(proof, indent=2))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from accord.cli._context import console, settings
+from accord.cli._context import AT_OPTION, console, workspace_at
 from accord.server.sharing.profile import DEFAULT_ENDPOINT, write_profile
 
 app = typer.Typer(help="Delta Sharing: profile files for recipients' delta-sharing clients.")
@@ -22,10 +22,14 @@ def profile(
         DEFAULT_ENDPOINT, "--endpoint", help="The server's Delta Sharing URL, as recipients see it."
     ),
     days: int = typer.Option(30, "--days", min=1, max=366, help="Days until the token expires."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Issue an expiring API token for EMAIL and write a Delta Sharing profile file."""
+    """Issue an expiring API token for EMAIL and write a Delta Sharing profile file.
+
+    The token expires ``--days`` after ``--at`` (default: now).
+    """
     issued = write_profile(
-        settings(ctx).workspace(), email, out, endpoint=endpoint, lifetime=timedelta(days=days)
+        workspace_at(ctx, at), email, out, endpoint=endpoint, lifetime=timedelta(days=days)
     )
     console().print(
         f"Wrote {out} for {email} (token {issued.id}, expires {issued.expires_at.isoformat()})."

@@ -7,7 +7,7 @@ from datetime import timedelta
 import typer
 from rich.table import Table
 
-from accord.cli._context import console, esc, settings
+from accord.cli._context import AT_OPTION, console, esc, settings, workspace_at
 from accord.service import users as service
 
 app = typer.Typer(help="Users of the web server and API: accounts, roles and API tokens.")
@@ -32,10 +32,11 @@ def add(
         confirmation_prompt=True,
         help=f"At least {service.MIN_PASSWORD} characters; prompted for when left out.",
     ),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Create a user belonging to PARTY with ROLES."""
+    """Create a user belonging to PARTY with ROLES (created at ``--at``, default now)."""
     user = service.add_user(
-        settings(ctx).workspace(), email, name, party, service.parse_roles(roles), password
+        workspace_at(ctx, at), email, name, party, service.parse_roles(roles), password
     )
     console().print(
         f"Added {user.email} ({user.name}) of {user.party_org_id}: "
@@ -63,9 +64,10 @@ def token(
     email: str = typer.Argument(..., help="The user the token acts for."),
     name: str = typer.Option(..., "--name", help="What will use the token."),
     days: int = typer.Option(30, "--days", min=1, max=366, help="Days until it expires."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Issue an API token (shown once; only its hash is kept)."""
-    ws = settings(ctx).workspace()
+    """Issue an API token (shown once; only its hash is kept), expiring --days after --at."""
+    ws = workspace_at(ctx, at)
     issued = service.issue_token(ws, service.user_by_email(ws, email), name, timedelta(days=days))
     out = console()
     out.print(
@@ -77,8 +79,10 @@ def token(
 
 @app.command()
 def revoke(
-    ctx: typer.Context, token_id: str = typer.Argument(..., help="The token id, tok_...")
+    ctx: typer.Context,
+    token_id: str = typer.Argument(..., help="The token id, tok_..."),
+    at: str | None = AT_OPTION,
 ) -> None:
-    """Revoke an API token at once."""
-    service.revoke_token(settings(ctx).workspace(), token_id)
+    """Revoke an API token at once (recorded as revoked at ``--at``, default now)."""
+    service.revoke_token(workspace_at(ctx, at), token_id)
     console().print(f"Revoked {token_id}", markup=False)

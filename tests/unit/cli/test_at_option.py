@@ -36,6 +36,13 @@ DATED = [
     ("dispute", "decide"),
     ("dispute", "withdraw"),
     ("dispute", "sweep"),
+    ("ledger", "export"),
+    ("ledger", "sign-head"),
+    ("ledger", "prove"),
+    ("sharing", "profile"),
+    ("user", "add"),
+    ("user", "token"),
+    ("user", "revoke"),
 ]
 
 
@@ -132,3 +139,36 @@ def test_no_day_is_suggested_for_an_agreement_that_blocks_on_its_own_day(
         == 1
     )
     assert "--at 2026-03-16" in capsys.readouterr().out
+
+
+def test_tokens_profiles_and_heads_are_dated_at_at_not_the_wall_clock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12.4: token expiry, the profile's token and a signed head's timestamp follow --at."""
+    from accord.ledger.checkpoint import format_timestamp
+
+    wall = FixedClock(T0 + timedelta(days=400))
+    e = {"ACCORD_HOME": str(tmp_path / "ws")}
+    assert main(["init"], e, clock=wall) == 0
+    at = ["--at", "2026-03-16T09:00:00Z"]
+    person = ["user", "add", "svc@greenwich.example", "--name", "Pipeline"]
+    person += ["--party", "gss:E09000011", "--roles", "recipient_service"]
+    assert main([*person, "--password", "correct horse battery", *at], e, clock=wall) == 0
+    argv = ["user", "token", "svc@greenwich.example", "--name", "etl", "--days", "7", *at]
+    assert main(argv, e, clock=wall) == 0
+    out = capsys.readouterr().out
+    assert "expires 2026-03-23T09:00:00+00:00" in out, out
+    token_id = out.split("Token ", 1)[1].split()[0]
+    assert main(["user", "revoke", token_id, *at], e, clock=wall) == 0
+    share = tmp_path / "p.share"
+    argv = ["sharing", "profile", "svc@greenwich.example", "--out", str(share), "--days", "2"]
+    assert main([*argv, *at], e, clock=wall) == 0
+    assert json.loads(share.read_text())["expirationTime"].startswith("2026-03-18T09:00:00")
+    exported = tmp_path / "export"
+    assert main(["ledger", "export", str(exported), *at], e, clock=wall) == 0
+    (head,) = [
+        json.loads(line) for line in (exported / "tree-heads.jsonl").read_text().splitlines()
+    ]
+    assert format_timestamp(T0) in json.dumps(head)
+    assert main(["user", "token", "svc@greenwich.example", "--name", "x", "--at", "soon"], e) == 2
+    assert "--at" in capsys.readouterr().err
