@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from accord.cli._context import AT_OPTION, console, now_at, settings, workspace_at
+from accord.cli._context import AT_OPTION, console, esc, now_at, settings, workspace_at
 from accord.errors import InputError, VerificationError
 from accord.ledger.checkpoint import SignedTreeHead
 from accord.ledger.log import Ledger
@@ -59,7 +59,7 @@ def sign_head(ctx: typer.Context, at: str | None = AT_OPTION) -> None:
     out = console()
     out.print(f"Signed tree head: size {signed.head.size} root {signed.head.root_hash.hex()}")
     for w in signed.witnesses:
-        out.print(f"  witness {w.witness}: {w.outcome} ({w.detail})")
+        out.print(f"  witness {esc(w.witness)}: {esc(w.outcome)} ({esc(w.detail)})")
     if signed.refused:
         raise VerificationError(
             "a witness refused the new head: "
@@ -105,7 +105,7 @@ def witness_add(
 ) -> None:
     """Send every new head to this witness and keep its cosignatures."""
     verifier = head_service.add_witness(settings(ctx).workspace(), verifier_key, url)
-    console().print(f"New heads will be sent to witness {verifier.name} at {url}")
+    console().print(f"New heads will be sent to witness {verifier.name} at {url}", markup=False)
 
 
 @witness_app.command("follow")
@@ -119,7 +119,8 @@ def witness_follow(
     verifier = head_service.follow_log(ws, verifier_key, origin)
     console().print(
         f"Witnessing {origin} signed by {verifier.name}; give its operator this witness key:"
-        f" {ws.keystore.witness_verifier().to_string()}"
+        f" {ws.keystore.witness_verifier().to_string()}",
+        markup=False,
     )
 
 
