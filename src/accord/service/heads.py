@@ -1,8 +1,9 @@
 """Signed tree heads leaving the instance: signing on the instance's schedule, sending each new
 head to the configured witnesses, and acting as a witness for other parties' logs.
 
-Heads are signed by :func:`sign_head`, which ``accord ledger sign-head``, ``accord sweep`` and
-``accord ledger export`` call; nothing that answers a GET signs or stores anything. Each new
+Heads are signed by :func:`sign_head`, which ``accord ledger sign-head``, ``accord sweep``,
+``accord ledger export`` and the server's scheduler (each tick, when the log has grown) call;
+nothing that answers a GET signs or stores anything. Each new
 head goes to every witness configured with :func:`add_witness` (C2SP tlog-witness
 ``add-checkpoint``), and each witness's cosignature is kept with the head, so the register's
 tree-head feed serves heads the instance cannot take back.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -75,9 +77,13 @@ class SignedHead:
         return tuple(w for w in self.witnesses if w.outcome == "refused")
 
 
-def sign_head(ws: Workspace, *, post: Post = http_post) -> SignedHead:
-    """Sign a head over the whole log (refused if inconsistent with the last), then publish it."""
-    head = ws.ledger.tree_head(ws.clock.now())
+def sign_head(ws: Workspace, *, now: datetime | None = None, post: Post = http_post) -> SignedHead:
+    """Sign a head over the whole log (refused if inconsistent with the last), then publish it.
+
+    The head's timestamp is ``now`` (default: the workspace's clock). A log that has not grown
+    since the last head gets that head back, unsigned again.
+    """
+    head = ws.ledger.tree_head(now or ws.clock.now())
     outcomes = publish(ws, head, post=post)
     return SignedHead(ws.ledger.head_at(head.size), outcomes)
 
