@@ -48,6 +48,7 @@ from accord.engine.backends.duckdb import (
     BATCH_ROWS,
     DuckDBBackend,
     cast_reader,
+    intake_error,
     register_source,
     shapes,
 )
@@ -92,6 +93,8 @@ def execute(
         if backend.threads:
             con.execute(f"SET threads = {int(backend.threads)}")
         return _execute(con, backend, plan, inputs, base, bases, write_exceptions)
+    except duckdb.Error as exc:
+        raise intake_error(inputs, exc) from None
     finally:
         con.close()
 

@@ -58,6 +58,7 @@ from accord.engine.backends.duckdb import (
     DuckDBBackend,
     Split,
     cast_reader,
+    intake_error,
     register_source,
     shapes,
 )
@@ -160,6 +161,8 @@ def execute(
         if backend.threads:
             con.execute(f"SET threads = {int(backend.threads)}")
         return _execute(con, backend, plan, inputs, sink, base, bases)
+    except duckdb.Error as exc:
+        raise intake_error(inputs, exc) from None
     finally:
         con.close()
 

@@ -240,3 +240,49 @@ def test_a_full_disk_is_exit_9_not_a_traceback(live: Path, tmp_path: Path) -> No
     assert "no space is left on the disk" in done.stderr
     assert "Traceback" not in done.stderr
     _assert_no_values(live, done.stdout, done.stderr)
+
+
+@pytest.mark.parametrize("mode", ["incremental", "delta-only"])
+def test_a_malformed_csv_after_a_good_run_is_the_same_intake_error(
+    live: Path,
+    ws_copy: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    """An incremental run (rows already seen are not re-read) and a delta-only run give the
+    full run's exit 2, with the row and the problem and no value, for every malformed source."""
+    caplog.set_level(logging.DEBUG)
+    assert _run(ws_copy, live / "people.csv") == 0
+    extra = ["--delta-only"] if mode == "delta-only" else []
+    for name, (path, where, reason) in _malformed_csvs(live, tmp_path).items():
+        argv = ["run", AGREEMENT.id, "--source", str(path), *extra]
+        code = main(argv, ws_copy, clock=CLOCK)
+        out = capsys.readouterr()
+        assert code == 2, (name, out.err)
+        assert f"{where}:" in out.err and reason in out.err, (name, out.err)
+        assert "Traceback" not in out.err + out.out
+        _assert_no_values(live, out.out, out.err, caplog.text)
+
+
+@pytest.mark.parametrize("mode", ["incremental", "delta-only"])
+def test_a_malformed_parquet_after_a_good_run_is_the_same_intake_error(
+    live: Path,
+    ws_copy: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert _run(ws_copy, live / "people.parquet") == 0
+    extra = ["--delta-only"] if mode == "delta-only" else []
+    good = (live / "people.parquet").read_bytes()
+    scrambled = tmp_path / "scrambled.parquet"  # footer intact: the schema reads, rows do not
+    scrambled.write_bytes(good[:4] + b"\xff" * (len(good) // 2) + good[4 + len(good) // 2 :])
+    code = main(["run", AGREEMENT.id, "--source", str(scrambled), *extra], ws_copy, clock=CLOCK)
+    out = capsys.readouterr()
+    assert code == 2, out.err
+    assert "Traceback" not in out.err + out.out
+    _assert_no_values(live, out.out, out.err, caplog.text)

@@ -50,6 +50,17 @@ EXPORT_ROWS = 1 << 22
 rows (one run at 2.2M rows; at 22M rows one sort of every routed row ran out of memory)."""
 
 
+def intake_error(inputs: RunInputs, exc: duckdb.Error) -> SourceError:
+    """What a run reports when DuckDB could not read the source: the CSV stream's own error
+    (with its row number and the problem), else the error's class only; never a value.
+
+    Every DuckDB path (full, incremental, delta-only) raises this in place of ``exc``.
+    """
+    if inputs.source.failures:
+        return inputs.source.failures[0]
+    return SourceError("the source could not be processed", [Problem("source", type(exc).__name__)])
+
+
 class DuckDBBackend(Backend):
     name = "duckdb"
 
@@ -67,12 +78,7 @@ class DuckDBBackend(Backend):
                     con.execute(f"SET threads = {int(self.threads)}")
                 return self._run(con, plan, inputs, sink)
             except duckdb.Error as exc:
-                if inputs.source.failures:  # the CSV stream's own error, with its row
-                    raise inputs.source.failures[0] from None
-                raise SourceError(
-                    "the source could not be processed",
-                    [Problem("source", type(exc).__name__)],
-                ) from None
+                raise intake_error(inputs, exc) from None
             finally:
                 con.close()
 
