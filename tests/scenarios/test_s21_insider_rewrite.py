@@ -187,3 +187,69 @@ def test_reading_the_tree_head_never_signs(sqlite_workspace: Workspace) -> None:
     proof = client.get("/api/register/consistency", params={"old": 1, "new": 3}).json()
     assert proof["proof"]["old_size"] == 1 and len(proof["proof"]["proof"]) >= 1
     assert json.loads(client.get("/api/register/tree-heads.jsonl").text)["size"] == 3
+
+
+def test_verify_requires_each_given_witnesss_cosignature_on_the_saved_heads(
+    parties: tuple[Workspace, Workspace, Any],
+    tmp_path: Path,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: `accord verify --witness-key KEY`: a head the instance signed alone (here the
+    one it signed after deleting its heads, which the witness refused) is not proof."""
+    ws, witness_ws, post = parties
+    ws.ledger.append_many([delivery(i, i) for i in range(10)], clock.now())
+    cosigned = heads.sign_head(ws, post=post)
+    assert [w.outcome for w in cosigned.witnesses] == ["cosigned"]
+    saved = tmp_path / "cosigned.txt"
+    saved.write_text(cosigned.head.to_text())
+    witness_key = witness_ws.keystore.witness_verifier().to_string()
+    with Workspace.init(tmp_path / "stranger", clock=clock) as stranger:
+        other_key = stranger.keystore.witness_verifier().to_string()
+
+    rewrite(ws, 3, 3160)
+    with ws.engine.begin() as conn:
+        conn.execute(delete(ledger_tree_heads))
+    clock.advance(timedelta(minutes=1))
+    alone = heads.sign_head(ws, post=post)  # the witness refuses the rewritten history
+    assert [w.outcome for w in alone.witnesses] == ["refused"]
+    published = tmp_path / "published.txt"  # what the instance now serves as its head
+    published.write_text(alone.head.to_text())
+    export = tmp_path / "export"
+    ws.ledger.export(export, now=clock.now())
+
+    verify = ["verify", str(export), "--against", str(published)]
+    assert main(verify, {}) == 0  # the instance's own signature alone: it looks fine
+    capsys.readouterr()
+    assert main([*verify, "--witness-key", witness_key], {}) == 6
+    out = capsys.readouterr().out
+    assert (
+        out.startswith("FAILED: ")
+        and f"cosignature by witness {witness_ws.keystore.witness_verifier().name}" in out
+    )
+    # The head the witness did cosign is present and valid, and it exposes the rewrite.
+    honest = ["verify", str(export), "--against", str(saved), "--witness-key", witness_key]
+    assert main(honest, {}) == 6
+    assert "EQUIVOCATION" in capsys.readouterr().out
+    assert main([*honest, "--witness-key", other_key], {}) == 6  # each given witness is required
+    assert "no valid cosignature" in capsys.readouterr().out
+    assert main(["verify", str(export), "--witness-key", witness_key], {}) == 2  # needs --against
+    assert "--against" in capsys.readouterr().err
+    assert main([*verify, "--witness-key", "not-a-key"], {}) == 6
+
+
+def test_a_cosigned_head_passes_with_its_witness_key(
+    parties: tuple[Workspace, Workspace, Any], tmp_path: Path, clock: FixedClock
+) -> None:
+    ws, witness_ws, post = parties
+    ws.ledger.append_many([delivery(i, i) for i in range(5)], clock.now())
+    saved = tmp_path / "head.txt"
+    saved.write_text(heads.sign_head(ws, post=post).head.to_text())
+    ws.ledger.append(delivery(5, 5), clock.now())
+    export = tmp_path / "export"
+    ws.ledger.export(export, now=clock.now())
+    key = witness_ws.keystore.witness_verifier().to_string()
+    argv = ["verify", str(export), "--against", str(saved), "--witness-key", key]
+    assert main(argv, {}) == 0
+    assert verify_export(export, against=[SignedTreeHead.from_text(saved.read_text())],
+                         witness_keys=[key]).size == 6  # fmt: skip

@@ -149,11 +149,22 @@ def verify_command(
         help="A saved tree head or checkpoint (from the register's feed, a witness, an earlier"
         " export's tree-heads.jsonl); the export must be consistent with each. Repeatable.",
     ),
+    witness_keys: list[str] = typer.Option(
+        [],
+        "--witness-key",
+        metavar="KEY",
+        help="A witness's cosigner key (name+keyid+base64, as `accord ledger witness follow`"
+        " prints it): every head given with --against must carry its valid cosignature."
+        " Repeatable; needs --against.",
+    ),
 ) -> None:
     """Verify an exported ledger offline; print a one-line verdict (exit 6 when it fails)."""
     try:
         summary = verify_export(
-            directory, trusted_instance_key=instance_key, against=_saved_heads(against)
+            directory,
+            trusted_instance_key=instance_key,
+            against=_saved_heads(against),
+            witness_keys=witness_keys,
         )
     except VerificationError as exc:
         typer.echo(f"FAILED: {exc.message}")

@@ -27,7 +27,9 @@ each one's root at its size. A head of the same size as a signed head in the exp
 size the export's signed heads commit to, with a different root, is *equivocation*: the
 instance key signed two histories. That raises :class:`~accord.errors.Equivocation` with both
 heads in full, which no rewrite of the database can hide, because the saved head never was in
-it. The format is written down in ``docs/reference/ledger-format.md``.
+it. With ``witness_keys``, each head given with ``against`` must also carry a valid
+cosignature by every one of those witnesses: a head the instance signed alone proves nothing a
+witness checked. The format is written down in ``docs/reference/ledger-format.md``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from accord.ledger.checkpoint import NoteVerifier, SignedTreeHead
 from accord.ledger.events import SignedEvent, event_from_payload, event_id_for, leaf_bytes
 from accord.ledger.keys import PublicKeys
 from accord.ledger.merkle import CompactRange, hash_leaf, verify_consistency
+from accord.ledger.witness import CosignatureVerifier
 
 __all__ = ["EXPORT_FORMAT", "VerifiedLog", "load_heads", "verify_export"]
 
@@ -258,8 +261,10 @@ def _checked_against(
     verifier: NoteVerifier,
     origin: str,
     heads: list[SignedTreeHead],
+    witnesses: Sequence[CosignatureVerifier] = (),
 ) -> dict[int, SignedTreeHead]:
-    """Check the outside heads' origin and signature, and equivocation with exported heads."""
+    """Check the outside heads' origin, signature and required cosignatures, and equivocation
+    with exported heads."""
     by_size: dict[int, SignedTreeHead] = {}
     exported = {h.size: h for h in heads}
     for head in against:
@@ -269,6 +274,17 @@ def _checked_against(
                 f" not {origin!r}"
             )
         head.verify(verifier)
+        for witness in witnesses:
+            try:
+                witness.verify_head(head)
+            except VerificationError as exc:
+                raise VerificationError(
+                    f"the head of size {head.size} given with --against has no valid"
+                    f" cosignature by witness {witness.name}: {exc.message}. A head the witness"
+                    " did not cosign may be one it refused (a history it had not seen); ask"
+                    " the witness for its latest checkpoint and verify against that",
+                    [Problem(f"tree size {head.size}", f"not cosigned by {witness.name}")],
+                ) from exc
         for other, how in (
             (by_size.get(head.size), "both given with --against"),
             (exported.get(head.size), "one given with --against, one in the export"),
@@ -284,14 +300,25 @@ def verify_export(
     *,
     trusted_instance_key: str | None = None,
     against: Sequence[SignedTreeHead] = (),
+    witness_keys: Sequence[str] = (),
 ) -> VerifiedLog:
     """Verify an exported ledger; return a summary, or raise naming the first bad index.
 
     ``trusted_instance_key`` is the instance's published verifier key
     (``name+hash+base64``); give it, so that a directory whose keys were replaced fails.
     ``against`` are signed heads from outside the export; the export must be consistent with
-    each (Equivocation when a signed root of the same size differs).
+    each (Equivocation when a signed root of the same size differs). ``witness_keys`` are
+    witnesses' cosigner keys (``name+keyid+base64``, C2SP cosignature/v1): each head in
+    ``against`` must carry a valid cosignature by every one of them, so that a head the instance
+    signed alone (which a witness may have refused) is not taken as proof. They need
+    ``against``.
     """
+    witnesses = [CosignatureVerifier.from_string(k) for k in witness_keys]
+    if witnesses and not against:
+        raise InputError(
+            "a witness key is checked on the heads given with --against, and none was given",
+            [Problem("--witness-key", "give the saved heads to check with --against")],
+        )
     root = Path(directory)
     try:
         meta = json.loads((root / "log.json").read_text(encoding="utf-8"))
@@ -314,7 +341,7 @@ def verify_export(
                 f" {verifier.to_string()}"
             )
 
-    outside = _checked_against(against, verifier, origin, heads)
+    outside = _checked_against(against, verifier, origin, heads, witnesses)
     head_problem = _first_bad_head(heads, verifier, origin, proofs)
     trusted = heads if head_problem is None else [h for h in heads if h.size < head_problem[0]]
     pending = iter(trusted)
