@@ -6,8 +6,10 @@ Schema and standard, the opt-out decision, the row filter, and the transforms (t
 then the data item's default transform for a projected field the flow does not transform).
 
 Refusals happen here, before any row is read: a clause the engine cannot enforce raises
-:class:`UnsupportedClause`; a pseudonym shared across recipients without agreed linkage, or
-confidential patient information without an opt-out decision, raises :class:`NotPermitted`.
+:class:`UnsupportedClause` (so does a flow labelled aggregate or anonymised that would deliver
+a direct identifier or one row per person); a pseudonym shared across recipients without
+agreed linkage, or confidential patient information without an opt-out decision, raises
+:class:`NotPermitted`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from accord.errors import (
 )
 from accord.model import Agreement, Drop, Flow, Generalise, PostcodeTo, Pseudonymise
 from accord.model.canonical import agreement_hash
-from accord.model.enums import AgeBand, ItemTransform, KeyScope, Standard
+from accord.model.enums import AgeBand, Identifiability, ItemTransform, KeyScope, Standard
+from accord.model.labels import label_problems
 from accord.refdata.succession import successors
 
 _CONSTRAINTS = {
@@ -55,6 +58,7 @@ def compile_plan(
     exceptions (``recipient_not_in_existence:<flow>``) until an amendment names the successors.
     """
     chosen = _choose_flows(agreement, flows, effective_date)
+    _labels_hold(agreement, chosen)
     types = {d.name: str(d.table_schema.get("type", "string")) for d in agreement.data_items}
     person_key = _person_key(agreement)
 
@@ -151,6 +155,24 @@ def _choose_flows(agreement: Agreement, wanted: list[str] | None, on: date) -> l
             [Problem(f"flows.{w}", "outside its start/end") for w in closed],
         )
     return [by_id[w] for w in dict.fromkeys(wanted)]
+
+
+def _labels_hold(agreement: Agreement, chosen: list[Flow]) -> None:
+    """Refuse a flow labelled aggregate or anonymised that would deliver a direct identifier
+    or one row per person (:func:`accord.model.labels.label_problems`): the engine cannot make
+    the label true, and a label never switches protection off."""
+    problems = [p for f in chosen for p in label_problems(f, agreement.data_items)]
+    if problems:
+        raise UnsupportedClause(
+            "a flow labelled aggregate or anonymised would deliver person-level data",
+            [Problem(f"flows.{p.flow}.projection.{p.field}", p.message) for p in problems],
+        )
+    aggregate = [f.id for f in chosen if f.identifiability is Identifiability.aggregate]
+    if aggregate:
+        raise UnsupportedClause(
+            "accord has no aggregate output stage yet: it cannot make a flow's rows aggregate",
+            [Problem(f"flows.{f}.identifiability", "aggregate") for f in aggregate],
+        )
 
 
 def _in_force(flow: Flow, on: date) -> bool:

@@ -20,7 +20,6 @@ from accord.model.enums import (
     HEALTH_AND_CARE_TYPES,
     PUBLIC_AUTHORITY_TYPES,
     Classification,
-    Identifiability,
     Mode,
     PartyRole,
 )
@@ -28,7 +27,6 @@ from accord.model.flows import DataItem, Flow
 from accord.model.parties import Party
 
 SPECIAL = frozenset({Classification.special_category_health, Classification.special_category_other})
-NOT_IDENTIFYING = frozenset({Identifiability.anonymised_ico_compliant, Identifiability.aggregate})
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,9 @@ class Context:
 
     @cached_property
     def identifying_flows(self) -> list[Flow]:
-        return [f for f in self.agreement.flows if f.identifiability not in NOT_IDENTIFYING]
+        """Flows that may identify someone: every flow not physically anonymous, whatever its
+        label says (a mislabelled flow is identifying)."""
+        return [f for f in self.agreement.flows if not self.agreement.anonymous(f)]
 
     @cached_property
     def shared_items(self) -> list[DataItem]:

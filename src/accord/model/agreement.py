@@ -33,6 +33,7 @@ from accord.model.governance import (
     Termination,
     Transparency,
 )
+from accord.model.labels import NOT_IDENTIFYING, treated_as_anonymous
 from accord.model.legal import DPIARef, LegalBasis, OptOutDecision
 from accord.model.parties import Party
 
@@ -187,10 +188,21 @@ class Agreement(Part):
             for d in self.data_items
         )
 
+    def anonymous(self, flow: Flow) -> bool:
+        """Whether ``flow`` may be treated as identifying no one: labelled anonymised or
+        aggregate, and physically so (:func:`accord.model.labels.treated_as_anonymous`)."""
+        return treated_as_anonymous(flow, self.data_items)
+
+    def identifiability(self, flow: Flow) -> Identifiability:
+        """``flow``'s identifiability as it leaves: its label, unless the label claims anonymity
+        the flow does not have, then ``identifiable`` (the register never says "anonymous" of a
+        flow that is not)."""
+        if flow.identifiability in NOT_IDENTIFYING and not self.anonymous(flow):
+            return Identifiability.identifiable
+        return flow.identifiability
+
     @property
     def all_flows_anonymised(self) -> bool:
-        return bool(self.flows) and all(
-            f.identifiability
-            in {Identifiability.anonymised_ico_compliant, Identifiability.aggregate}
-            for f in self.flows
-        )
+        """Every flow is labelled anonymised or aggregate and nothing it delivers contradicts
+        the label: a label alone never switches protection off."""
+        return bool(self.flows) and all(self.anonymous(f) for f in self.flows)

@@ -282,7 +282,7 @@ def dcat_dataset(agreement: Agreement, *, agreement_hash: str | None = None) -> 
                 "dct:title": f"Extract for {agreement.party(flow.recipient).name}",
                 "dct:format": flow.delivery_format.value,
                 "dcat:mediaType": _MEDIA_TYPES[flow.delivery_format.value],
-                "dct:accessRights": flow.identifiability.value,
+                "dct:accessRights": agreement.identifiability(flow).value,
                 "dct:accrualPeriodicity": flow.frequency.value,
                 "odrl:hasPolicy": {"@id": policy_iri(agreement)},
             }

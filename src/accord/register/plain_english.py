@@ -86,7 +86,7 @@ def _flow_line(a: Agreement, flow: Flow) -> str:
     items = ", ".join(n.replace("_", " ") for n in flow.projection)
     when = flow.frequency.value.replace("_", " ")
     return (
-        f"{party.name} receives {IDENTIFIABILITY[flow.identifiability]} ({items}), "
+        f"{party.name} receives {IDENTIFIABILITY[a.identifiability(flow)]} ({items}), "
         f"{describe_filter(flow.row_filter)}, {when}; it {ONWARD[flow.onward_sharing]}."
     )
 

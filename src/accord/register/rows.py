@@ -430,7 +430,7 @@ def _row(
             {_CLASSIFICATION_WORDS[a.item(n).classification.value] for n in flow.projection}
         ),
         datasets=[flow.dataset] if flow.dataset else list(a.datasets),
-        identifiability=flow.identifiability.value,
+        identifiability=a.identifiability(flow).value,
         opt_outs_applied=opt_outs,
         opt_outs_reason=opt_out_reason,
         sharing_method=flow.transfer_method.value,

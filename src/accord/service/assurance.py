@@ -267,7 +267,7 @@ def certificate_findings(ws: Workspace, agreement: Agreement, on: date) -> list[
     if not required:
         return []
     out: list[Finding] = []
-    personal = {f.recipient for f in agreement.flows if _personal(f.identifiability.value)}
+    personal = {f.recipient for f in agreement.flows if not agreement.anonymous(f)}
     recorded = parties(ws, on)
     for i, party in enumerate(agreement.parties):
         if party.org_id not in personal:
@@ -294,10 +294,6 @@ _CERT_URL = {
     "cyber_essentials": "https://www.ncsc.gov.uk/cyberessentials/overview",
     "cyber_essentials_plus": "https://www.ncsc.gov.uk/cyberessentials/overview",
 }
-
-
-def _personal(identifiability: str) -> bool:
-    return identifiability not in {"anonymised_ico_compliant", "aggregate"}
 
 
 # -- exceptions --------------------------------------------------------------------------------

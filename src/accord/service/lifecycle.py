@@ -38,7 +38,7 @@ from accord.law import Finding, Findings, check, default_registry
 from accord.law.context import OrganisationLookup
 from accord.ledger.events import FlowResumed, FlowSuspended
 from accord.model import Agreement, Flow, expiry_due
-from accord.model.enums import Identifiability, Status
+from accord.model.enums import Status
 from accord.playbook import Notify, Suspend, due_actions
 from accord.service import agreements, assurance, bases, standing
 from accord.service._ledger import iso, record
@@ -50,8 +50,6 @@ from accord.workspace import Workspace
 
 LIVE = (Status.active, Status.suspended)
 REVIEW_OVERDUE = "review.overdue"
-
-NOT_PERSONAL = frozenset({Identifiability.anonymised_ico_compliant, Identifiability.aggregate})
 # Findings about a recipient's assurance pause only the flows of personal data to it.
 ASSURANCE_CODES = frozenset({assurance.DSPT_BELOW, assurance.CERTIFICATE_MISSING})
 
@@ -148,8 +146,9 @@ Step = Callable[[SweepContext], list[Swept]]
 # -- the re-check ------------------------------------------------------------------------------
 
 
-def _personal(flow: Flow) -> bool:
-    return flow.identifiability not in NOT_PERSONAL
+def _personal(a: Agreement, flow: Flow) -> bool:
+    """Whether ``flow`` may carry personal data: a label alone never makes it anonymous."""
+    return not a.anonymous(flow)
 
 
 def _message(f: Finding) -> str:
@@ -182,7 +181,7 @@ def recheck(
         if party is not None and party.receives and not party.discloses:
             to_party = [fl for fl in a.flows if fl.recipient == party.org_id]
             if f.code in ASSURANCE_CODES:
-                to_party = [fl for fl in to_party if _personal(fl)]
+                to_party = [fl for fl in to_party if _personal(a, fl)]
                 held = excepted.get(party.org_id)
                 if held is not None and to_party:
                     why = (
@@ -570,7 +569,7 @@ def deadlines(ws: Workspace, v: StoredVersion, on: date) -> list[Deadline]:
         if registry.has_gateway(gid):
             gw = registry.gateway(gid)
             add(f"legal gateway {gid} ({gw.title})", gw.in_force_until, f"gateway:{gid}")
-    personal = {f.recipient for f in a.flows if _personal(f)}
+    personal = {f.recipient for f in a.flows if _personal(a, f)}
     recorded = assurance.parties(ws, on)
     for party in a.recipients:
         if party.org_id not in personal:

@@ -98,11 +98,15 @@ def test_tier0_goes_down_the_ladder_until_the_law_allows_it() -> None:
     a = Agreement.model_validate(doc)
     current = Variant.from_flow(a.flow(FLOW))
     # Greenwich may not receive personal data under Sch 1 para 3: pseudonymised rows are still
-    # personal data, so tier 0 goes on to counts, which the para 3 condition does not reach.
+    # personal data, so tier 0 goes on to counts. The "aggregate" variant still delivers one row
+    # per person (age bands, LSOAs, clinical group) under an aggregate label, which the label
+    # rule blocks (issue 12 item 2), so the flow is suspended rather than mislabelled.
     n = tier0(_dispute(a, Ground.confidentiality, current), a, DAY)
-    assert n.note == "aggregate" and n.terms.identifiability is Identifiability.aggregate
-    assert [p.where.split(":")[0] for p in n.ruled_out] == ["pseudonymise identifiers"]
+    assert n.note == "suspend the flow" and n.terms is None
+    steps = [p.where.split(":")[0] for p in n.ruled_out]
+    assert steps[0] == "pseudonymise identifiers" and set(steps[1:]) == {"aggregate"}
     assert "sch1.para3-recipient" in n.ruled_out[0].reason
+    assert any("label.not-anonymous" in p.reason for p in n.ruled_out[1:])
     # The same finding is about a bystander for Middlesbrough's flow: it does not block that one.
     other = Agreement.model_validate(doc)
     d = open_dispute(

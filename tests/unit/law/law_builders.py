@@ -103,6 +103,31 @@ def document(
     return merge(doc, changes)
 
 
+COUNT = {
+    "name": "case_count",
+    "classification": "non_personal",
+    "table_schema": {"type": "integer"},
+    "justification": "the statistic",
+}
+
+
+def anonymous(doc: dict[str, Any], label: str = "aggregate") -> dict[str, Any]:
+    """``doc`` with its first flow labelled ``label`` and physically so: it delivers only a
+    non-personal count (no direct identifier, no row per person)."""
+    out = copy.deepcopy(doc)
+    out["data_items"].append(dict(COUNT))
+    out["flows"][0].update(identifiability=label, projection=[COUNT["name"]])
+    return out
+
+
+def mislabelled(doc: dict[str, Any], label: str = "aggregate") -> dict[str, Any]:
+    """``doc`` with its first flow labelled ``label`` but still delivering its person-level
+    fields (the defect of issue 12 item 2)."""
+    out = copy.deepcopy(doc)
+    out["flows"][0]["identifiability"] = label
+    return out
+
+
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in changes.items():

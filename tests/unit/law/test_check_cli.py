@@ -9,6 +9,7 @@ from pathlib import Path
 from accord.cli import main
 from accord.clock import FixedClock
 from accord.model import dump_yaml
+from accord.model.enums import Identifiability
 from accord.playbook import instantiate
 from accord.playbook.examples import example_inputs
 
@@ -55,3 +56,23 @@ def test_invalid_file_exits_2(tmp_path, capsys):
     bad.write_text("id: 1\n")
     assert main(["check", str(bad)], {}, clock=CLOCK) == 2
     assert "not a valid agreement" in capsys.readouterr().err
+
+
+def test_a_flow_labelled_aggregate_that_delivers_people_blocks(tmp_path, capsys):
+    # Issue 12 item 2: relabelling the S3 line list "aggregate" does not make it aggregate.
+    a = instantiate(
+        "s3_positive_case_line_list", **example_inputs("s3_positive_case_line_list", NOW)
+    )
+    labelled = a.model_copy(
+        update={
+            "flows": [
+                f.model_copy(update={"identifiability": Identifiability.aggregate}) for f in a.flows
+            ]
+        }
+    )
+    assert main(["check", str(write(tmp_path, labelled)), "--json"], {}, clock=CLOCK) == 1
+    found = [f for f in json.loads(capsys.readouterr().out)["findings"]]
+    label = [f for f in found if f["code"] == "label.not-anonymous"]
+    assert label and all(f["severity"] == "blocking" for f in label)
+    assert "but nhs_number is a direct identifier" in label[0]["message"]
+    assert "scope.not-personal" not in {f["code"] for f in found}

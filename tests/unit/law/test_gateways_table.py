@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from law_builders import agreement, document, emergency, merge, party
+from law_builders import agreement, anonymous, document, emergency, merge, mislabelled, party
 
 from accord.law import builtin_registry, check, default_registry
 
@@ -92,7 +92,6 @@ CCA_REQ = {
     "description": "Rest centre list",
     "reason": "Evacuation",
 }
-AGG = {"identifiability": "aggregate"}
 
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, date]] = {}
 
@@ -271,7 +270,7 @@ _research = merge(
     document("central_department", "alb", purpose="research"),
     {"legal_basis": {"gateways": ["dea_research"]}, "disclosure_control_profile": "ons_srs_10"},
 )
-_research["flows"][0].update(AGG)
+_research = anonymous(_research)
 _research_id = merge(_research, {})
 _research_id["flows"][0]["identifiability"] = "pseudonymised"
 case("dea_research", _research, _research_id, "gateway.identifiable")
@@ -425,3 +424,12 @@ def test_gateway_blocks(gateway_id: str) -> None:
         gw = default_registry().gateway(gateway_id)
         cited = {f.citation for f in findings.blocking.by_code(code)}
         assert gw.citation in cited
+
+
+def test_a_mislabelled_flow_is_identifying_for_a_deidentified_gateway():
+    # Labelled aggregate, yet it delivers names and postcodes: DEA research allows only
+    # de-identified information, so the gateway blocks it as well as the label rule.
+    doc = mislabelled(_research_id, "aggregate")
+    doc["flows"][0]["projection"] = ["given_name", "postcode"]
+    blocking = check(agreement(doc), at=date(2026, 3, 16)).blocking.codes
+    assert {"gateway.identifiable", "label.not-anonymous"} <= set(blocking)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from law_builders import agreement, document, merge
+from law_builders import agreement, anonymous, document, merge, mislabelled
 
 from accord.law import Severity, check, decide_opt_outs
 from accord.law.builtin import default_registry
@@ -56,11 +56,22 @@ def test_decision_table_rows(doc, ndoo, type1, words):
 
 
 def test_anonymised_flows_take_opt_outs_out_of_scope():
-    doc = cpi("s251_support", s251_ref="CAG 1")
-    doc["flows"][0]["identifiability"] = "aggregate"
-    decision = decide_opt_outs(agreement(doc))
+    decision = decide_opt_outs(agreement(anonymous(cpi("s251_support", s251_ref="CAG 1"))))
     assert (decision.apply_ndoo, decision.apply_type1) == (False, False)
     assert "anonymised" in decision.rationale
+
+
+@pytest.mark.parametrize("label", ["aggregate", "anonymised_ico_compliant"])
+def test_a_label_alone_never_switches_opt_outs_off(label):
+    # Issue 12 item 2: labelled aggregate but delivering names, postcodes and a condition.
+    doc = mislabelled(cpi("s251_support", s251_ref="CAG 1", gateways=["s251_reg5"]), label)
+    decision = decide_opt_outs(agreement(doc))
+    assert (decision.apply_ndoo, decision.apply_type1) == (True, True)
+    assert "standard condition" in decision.rationale
+    # A stored "not applied" copied from the label is now a blocking mismatch.
+    doc["opt_out_policy"] = {"apply_ndoo": False, "apply_type1": False, "rationale": "aggregate"}
+    blocking = check(agreement(doc), at=date(2026, 3, 16)).blocking.codes
+    assert {"optout.mismatch", "label.not-anonymous"} <= set(blocking)
 
 
 def test_decide_returns_the_model_with_citation_and_policy_default():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from law_builders import agreement, document, emergency, merge, party
+from law_builders import agreement, anonymous, document, emergency, merge, mislabelled, party
 
 from accord.law import Severity, check
 
@@ -238,11 +238,38 @@ def test_baselines_are_lawful():
 
 
 def test_anonymised_flows_skip_data_protection_rules_but_want_disclosure_control():
-    doc = document()
-    doc["flows"][0]["identifiability"] = "aggregate"
-    findings = check(agreement(doc), at=AT)
+    findings = check(agreement(anonymous(document())), at=AT)
     assert findings.blocking == []
     assert {"scope.not-personal", "disclosure.profile-missing"} <= set(findings.codes)
+
+
+@pytest.mark.parametrize("label", ["aggregate", "anonymised_ico_compliant"])
+def test_a_label_that_claims_anonymity_the_flow_lacks_is_blocking(label):
+    # Issue 12 item 2: the flow still delivers a name and a postcode, one row per person.
+    findings = check(agreement(mislabelled(document(), label)), at=AT)
+    labels = findings.blocking.by_code("label.not-anonymous")
+    assert [f.field for f in labels] == ["flows.0.projection.0", "flows.0.projection.1"]
+    assert (
+        f"Flow f1 is labelled {label} but given_name is a direct identifier." in labels[0].message
+    )
+    assert "postcode is personal data delivered one row per person" in labels[1].message
+    assert all("Recital 26" in f.citation and f.source_url.startswith("http") for f in labels)
+    # The label no longer takes the flow out of the data protection checks.
+    assert "scope.not-personal" not in findings.codes
+
+
+def test_only_fields_that_leave_count_against_the_label():
+    doc = document()
+    doc["flows"][0]["transforms"] = [{"op": "drop", "field": "given_name"}]
+    doc["flows"][0]["identifiability"] = "aggregate"
+    fields = [f.field for f in check(agreement(doc), at=AT).blocking.by_code("label.not-anonymous")]
+    assert fields == ["flows.0.projection.1"]  # the postcode, still one row per person
+    doc["flows"][0]["transforms"] = [{"op": "pseudonymise", "field": "given_name"}]
+    found = check(agreement(doc), at=AT).blocking.by_code("label.not-anonymous")
+    assert [f.field for f in found] == ["flows.0.projection.0", "flows.0.projection.1"]
+    assert "given_name is a pseudonym of a direct identifier (still personal data)" in (
+        found[0].message
+    )
 
 
 def test_processor_may_not_pass_data_on_and_needs_a_contract():

@@ -20,6 +20,7 @@ from accord.law.rules import (
     dpia,
     existence,
     gateways,
+    labels,
     opt_outs,
     purpose,
     research,
@@ -35,6 +36,7 @@ Step = Callable[[Context], Iterable[Finding]]
 STEPS: tuple[tuple[str, Step], ...] = (
     ("0 parties in existence", existence.evaluate),
     ("1 personal data", scope.evaluate),
+    ("1a identifiability labels", labels.evaluate),
     ("2 vires and gateways", gateways.evaluate),
     ("3 Art 6 basis", art6.evaluate),
     ("3a children", children.evaluate),
