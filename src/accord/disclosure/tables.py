@@ -1,0 +1,293 @@
+"""Primary and secondary suppression, then rounding, of a two-way table of counts with margins.
+
+A table is ``rows x columns`` counts, with row totals, column totals and a grand total where the
+caller publishes them (a one-way table is one column with its total). The steps:
+
+1. **Primary suppression**: every cell (margins too, for ``from_true`` totals) the profile finds
+   disclosive is suppressed.
+2. **Secondary suppression** (``from_true`` totals only): each margin is a linear relation
+   (the cells of a line sum to its total). A line with exactly one suppressed cell gives it
+   away by subtraction, so the smallest published cell of that line is suppressed too, until
+   no line has exactly one; then :func:`recoverable` solves the whole system of relations
+   (numpy's rank) and suppresses more wherever a combination of lines still determines a
+   suppressed cell.
+3. **Rounding** of every published count, after suppression. ``from_published`` totals are
+   recomputed from the published cells, then rounded, and marked partial where their line has
+   a suppressed cell.
+
+Every suppression is in the report with its rule and what to change; the report never holds a
+count (a suppressed value is exactly what must not leave).
+
+>>> from accord.disclosure.profiles import profile
+>>> t = protect([[6, 12], [30, 40]], profile("opensafely"), rows=("a", "b"), columns=("x", "y"))
+>>> t.cells
+((None, 10), (30, 40))
+>>> t.row_totals, t.partial_rows
+((10, 70), (True, False))
+>>> [(s.row, s.column, s.kind) for s in t.report]
+[('a', 'x', 'primary')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from accord.disclosure.profiles import Profile
+from accord.errors import InputError, Problem
+
+TOTAL = "Total"
+
+Key = tuple[int, int]  # (row, column); index m is the column-totals row, n the row-totals column
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One suppressed cell: where, by which rule, and what to change to publish more."""
+
+    row: str
+    column: str
+    kind: str  # "primary" or "secondary"
+    rule: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """What may be published: ``None`` where a count is suppressed."""
+
+    profile: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    cells: tuple[tuple[int | None, ...], ...]
+    row_totals: tuple[int | None, ...] | None
+    column_totals: tuple[int | None, ...] | None
+    grand_total: int | None
+    partial_rows: tuple[bool, ...] | None
+    partial_columns: tuple[bool, ...] | None
+    report: tuple[Suppression, ...]
+
+    @property
+    def suppressed(self) -> frozenset[Key]:
+        """Interior and margin cells withheld, as (row, column) keys like :func:`protect`'s."""
+        m, n = len(self.rows), len(self.columns)
+        out = {(i, j) for i in range(m) for j in range(n) if self.cells[i][j] is None}
+        if self.row_totals is not None:
+            out |= {(i, n) for i, v in enumerate(self.row_totals) if v is None}
+        if self.column_totals is not None:
+            out |= {(m, j) for j, v in enumerate(self.column_totals) if v is None}
+        if self.row_totals is not None and self.column_totals is not None:
+            if self.grand_total is None:
+                out.add((m, n))
+        return frozenset(out)
+
+
+def lines(m: int, n: int, *, row_totals: bool, column_totals: bool) -> list[list[Key]]:
+    """The linear relations of the table: each is a line of cells, its total last."""
+    out: list[list[Key]] = []
+    if row_totals:
+        out += [[(i, j) for j in range(n)] + [(i, n)] for i in range(m)]
+    if column_totals:
+        out += [[(i, j) for i in range(m)] + [(m, j)] for j in range(n)]
+    if row_totals and column_totals:
+        out.append([(m, j) for j in range(n)] + [(m, n)])
+        out.append([(i, n) for i in range(m)] + [(m, n)])
+    return out
+
+
+def recoverable(relations: Sequence[Sequence[Key]], suppressed: frozenset[Key]) -> set[Key]:
+    """Suppressed cells that the published cells and the relations determine exactly.
+
+    Each relation says its cells but the last sum to the last. With the published cells moved
+    to the right-hand side, a suppressed cell is determined when its unit vector lies in the
+    row space of the coefficient matrix over the suppressed cells (adding it leaves the rank
+    unchanged).
+    """
+    unknown = sorted(suppressed)
+    if not unknown:
+        return set()
+    index = {k: i for i, k in enumerate(unknown)}
+    rows = []
+    for line in relations:
+        coeff = np.zeros(len(unknown))
+        for k in line[:-1]:
+            if k in index:
+                coeff[index[k]] += 1.0
+        if line[-1] in index:
+            coeff[index[line[-1]]] -= 1.0
+        if coeff.any():
+            rows.append(coeff)
+    if not rows:
+        return set()
+    a = np.array(rows)
+    rank = np.linalg.matrix_rank(a)
+    found = set()
+    for k, i in index.items():
+        unit = np.zeros(len(unknown))
+        unit[i] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            found.add(k)
+    return found
+
+
+def protect(
+    counts: Sequence[Sequence[int]],
+    profile: Profile,
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    row_totals: bool = True,
+    column_totals: bool = True,
+) -> ProtectedTable:
+    """``counts`` (``len(rows)`` lists of ``len(columns)`` non-negative counts) made safe to
+    publish under ``profile``, with the margins asked for (see the module docstring)."""
+    m, n = len(rows), len(columns)
+    if m == 0 or n == 0 or len(counts) != m or any(len(r) != n for r in counts):
+        raise InputError(
+            "a table needs one count per row and column",
+            [Problem("table", f"{len(counts)} rows of counts for {m} x {n} labels")],
+        )
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for r in counts for v in r):
+        raise InputError("a table holds whole non-negative counts", [Problem("table", "bad count")])
+    true: dict[Key, int] = {(i, j): counts[i][j] for i in range(m) for j in range(n)}
+    if row_totals:
+        true |= {(i, n): sum(counts[i]) for i in range(m)}
+    if column_totals:
+        true |= {(m, j): sum(counts[i][j] for i in range(m)) for j in range(n)}
+    if row_totals and column_totals:
+        true[(m, n)] = sum(map(sum, counts))
+    margins_true = profile.totals == "from_true"
+    interior = {(i, j) for i in range(m) for j in range(n)}
+    controlled = set(true) if margins_true else interior
+
+    suppressed: set[Key] = {k for k in controlled if profile.disclosive(true[k])}
+    why: dict[Key, tuple[str, Key | None]] = {k: ("primary", None) for k in suppressed}
+    if margins_true:
+        relations = lines(m, n, row_totals=row_totals, column_totals=column_totals)
+        _secondary(relations, true, suppressed, why, interior)
+
+    def published(k: Key) -> int | None:
+        return None if k in suppressed else profile.rounded(true[k])
+
+    cells = tuple(tuple(published((i, j)) for j in range(n)) for i in range(m))
+    partial_rows = partial_cols = None
+    if margins_true:
+        rt = tuple(published((i, n)) for i in range(m)) if row_totals else None
+        ct = tuple(published((m, j)) for j in range(n)) if column_totals else None
+        grand = published((m, n)) if row_totals and column_totals else None
+    else:
+        rt, ct, grand, partial_rows, partial_cols = _recomputed(
+            true, suppressed, profile, m, n, row_totals, column_totals
+        )
+    row_names, col_names = (*rows, TOTAL), (*columns, TOTAL)
+
+    def rule(k: Key) -> str:
+        kind, protects = why[k]
+        if protects is None:
+            return profile.rule()
+        return (
+            f"secondary: withheld so that {row_names[protects[0]]} x {col_names[protects[1]]} "
+            "cannot be worked out from the totals"
+        )
+
+    report = tuple(
+        Suppression(row_names[k[0]], col_names[k[1]], why[k][0], rule(k), _advice(k, m, n))
+        for k in sorted(suppressed)
+    )
+    return ProtectedTable(
+        profile.id,
+        tuple(rows),
+        tuple(columns),
+        cells,
+        rt,
+        ct,
+        grand,
+        partial_rows,
+        partial_cols,
+        report,
+    )
+
+
+def _secondary(
+    relations: list[list[Key]],
+    true: dict[Key, int],
+    suppressed: set[Key],
+    why: dict[Key, tuple[str, Key | None]],
+    interior: set[Key],
+) -> None:
+    """Suppress more until no suppressed cell can be recovered from the published ones."""
+
+    def choose(line: Sequence[Key]) -> Key | None:
+        # The least informative published cell: interior before totals, smallest first.
+        open_ = [k for k in line if k not in suppressed]
+        if not open_:
+            return None
+        return min(open_, key=lambda k: (k not in interior, true[k], k))
+
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in relations:
+                hidden = [k for k in line if k in suppressed]
+                if len(hidden) == 1:
+                    pick = choose(line)
+                    if pick is not None:
+                        suppressed.add(pick)
+                        why[pick] = ("secondary", hidden[0])
+                        changed = True
+        exposed = recoverable(relations, frozenset(suppressed))
+        if not exposed:
+            return
+        target = min(exposed)
+        candidates = [line for line in relations if target in line and choose(line) is not None]
+        if not candidates:  # every cell of every line through it is withheld already
+            return
+        line = min(candidates, key=lambda ln: sum(k in suppressed for k in ln))
+        pick = choose(line)
+        assert pick is not None
+        suppressed.add(pick)
+        why[pick] = ("secondary", target)
+
+
+def _recomputed(
+    true: dict[Key, int],
+    suppressed: set[Key],
+    profile: Profile,
+    m: int,
+    n: int,
+    row_totals: bool,
+    column_totals: bool,
+) -> tuple[
+    tuple[int | None, ...] | None,
+    tuple[int | None, ...] | None,
+    int | None,
+    tuple[bool, ...] | None,
+    tuple[bool, ...] | None,
+]:
+    """Totals of the published cells only (so they reveal nothing suppressed), then rounded."""
+
+    def total(keys: list[Key]) -> int | None:
+        shown = [true[k] for k in keys if k not in suppressed]
+        return profile.rounded(sum(shown)) if shown else None
+
+    row_keys = [[(i, j) for j in range(n)] for i in range(m)]
+    col_keys = [[(i, j) for i in range(m)] for j in range(n)]
+    every = [k for ks in row_keys for k in ks]
+    rt = tuple(total(ks) for ks in row_keys) if row_totals else None
+    ct = tuple(total(ks) for ks in col_keys) if column_totals else None
+    grand = total(every) if row_totals and column_totals else None
+    pr = tuple(any(k in suppressed for k in ks) for ks in row_keys) if row_totals else None
+    pc = tuple(any(k in suppressed for k in ks) for ks in col_keys) if column_totals else None
+    return rt, ct, grand, pr, pc
+
+
+def _advice(k: Key, m: int, n: int) -> str:
+    if k[0] == m or k[1] == n:
+        return "a total describes too few people: merge this line with a neighbour"
+    return (
+        "combine this row or column with a neighbour (coarser bands, a wider area or a longer "
+        "period) so that each cell counts more people"
+    )
