@@ -30,7 +30,14 @@ from accord.errors import (
 )
 from accord.model import Agreement, Drop, Flow, Generalise, PostcodeTo, Pseudonymise
 from accord.model.canonical import agreement_hash
-from accord.model.enums import AgeBand, Identifiability, ItemTransform, KeyScope, Standard
+from accord.model.enums import (
+    AgeBand,
+    DisclosureProfile,
+    Identifiability,
+    ItemTransform,
+    KeyScope,
+    Standard,
+)
 from accord.model.labels import label_problems
 from accord.refdata.succession import successors
 
@@ -75,6 +82,7 @@ def compile_plan(
                 flow_id=flow.id if len(gone) == 1 else f"{flow.id}.{i}",
                 opt_outs=None,
                 transforms=(),  # a held flow only routes: nothing of it is written
+                aggregate=None,
             )
             held.append(fp)
             lookup_fields |= _lookup_fields(fp)
@@ -167,11 +175,16 @@ def _labels_hold(agreement: Agreement, chosen: list[Flow]) -> None:
             "a flow labelled aggregate or anonymised would deliver person-level data",
             [Problem(f"flows.{p.flow}.projection.{p.field}", p.message) for p in problems],
         )
-    aggregate = [f.id for f in chosen if f.identifiability is Identifiability.aggregate]
-    if aggregate:
+    rows = [
+        f.id
+        for f in chosen
+        if f.identifiability is Identifiability.aggregate and f.aggregate is None
+    ]
+    if rows:
         raise UnsupportedClause(
-            "accord has no aggregate output stage yet: it cannot make a flow's rows aggregate",
-            [Problem(f"flows.{f}.identifiability", "aggregate") for f in aggregate],
+            "a flow labelled aggregate leaves only through the aggregate stage "
+            "(aggregate.group_by); the engine cannot make its rows aggregate",
+            [Problem(f"flows.{f}.aggregate", "no aggregate stage") for f in rows],
         )
 
 
@@ -310,7 +323,39 @@ def _flow_plan(
         transforms=tuple(transforms),
         write=n.Write(flow.delivery_format.value),
         field_types=tuple((f, types[f]) for f in flow.projection),
+        aggregate=_count_by(agreement, flow, transforms, types),
     )
+
+
+def _count_by(
+    agreement: Agreement, flow: Flow, transforms: list[n.TransformNode], types: dict[str, str]
+) -> n.CountBy | None:
+    """The aggregate stage of ``flow``: counts by text columns, under a packaged profile."""
+    spec = flow.aggregate
+    if spec is None:
+        return None
+    where = f"flows.{flow.id}.aggregate"
+    by_field = {t.field: t for t in transforms}
+    for name in spec.group_by:
+        t = by_field.get(name)
+        if isinstance(t, n.DropField):
+            raise AgreementInvalid(
+                "a flow cannot count by a field it drops", [Problem(f"{where}.group_by", name)]
+            )
+        if t is None and types[name] != "string":
+            raise UnsupportedClause(
+                "the aggregate stage counts by text, age bands and areas",
+                [Problem(f"{where}.group_by", f"{name} is {types[name]}")],
+            )
+    chosen = spec.profile or agreement.disclosure_control_profile
+    if chosen is DisclosureProfile.none:
+        chosen = DisclosureProfile.nhs_secondary_care  # the default for published aggregates
+    if chosen is DisclosureProfile.custom:
+        raise UnsupportedClause(
+            "a custom disclosure profile needs its figures, which an agreement cannot yet state",
+            [Problem(f"{where}.profile", "custom")],
+        )
+    return n.CountBy(tuple(spec.group_by), chosen.value, spec.totals)
 
 
 def _transforms(

@@ -43,6 +43,8 @@ from typing import Any
 import pyarrow as pa
 import rfc8785
 
+from accord.engine.aggregate import count_table
+from accord.engine.aggregate import schema as delivered_schema
 from accord.engine.backends.base import EXCEPTIONS_SCHEMA, extract_schema
 from accord.engine.delta import Delta, DeltaMaker
 from accord.engine.extracts import Written, read_extract, write_extract
@@ -103,6 +105,7 @@ class StagedFlow:
     directory: Path
     written: Written
     files: dict[str, str] = field(default_factory=dict)
+    disclosure: dict[str, Any] | None = None  # an aggregate flow's profile and report
 
 
 class StagingSink:
@@ -134,6 +137,12 @@ class StagingSink:
         folder = self.staging / "flows" / slug(flow_id)
         folder.mkdir(parents=True)
         name = f"extract.{fp.write.format}"
+        if fp.aggregate is not None:
+            # The aggregate stage: the rows are counted here and never written.
+            table, disclosure = count_table(fp, batches)
+            self._write(flow_id, folder, name, table.to_reader(), fp.write.format)
+            self.flows[flow_id].disclosure = disclosure
+            return
         head: list[pa.RecordBatch] = []
         rows = 0
         for batch in batches:
@@ -205,7 +214,7 @@ def stage_delta(
 ) -> dict[str, Any]:
     """Write additions and removals against the previous delivery folder; return the counts."""
     fmt = fp.write.format
-    schema = extract_schema(fp)
+    schema = delivered_schema(fp)
     prev_file = previous / f"extract.{fmt}"
     current = read_extract(staged.directory / f"extract.{fmt}", fmt, schema)
     # A previous delivery in another format (or with other columns) makes the delta a reset.
@@ -265,7 +274,7 @@ def manifest(
         "effective_date": plan.effective_date.isoformat(),
         "format": fp.write.format,
         "rows": staged.written.rows,
-        "columns": [{"name": c.name, "type": c.type} for c in fp.outputs()],
+        "columns": [{"name": name, "type": kind} for name, kind in fp.delivered()],
         "files": dict(sorted(staged.files.items())),
         "opt_outs": {
             "lists": {k: opt_out_versions[k] for k in lists},
@@ -276,6 +285,8 @@ def manifest(
         "data_quality": {"missing_values": staged.written.missing},
         "delta": delta,
     }
+    if staged.disclosure is not None:
+        body["disclosure"] = staged.disclosure
     if delivery is not None:  # "delta": no extract; ``rows`` is the reconstructed row count
         body["delivery"] = delivery
     return rfc8785.dumps(body)

@@ -10,6 +10,10 @@ Order of a run, per flow::
 
     ReadSource -> ValidateRows -> RemoveOptOuts -> Route -> Project -> Transform... -> Write
 
+and for an aggregate flow (:class:`CountBy`), ``... -> Transform... -> CountBy -> Write``: the
+delivery layer counts the flow's rows and applies disclosure control before anything is
+written, so its rows never reach the disk.
+
 Secrets are not part of a plan: a :class:`Pseudonymise` names a ``key_id`` that the run resolves
 to key bytes at execution time.
 """
@@ -287,6 +291,29 @@ class OutputColumn:
 
 
 @dataclass(frozen=True)
+class CountBy:
+    """The aggregate output stage: the flow's rows leave only as counts by ``group_by`` (one or
+    two of its text columns, after the transforms), disclosure-controlled under ``profile``
+    (``accord.disclosure``), with the table's totals when ``totals``."""
+
+    group_by: tuple[str, ...]
+    profile: str
+    totals: bool = True
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.group_by) <= 2 or len(set(self.group_by)) != len(self.group_by):
+            raise _invalid("counts are by one or two distinct columns")
+        for name in self.group_by:
+            _name(name, "CountBy.group_by")
+            if name in AGGREGATE_COLUMNS:
+                raise _invalid(f"{name} is a column of every aggregate table")
+
+
+AGGREGATE_COLUMNS = ("count", "suppressed", "is_total", "partial")
+"""The columns an aggregate table adds to its group-by columns (see ``engine/aggregate.py``)."""
+
+
+@dataclass(frozen=True)
 class Write:
     format: str
 
@@ -304,10 +331,16 @@ class FlowPlan:
     transforms: tuple[TransformNode, ...]
     write: Write
     field_types: tuple[tuple[str, str], ...] = field(repr=False, default=())
+    aggregate: CountBy | None = None
 
     def __post_init__(self) -> None:
         if not self.flow_id:
             raise _invalid("a flow plan needs an id")
+        if self.aggregate is not None:
+            kinds = {c.name: c.type for c in self.outputs()}
+            for name in self.aggregate.group_by:
+                if kinds.get(name) != "string":
+                    raise _invalid(f"counts are by text columns the flow delivers, not {name}")
         seen: set[str] = set()
         for t in self.transforms:
             if t.field not in self.project.fields:
@@ -338,6 +371,19 @@ class FlowPlan:
             kind = types[name] if t is None else "string"
             cols.append(OutputColumn(name, name, t, kind))
         return tuple(cols)
+
+    def delivered(self) -> tuple[tuple[str, str], ...]:
+        """The delivered table's columns (name, type): the extract's, or for an aggregate flow
+        its group-by columns and the columns of :data:`AGGREGATE_COLUMNS`."""
+        if self.aggregate is None:
+            return tuple((c.name, c.type) for c in self.outputs())
+        return (
+            *((g, "string") for g in self.aggregate.group_by),
+            ("count", "integer"),
+            ("suppressed", "boolean"),
+            ("is_total", "boolean"),
+            ("partial", "boolean"),
+        )
 
 
 @dataclass(frozen=True)
@@ -411,6 +457,8 @@ class Plan:
 
     def key_column(self, fp: FlowPlan) -> str | None:
         """The extract column that identifies a person (for deltas), if the flow delivers one."""
+        if fp.aggregate is not None:
+            return None  # counts identify no one
         for col in fp.outputs():
             if col.field == self.person_key:
                 return col.name

@@ -14,6 +14,7 @@ from accord.model.agreement import Agreement, Purpose
 from accord.model.canonical import agreement_hash, canonical_bytes, canonical_json, document
 from accord.model.examples import example_agreement, example_document
 from accord.model.flows import (
+    Aggregate,
     DataItem,
     Drop,
     Flow,
@@ -40,6 +41,7 @@ from accord.model.lifecycle import check_transition, expiry_due
 from accord.model.parties import Contacts, Party
 
 __all__ = [
+    "Aggregate",
     "Agreement",
     "Approval",
     "CcaRequest",

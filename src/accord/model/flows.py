@@ -84,6 +84,26 @@ class SuppressSmall(Part):
     profile: DisclosureProfile = DisclosureProfile.nhs_secondary_care
 
 
+class Aggregate(Part):
+    """The flow leaves as counts of people by one or two of its fields, never as rows.
+
+    The engine groups the flow's rows (after routing, opt-outs and transforms, so a date of
+    birth can be counted as an age band and a postcode as an area) and applies the
+    disclosure-control ``profile`` (default: the agreement's, else NHS secondary care) before
+    the table leaves; with ``totals`` the table carries its row, column and grand totals.
+    """
+
+    group_by: list[str] = Field(min_length=1, max_length=2)
+    profile: DisclosureProfile | None = None
+    totals: bool = True
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Aggregate:
+        if len(set(self.group_by)) != len(self.group_by):
+            raise ValueError("group_by names a field twice")
+        return self
+
+
 Transform = Annotated[
     Pseudonymise | Generalise | PostcodeTo | Drop | SuppressSmall, Field(discriminator="op")
 ]
@@ -107,11 +127,15 @@ class Flow(Part):
     end: datetime | None = None
     location: Location = Location.uk_only
     delivery_format: DeliveryFormat = DeliveryFormat.parquet
+    # Counts instead of rows (the aggregate output stage), or None for a record-level flow.
+    aggregate: Aggregate | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
         if len(set(self.projection)) != len(self.projection):
             raise ValueError("projection lists a data item twice")
+        if self.aggregate is not None and not set(self.aggregate.group_by) <= set(self.projection):
+            raise ValueError("aggregate.group_by names a field outside the projection")
         if self.start and self.end and self.end <= self.start:
             raise ValueError("end must be after start")
         return self

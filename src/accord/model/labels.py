@@ -4,8 +4,9 @@ A flow labelled ``aggregate`` or ``anonymised_ico_compliant`` claims that nothin
 identifies anyone, and the label relaxes other rules (opt-outs, the data protection checks).
 A label must never weaken protection, so the claim is checked against the fields the flow
 delivers: a labelled flow that delivers a direct identifier, or one row per person, is a
-:class:`LabelProblem` naming the flow and the field. accord has no aggregate output stage yet,
-so every flow that delivers a personal field delivers one row per person.
+:class:`LabelProblem` naming the flow and the field. A flow that delivers a personal field
+delivers one row per person, unless it leaves through the aggregate stage (``Flow.aggregate``:
+disclosure-controlled counts by one or two fields, none of them a direct identifier).
 
 Direct identifiers are the data items classified ``direct_identifier``, items whose standard
 identifies a person or a home (NHS number, full postcode, telephone number, UPRN), and items
@@ -104,6 +105,18 @@ def label_problems(flow: Flow, items: Iterable[DataItem]) -> tuple[LabelProblem,
     by_name = {i.name: i for i in items}
     problems: list[LabelProblem] = []
     personal: list[str] = []
+    if flow.aggregate is not None:
+        # Only the counted-by fields leave, as disclosure-controlled counts: counting by a
+        # direct identifier (or its pseudonym) is still one row per person.
+        for name in flow.aggregate.group_by:
+            item = by_name.get(name)
+            if item is None or not direct_identifier(item):
+                continue
+            how = _leaves_as(flow, item)
+            if how in ("as is", "pseudonym"):
+                what = "a direct identifier the flow counts by, one row per person"
+                problems.append(LabelProblem(flow.id, flow.identifiability, name, what))
+        return tuple(problems)
     for name in flow.projection:
         item = by_name.get(name)
         if item is None:
@@ -126,8 +139,8 @@ def label_problems(flow: Flow, items: Iterable[DataItem]) -> tuple[LabelProblem,
                 flow.id,
                 flow.identifiability,
                 personal[0],
-                f"personal data delivered one row per person ({', '.join(personal)}); accord "
-                "has no aggregate output stage yet",
+                f"personal data delivered one row per person ({', '.join(personal)}); count it "
+                "through the aggregate stage (aggregate.group_by) instead",
             )
         )
     return tuple(problems)

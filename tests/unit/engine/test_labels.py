@@ -72,16 +72,16 @@ def test_pseudonyms_and_coarsened_fields_are_still_one_row_per_person(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_aggregate_flow_is_refused_until_there_is_an_aggregate_stage(
+def test_aggregate_label_without_the_aggregate_stage_is_refused(
     tmp_path: Path, backend: str
 ) -> None:
     a = _agreement("aggregate", projection=["site_code"])
     rows = [{**r, "site_code": "RGT01"} for r in POP]
-    with pytest.raises(UnsupportedClause, match="no aggregate output stage") as err:
+    with pytest.raises(UnsupportedClause, match="only through the aggregate stage") as err:
         run(tmp_path, write_csv(tmp_path / "s.csv", rows), agreement=a, backend=backend)
     assert [p.where for p in err.value.problems] == [
-        "flows.spl-e09000011.identifiability",
-        "flows.spl-e06000002.identifiability",
+        "flows.spl-e09000011.aggregate",
+        "flows.spl-e06000002.aggregate",
     ]
 
 

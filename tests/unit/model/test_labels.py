@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from accord.model import Agreement, example_document
 from accord.model.enums import Identifiability
 from accord.model.labels import direct_identifier, label_problems
@@ -51,3 +54,21 @@ def test_a_mislabelled_flow_is_not_anonymous_anywhere() -> None:
     assert "never anyone's own record" not in text
     honest = _labelled("identifiable")
     assert label_problems(honest.flows[0], honest.data_items) == ()
+
+
+def test_through_the_aggregate_stage_only_the_counted_fields_leave() -> None:
+    counted = {
+        "projection": ["date_of_birth", "postcode", "phone"],
+        "transforms": [
+            {"op": "generalise", "field": "date_of_birth"},
+            {"op": "postcode_to", "field": "postcode", "level": "lsoa"},
+        ],
+        "aggregate": {"group_by": ["date_of_birth", "postcode"]},
+    }
+    a = _labelled("aggregate", **counted)
+    assert label_problems(a.flows[0], a.data_items) == () and a.all_flows_anonymised
+    by_phone = _labelled("aggregate", **{**counted, "aggregate": {"group_by": ["phone"]}})
+    (problem,) = label_problems(by_phone.flows[0], by_phone.data_items)
+    assert problem.field == "phone" and "counts by" in problem.message
+    with pytest.raises(ValidationError, match="outside the projection"):
+        _labelled("aggregate", **{**counted, "aggregate": {"group_by": ["nhs_number"]}})

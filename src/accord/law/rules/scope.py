@@ -25,6 +25,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         has_sdc = any(t.op == "suppress_small" for t in flow.transforms)
         if (
             flow.identifiability is Identifiability.aggregate
+            and flow.aggregate is None  # the aggregate stage defaults to NHS secondary care
             and a.disclosure_control_profile is DisclosureProfile.none
             and not has_sdc
         ):

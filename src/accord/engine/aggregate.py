@@ -1,0 +1,117 @@
+"""The aggregate output stage: a flow's rows counted by one or two columns, made safe to publish.
+
+The backend produces the flow's rows as for any flow (routed, opt-outs removed, projected,
+transformed); for a flow with a :class:`~accord.engine.plan.CountBy` the delivery layer hands
+them here instead of writing them. Rows are counted batch by batch (only the group-by columns
+are kept), the counts are laid out as a one- or two-way table, :func:`accord.disclosure.protect`
+applies the profile, and the result is one long table:
+
+=============  ===========================================================================
+column         meaning
+=============  ===========================================================================
+group-by       the category (a missing value is counted as ``(missing)``); null on a total
+``count``      the published count, null where it is suppressed
+``suppressed`` whether the count is withheld
+``is_total``   a row, column or grand total rather than a cell
+``partial``    a total recomputed from the published cells that leaves some cell out
+=============  ===========================================================================
+
+Cells are sorted by their labels, so every backend delivers the same bytes. The suppression
+report (which cell, which rule, what to change; never a count) goes into the manifest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+
+from accord.disclosure import ProtectedTable, profile, protect
+from accord.engine.backends.base import ARROW_TYPES
+from accord.engine.plan import FlowPlan
+
+MISSING = "(missing)"
+_ONE_WAY = "count"
+
+
+def schema(fp: FlowPlan) -> pa.Schema:
+    """The delivered schema of a flow (aggregate or not)."""
+    return pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in fp.delivered()])
+
+
+def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, dict[str, Any]]:
+    """The disclosure-controlled counts of ``batches`` for ``fp``, and the manifest's
+    ``disclosure`` entry (profile, source, suppression report)."""
+    spec = fp.aggregate
+    if spec is None:
+        raise ValueError("count_table needs an aggregate flow")
+    keys = list(spec.group_by)
+    counts: Counter[tuple[str, ...]] = Counter()
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch.select(keys)])
+        tallied = table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+        for row in tallied.to_pylist():
+            label = tuple(MISSING if row[k] is None else str(row[k]) for k in keys)
+            counts[label] += int(row["count_all"])
+    prof = profile(spec.profile)
+    rows = sorted({label[0] for label in counts})
+    two_way = len(keys) == 2
+    columns = sorted({label[1] for label in counts}) if two_way else [_ONE_WAY]
+    if not rows:  # nothing to count: an empty table (no cell describes anyone)
+        table = pa.Table.from_pylist([], schema(fp))
+        return table, _entry(prof.id, prof.citation, prof.source_urls, None)
+    grid = [[counts[(r, c) if two_way else (r,)] for c in columns] for r in rows]
+    safe = protect(
+        grid,
+        prof,
+        rows=rows,
+        columns=columns,
+        row_totals=spec.totals and two_way,
+        column_totals=spec.totals,
+    )
+    return pa.Table.from_pylist(_long(safe, keys, two_way), schema(fp)), _entry(
+        prof.id, prof.citation, prof.source_urls, safe
+    )
+
+
+def _long(t: ProtectedTable, keys: list[str], two_way: bool) -> list[dict[str, Any]]:
+    def row(
+        labels: tuple[str | None, ...], value: int | None, total: bool, partial: bool
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = dict(zip(keys, labels, strict=True))
+        out |= {"count": value, "suppressed": value is None, "is_total": total, "partial": partial}
+        return out
+
+    out = []
+    for i, r in enumerate(t.rows):
+        for j, c in enumerate(t.columns):
+            out.append(row((r, c) if two_way else (r,), t.cells[i][j], False, False))
+    if t.row_totals is not None:
+        for i, r in enumerate(t.rows):
+            part = bool(t.partial_rows and t.partial_rows[i])
+            out.append(row((r, None), t.row_totals[i], True, part))
+    if t.column_totals is not None:
+        for j, c in enumerate(t.columns):
+            part = bool(t.partial_columns and t.partial_columns[j])
+            out.append(row((None, c) if two_way else (None,), t.column_totals[j], True, part))
+    if two_way and t.row_totals is not None and t.column_totals is not None:
+        part = any(t.partial_rows or ()) or any(t.partial_columns or ())
+        out.append(row((None, None), t.grand_total, True, part))
+    return out
+
+
+def _entry(
+    pid: str, citation: str, urls: tuple[str, ...], t: ProtectedTable | None
+) -> dict[str, Any]:
+    return {
+        "profile": pid,
+        "citation": citation,
+        "source_urls": list(urls),
+        "suppressed": [
+            {"row": s.row, "column": s.column, "kind": s.kind, "rule": s.rule, "advice": s.advice}
+            for s in (t.report if t is not None else ())
+        ],
+    }

@@ -1,0 +1,180 @@
+"""The aggregate output stage (issue 15): a flow's rows leave only as disclosure-controlled
+counts, in the same run as record-level flows, with the same bytes on every backend."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from engine_helpers import NHS, person, run, tree, write_csv
+
+from accord.errors import UnsupportedClause
+from accord.law import check, decide_opt_outs
+from accord.model import Agreement, example_document
+
+BACKENDS = ["in_memory", "duckdb"]
+POSTCODES = ["SE10 9AA", "TS1 1AA", "TS1 2BB"]
+COUNTED = {
+    "identifiability": "aggregate",
+    "projection": ["date_of_birth", "postcode"],
+    "transforms": [
+        {"op": "generalise", "field": "date_of_birth", "to": "age_band_10y"},
+        {"op": "postcode_to", "field": "postcode", "level": "lsoa"},
+    ],
+    "aggregate": {"group_by": ["date_of_birth", "postcode"]},
+}
+
+
+def _people(n: int = 60) -> list[dict[str, str]]:
+    return [
+        person(i % 5, POSTCODES[i % 3], date_of_birth=f"19{40 + (i * 7) % 40}-01-01")
+        for i in range(n)
+    ]
+
+
+def _agreement(*, only: int | None = None, **changes: Any) -> Agreement:
+    doc = example_document()
+    for i, f in enumerate(doc["flows"]):
+        if only is None or i == only:
+            f.update({**COUNTED, **changes})
+    return Agreement.model_validate(doc)
+
+
+def _rows(result, flow_id: str) -> list[dict[str, Any]]:
+    return pq.read_table(result.delivery(flow_id).directory / "extract.parquet").to_pylist()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_only_controlled_counts_leave(tmp_path: Path, backend: str) -> None:
+    a = _agreement()
+    assert check(a, date(2026, 3, 20)).blocking == []
+    people = _people()
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", people), agreement=a, backend=backend)
+    cells = _rows(result, "spl-e06000002")
+    assert set(cells[0]) == {
+        "date_of_birth",
+        "postcode",
+        "count",
+        "suppressed",
+        "is_total",
+        "partial",
+    }
+    published = [c["count"] for c in cells if not c["suppressed"]]
+    assert published and all(v == 0 or (v >= 8 and v % 5 == 0) for v in published)
+    grand = [
+        c for c in cells if c["is_total"] and c["date_of_birth"] is None and c["postcode"] is None
+    ]
+    assert grand[0]["count"] == 40  # 40 Middlesbrough residents
+    assert {c["postcode"] for c in cells} == {"E01002001", "E01002002", None}
+    manifest = json.loads(result.delivery("spl-e06000002").manifest_path.read_bytes())
+    assert manifest["disclosure"]["profile"] == "nhs_secondary_care"
+    assert manifest["disclosure"]["suppressed"][0]["advice"]
+    assert [c["name"] for c in manifest["columns"]][-4:] == [
+        "count",
+        "suppressed",
+        "is_total",
+        "partial",
+    ]
+    # No person's value is anywhere in what was delivered.
+    delivered = b"".join(tree(tmp_path / "out" / "deliveries").values())
+    for p in people:
+        for value in (p["nhs_number"], p["given_name"], p["phone"], p["postcode"]):
+            assert value.encode() not in delivered
+
+
+def test_backends_deliver_the_same_bytes(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "s.csv", _people(90))
+    a = _agreement()
+    files = {}
+    for backend in BACKENDS:
+        r = run(tmp_path / backend, src, agreement=a, backend=backend)
+        files[backend] = {d.flow_id: d.files for d in r.deliveries}
+    assert files["in_memory"] == files["duckdb"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_record_level_and_aggregate_flows_in_one_run(tmp_path: Path, backend: str) -> None:
+    a = _agreement(only=1)  # Greenwich keeps its record-level list; Middlesbrough gets counts
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", _people()), agreement=a, backend=backend)
+    greenwich = _rows(result, "spl-e09000011")
+    assert len(greenwich) == 20 and "nhs_number" in greenwich[0]
+    assert "count" in _rows(result, "spl-e06000002")[0]
+    # A second run with one more resident cannot build on the first for the counts: it runs in
+    # full and asks for deltas in vain (counts have no person key); the table is whole.
+    again = run(
+        tmp_path,
+        write_csv(tmp_path / "t.csv", _people(63)),
+        agreement=a,
+        backend=backend,
+        delivery="delta",
+    )
+    assert again.delivery_mode == "full" and "person key" in (again.delivery_note or "")
+    totals = [
+        c
+        for c in _rows(again, "spl-e06000002")
+        if c["is_total"] and c["postcode"] is None and c["date_of_birth"] is None
+    ]
+    assert totals[0]["count"] == 40  # 42 residents, rounded to the nearest 5
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_counting_by_an_identifier_is_refused(tmp_path: Path, backend: str) -> None:
+    a = _agreement(
+        projection=["nhs_number", "postcode"],
+        transforms=[{"op": "postcode_to", "field": "postcode"}],
+        aggregate={"group_by": ["nhs_number", "postcode"]},
+    )
+    assert "label.not-anonymous" in check(a, date(2026, 3, 20)).blocking.codes
+    with pytest.raises(UnsupportedClause) as err:
+        run(tmp_path, tmp_path / "never-read.csv", agreement=a, backend=backend)
+    assert err.value.problems[0].where == "flows.spl-e09000011.projection.nhs_number"
+
+
+def test_counting_by_a_date_needs_an_age_band(tmp_path: Path) -> None:
+    # (Labelled aggregate, a raw date of birth is a direct identifier: the label rule refuses
+    # it first. Labelled identifiable, the stage itself refuses counting by a whole date.)
+    a = _agreement(
+        identifiability="identifiable",
+        transforms=[{"op": "postcode_to", "field": "postcode", "level": "lsoa"}],
+    )
+    with pytest.raises(UnsupportedClause, match="counts by text, age bands and areas"):
+        run(tmp_path, tmp_path / "never-read.csv", agreement=a)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_opted_out_people_are_counted_in_anonymised_aggregates(
+    tmp_path: Path, backend: str
+) -> None:
+    # domain/rules.md §d.4: data anonymised to the ICO standard (aggregates) is outside the
+    # national data opt-out, so a wholly aggregate agreement counts everyone, even under s251.
+    doc = _agreement().model_dump(mode="json")
+    doc["legal_basis"].update(
+        confidentiality_basis="s251_support", s251_ref="CAG 1", gateways=["s251_reg5"]
+    )
+    decision = decide_opt_outs(Agreement.model_validate(doc))
+    assert (decision.apply_ndoo, decision.apply_type1) == (False, False)
+    doc["opt_out_policy"] = decision.model_dump(mode="json")
+    a = Agreement.model_validate(doc)
+    people = _people()
+    opted = write_csv(tmp_path / "ndoo.csv", [{"nhs_number": n} for n in NHS])
+    result = run(
+        tmp_path,
+        write_csv(tmp_path / "s.csv", people),
+        agreement=a,
+        backend=backend,
+        opt_out_lists={"ndoo": opted},
+    )
+    assert result.opted_out_rows == 0
+    grand = [
+        c
+        for c in _rows(result, "spl-e09000011")
+        if c["is_total"] and c["postcode"] is None and c["date_of_birth"] is None
+    ]
+    assert grand[0]["count"] == 20
+    # The same people in a record-level flow under s251: opt-outs apply.
+    doc["flows"][0] = example_document()["flows"][0]
+    assert decide_opt_outs(Agreement.model_validate(doc)).apply_ndoo is True
