@@ -11,6 +11,9 @@ own process so peak memory (``ru_maxrss``) belongs to one measurement:
     state is written as a state delta;
 (d') ``dayfull``: the same day-1 run as a full delivery (incremental path, full extracts plus
     additions/removals per recipient), for comparison;
+(e) ``aggregate``: (a) with every flow delivering counts by 10-year age band and LSOA through
+    the aggregate stage (disclosure control under the NHS secondary care profile) instead of
+    the list: the stage's cost as a share of (a);
 (b) ``bare``: DuckDB join and partitioned copy of the same rows, no governance;
 (c) ``pandas``: a straightforward pandas script doing the same governance.
 
@@ -49,10 +52,13 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
     geography = Geography.load(w.directory)
     on = s1_workload.RUN_DAY
     codes = s1_workload.upper_tier_codes(geography, on.date())
-    agreement = s1_workload.agreement(codes)
+    agreement = s1_workload.agreement(codes, counts=kind == "aggregate")
     out = work / f"out-{rows}"
     detail: dict[str, float] = {}
     if kind == "accord":
+        shutil.rmtree(out, ignore_errors=True)
+    elif kind == "aggregate":
+        out = work / f"out-{rows}-aggregate"
         shutil.rmtree(out, ignore_errors=True)
     elif kind in {"delta", "dayfull"}:  # each repeat builds on a fresh copy of (a)'s output
         base, out = out, work / f"out-{rows}-{kind}"
@@ -63,9 +69,9 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
         runs = out / "runs"
         previous = next(p for p in runs.iterdir()).joinpath("latest").read_text().strip()
     start = time.perf_counter()
-    if kind in {"accord", "delta", "dayfull"}:
-        now = on if kind == "accord" else s1_workload.NEXT_DAY
-        source = w.day0 if kind == "accord" else w.day1
+    if kind in {"accord", "delta", "dayfull", "aggregate"}:
+        now = on if kind in {"accord", "aggregate"} else s1_workload.NEXT_DAY
+        source = w.day0 if kind in {"accord", "aggregate"} else w.day1
         result = run_agreement(
             agreement,
             status="active",
@@ -130,9 +136,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_200_000)
     parser.add_argument("--postcodes", type=int, default=1_300_000)
     parser.add_argument("--work", type=Path, default=Path(".s1-work"))
-    parser.add_argument("--measure", choices=["accord", "delta", "dayfull", "bare", "pandas"])
     parser.add_argument(
-        "--skip", action="append", default=[], help="delta, dayfull, bare or pandas"
+        "--measure", choices=["accord", "delta", "dayfull", "aggregate", "bare", "pandas"]
+    )
+    parser.add_argument(
+        "--skip", action="append", default=[], help="delta, dayfull, aggregate, bare or pandas"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant (median)")
     args = parser.parse_args()
@@ -149,7 +157,7 @@ def main() -> None:
     )
     results: dict[str, dict[str, float]] = {}
     for _ in range(args.repeat):  # interleaved, so machine load falls on every variant alike
-        for kind in ("accord", "delta", "dayfull", "bare", "pandas"):
+        for kind in ("accord", "delta", "dayfull", "aggregate", "bare", "pandas"):
             if kind in args.skip:
                 continue
             one = child(kind, args)
@@ -171,6 +179,9 @@ def main() -> None:
     if "dayfull" in results:
         f = results["dayfull"]["seconds"]
         print(f"(d') day 1 as a full delivery  {f:8.2f} s  = {f / a:.0%} of (a)")
+    if "aggregate" in results:
+        g = results["aggregate"]["seconds"]
+        print(f"(e) counts by age band x LSOA  {g:8.2f} s  = {g / a:.0%} of (a)")
     if "bare" in results:
         b = results["bare"]["seconds"]
         print(f"(b) bare DuckDB copy           {b:8.2f} s  (a)/(b) = {a / b:.2f}x   (target <= 2x)")

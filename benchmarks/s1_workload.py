@@ -77,9 +77,23 @@ def upper_tier_codes(geography: Geography, on: date) -> list[str]:
     return sorted(set(pc.unique(table["utla_code"]).to_pylist()))
 
 
-def agreement(codes: list[str]) -> Agreement:
+COUNTS = {
+    "identifiability": "aggregate",
+    "projection": ["date_of_birth", "postcode"],
+    "transforms": [
+        {"op": "generalise", "field": "date_of_birth", "to": "age_band_10y"},
+        {"op": "postcode_to", "field": "postcode", "level": "lsoa"},
+    ],
+    "aggregate": {"group_by": ["date_of_birth", "postcode"]},
+}
+"""An aggregate flow: counts by 10-year age band and LSOA (the aggregate stage's workload)."""
+
+
+def agreement(codes: list[str], *, counts: bool = False) -> Agreement:
+    """The S1 agreement to every authority in ``codes``; with ``counts`` each flow delivers
+    disclosure-controlled counts by age band and LSOA instead of the list."""
     doc = example_document()
-    template = doc["flows"][0]
+    template = {**doc["flows"][0], **(COUNTS if counts else {})}
     la = {k: v for k, v in doc["parties"][1].items() if k not in {"org_id", "name", "org_type"}}
     doc["parties"] = [doc["parties"][0]] + [
         {"org_id": f"gss:{c}", "name": f"Authority {c}", "org_type": "la_unitary", **la}

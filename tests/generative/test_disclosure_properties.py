@@ -5,8 +5,8 @@
    exactly one suppressed cell.
 3. Stronger: no suppressed cell is determined by the published cells and the totals under
    linear arithmetic. This is checked independently of ``accord.disclosure.recoverable``: a
-   suppressed cell is determined exactly when every vector of the null space of the relations
-   (over the suppressed cells) is zero in its place.
+   suppressed cell is determined exactly when its unit vector adds nothing to the rank of the
+   relations over the suppressed cells.
 4. Published counts are multiples of the rounding base; ``from_published`` totals are the
    rounded sum of the published cells and are marked partial exactly where a cell is withheld.
 """
@@ -57,26 +57,26 @@ def _true(counts, row_totals, column_totals):
 
 
 def _determined(relations, suppressed):
-    """Suppressed cells fixed by the relations: zero in every null-space vector."""
+    """Suppressed cells fixed by the relations: adding the cell's unit vector to the
+    coefficient matrix leaves its rank unchanged (one rank per cell; independent of the
+    library's single-SVD projection)."""
     unknown = sorted(suppressed)
-    if not unknown:
+    rows = [
+        [float(k in line[:-1]) - float(k == line[-1]) for k in unknown]
+        for line in relations
+        if any(k in suppressed for k in line)
+    ]
+    if not unknown or not rows:
         return set()
-    a = np.array(
-        [
-            [(k in line[:-1]) - (k == line[-1]) for k in unknown]
-            for line in relations
-            if any(k in suppressed for k in line)
-        ],
-        dtype=float,
-    ).reshape(-1, len(unknown))
-    if a.shape[0] == 0:
-        return set()
-    _, s, vt = np.linalg.svd(a)
-    rank = int((s > 1e-9).sum())
-    null = vt[rank:]
-    return {
-        k for i, k in enumerate(unknown) if null.shape[0] == 0 or np.all(abs(null[:, i]) < 1e-9)
-    }
+    a = np.array(rows)
+    rank = np.linalg.matrix_rank(a)
+    found = set()
+    for i, k in enumerate(unknown):
+        unit = np.zeros((1, len(unknown)))
+        unit[0, i] = 1.0
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            found.add(k)
+    return found
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)

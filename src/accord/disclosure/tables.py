@@ -9,8 +9,8 @@ caller publishes them (a one-way table is one column with its total). The steps:
    (the cells of a line sum to its total). A line with exactly one suppressed cell gives it
    away by subtraction, so the smallest published cell of that line is suppressed too, until
    no line has exactly one; then :func:`recoverable` solves the whole system of relations
-   (numpy's rank) and suppresses more wherever a combination of lines still determines a
-   suppressed cell.
+   (numpy's linear algebra) and suppresses more wherever a combination of lines still
+   determines a suppressed cell.
 3. **Rounding** of every published count, after suppression. ``from_published`` totals are
    recomputed from the published cells, then rounded, and marked partial where their line has
    a suppressed cell.
@@ -102,8 +102,9 @@ def recoverable(relations: Sequence[Sequence[Key]], suppressed: frozenset[Key]) 
 
     Each relation says its cells but the last sum to the last. With the published cells moved
     to the right-hand side, a suppressed cell is determined when its unit vector lies in the
-    row space of the coefficient matrix over the suppressed cells (adding it leaves the rank
-    unchanged).
+    row space of the coefficient matrix over the suppressed cells, that is when the diagonal of
+    the projection onto the row space is 1 in its place. One eigen-decomposition of the small
+    Gram matrix answers for every cell at once.
     """
     unknown = sorted(suppressed)
     if not unknown:
@@ -122,14 +123,14 @@ def recoverable(relations: Sequence[Sequence[Key]], suppressed: frozenset[Key]) 
     if not rows:
         return set()
     a = np.array(rows)
-    rank = np.linalg.matrix_rank(a)
-    found = set()
-    for k, i in index.items():
-        unit = np.zeros(len(unknown))
-        unit[i] = 1.0
-        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
-            found.add(k)
-    return found
+    # The projection onto the row space is A^T (A A^T)^+ A; its diagonal is each cell's weight.
+    # The Gram matrix A A^T is as small as the number of relations, so this stays fast for
+    # tables of hundreds of areas.
+    w, v = np.linalg.eigh(a @ a.T)
+    keep = w > 1e-9 * max(float(w.max()), 1.0)
+    u = (v[:, keep] / np.sqrt(w[keep])).T @ a
+    weight = (u**2).sum(axis=0)
+    return {k for k, i in index.items() if weight[i] > 1 - 1e-6}
 
 
 def protect(
