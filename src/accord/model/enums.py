@@ -219,6 +219,7 @@ class DisclosureProfile(StrEnum):
     nhs_secondary_care = "nhs_secondary_care"
     opensafely = "opensafely"
     ons_srs_10 = "ons_srs_10"
+    acro = "acro"
     custom = "custom"
 
 

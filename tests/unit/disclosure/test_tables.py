@@ -14,6 +14,9 @@ def test_every_packaged_profile_has_its_source() -> None:
         p = profile(pid)
         assert p.id == pid and p.citation and p.source_urls[0].startswith("http")
     assert profile(DisclosureProfile.opensafely) == profile("opensafely")
+    # every profile an agreement can name is packaged, except none and custom
+    named = {p.value for p in DisclosureProfile} - {"none", "custom"}
+    assert named == set(PACKAGED)
     with pytest.raises(ConfigError):
         profile(DisclosureProfile.none)
     with pytest.raises(ConfigError):

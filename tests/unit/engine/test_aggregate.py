@@ -178,3 +178,17 @@ def test_opted_out_people_are_counted_in_anonymised_aggregates(
     # The same people in a record-level flow under s251: opt-outs apply.
     doc["flows"][0] = example_document()["flows"][0]
     assert decide_opt_outs(Agreement.model_validate(doc)).apply_ndoo is True
+
+
+@pytest.mark.parametrize("profile", ["opensafely", "acro"])
+def test_the_flows_profile_decides(tmp_path: Path, profile: str) -> None:
+    a = _agreement(aggregate={"group_by": ["postcode"], "profile": profile})
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", _people()), agreement=a)
+    manifest = json.loads(result.delivery("spl-e06000002").manifest_path.read_bytes())
+    assert manifest["disclosure"]["profile"] == profile
+    cells = _rows(result, "spl-e06000002")
+    assert [(c["postcode"], c["count"], c["is_total"]) for c in cells] == [
+        ("E01002001", 20, False),
+        ("E01002002", 20, False),
+        (None, 40, True),
+    ]
