@@ -79,7 +79,7 @@ def _determined(relations, suppressed):
     return found
 
 
-@settings(derandomize=True, max_examples=300, deadline=None)
+@settings(derandomize=True, max_examples=600, deadline=None)
 @given(
     counts=tables,
     prof=st.sampled_from(PROFILES),

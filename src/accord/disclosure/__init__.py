@@ -4,8 +4,8 @@ Owns the disclosure-control profiles (``profiles/*.yaml``, each with its source:
 NHS secondary care, the ONS rule of 10, ACRO's defaults; and custom ones) and the pure
 functions that apply them to a table of counts: primary suppression, secondary suppression so
 that no suppressed cell can be recovered from the totals, rounding after suppression, and the
-suppression report. Works on plain counts; imports only ``accord.model`` and ``accord.errors``
-(and numpy for the linear algebra), never the engine, the store or the server.
+suppression report. Works on plain counts; imports only ``accord.model`` and ``accord.errors``,
+never the engine, the store or the server.
 
 >>> from accord.disclosure import profile, protect
 >>> t = protect([[6], [12]], profile("opensafely"), rows=("A", "B"), columns=("count",),
