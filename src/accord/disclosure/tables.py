@@ -29,7 +29,7 @@ count (a suppressed value is exactly what must not leave).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from accord.disclosure.profiles import Profile
@@ -38,6 +38,7 @@ from accord.errors import InputError, Problem
 TOTAL = "Total"
 
 Key = tuple[int, int]  # (row, column); index m is the column-totals row, n the row-totals column
+Vertex = tuple[str, int]  # a line in the graph of suppressed cells: ("r", row) or ("c", column)
 
 
 @dataclass(frozen=True)
@@ -122,20 +123,22 @@ def recoverable(
 
 def _bridges(cells: frozenset[Key]) -> set[Key]:
     """The cells whose edge (row i -- column j) is on no cycle of the bipartite graph."""
-    adjacent: dict[tuple[str, int], list[tuple[tuple[str, int], Key]]] = {}
+    adjacent: dict[Vertex, list[tuple[Vertex, Key]]] = {}
     for i, j in cells:
         r, c = ("r", i), ("c", j)
         adjacent.setdefault(r, []).append((c, (i, j)))
         adjacent.setdefault(c, []).append((r, (i, j)))
-    order: dict[tuple[str, int], int] = {}
-    low: dict[tuple[str, int], int] = {}
+    order: dict[Vertex, int] = {}
+    low: dict[Vertex, int] = {}
     found: set[Key] = set()
     for root in sorted(adjacent):
         if root in order:
             continue
         order[root] = low[root] = len(order)
         # (vertex, the cell it was reached by, iterator over its neighbours)
-        stack = [(root, None, iter(adjacent[root]))]
+        stack: list[tuple[Vertex, Key | None, Iterator[tuple[Vertex, Key]]]] = [
+            (root, None, iter(adjacent[root]))
+        ]
         while stack:
             vertex, via, neighbours = stack[-1]
             step = next(neighbours, None)
