@@ -172,15 +172,24 @@ def _template_or_back(answers: dict[str, Any]) -> Any:
         return None
 
 
-@router.get(START + "/incident")
-def incident_question(request: Request, user: auth.StaffUser, error: str = "") -> Response:
-    _requester(user)
-    answers = _answers(request)
+def _unless_emergency(answers: dict[str, Any]) -> Response | None:
+    """Where the incident questions are skipped: back to the start without a template, on to
+    the parties for a template that is not for emergencies; ``None`` to ask them."""
     template = _template_or_back(answers)
     if template is None:
         return RedirectResponse(START + "?error=Select+a+template", status_code=303)
     if template.mode is not Mode.emergency:
         return RedirectResponse(f"{START}/parties?{_query(answers)}", status_code=303)
+    return None
+
+
+@router.get(START + "/incident")
+def incident_question(request: Request, user: auth.StaffUser, error: str = "") -> Response:
+    _requester(user)
+    answers = _answers(request)
+    skip = _unless_emergency(answers)
+    if skip is not None:
+        return skip
     problems = [{"field": "incident_id", "where": "incident_id", "reason": error}] if error else []
     fields = [
         {
@@ -237,11 +246,9 @@ def part2_question(request: Request, user: auth.StaffUser, error: str = "") -> R
     is an emergency in the Part 1 sense: a Part 2 emergency is always a Part 1 one."""
     _requester(user)
     answers = _answers(request)
-    template = _template_or_back(answers)
-    if template is None:
-        return RedirectResponse(START + "?error=Select+a+template", status_code=303)
-    if template.mode is not Mode.emergency:
-        return RedirectResponse(f"{START}/parties?{_query(answers)}", status_code=303)
+    skip = _unless_emergency(answers)
+    if skip is not None:
+        return skip
     if not answers["incident_id"].strip():
         query = _query(answers)
         return RedirectResponse(
