@@ -11,8 +11,9 @@ Deliveries are seen through the *version in force* of their agreement
 amendment is drafted, reviewed or approved, the active version's parties and recipients keep
 what they had; once the amendment is active, it decides. A recipient service sees the deliveries
 to its own party made under the version in force, while that version has a flow to it (the same
-deliveries its Delta Sharing shares offer); a person sees every delivery of an agreement whose
-version in force names their party.
+deliveries its Delta Sharing shares offer); a person of a party that version names sees the
+deliveries to their own party, and a discloser's people see every delivery of it
+(:func:`may_see_delivery`): one recipient never sees another's deliveries or row counts.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ def may_see(user: User, agreement: Agreement) -> bool:
     return not user.is_recipient_service and user.party_org_id in {
         p.org_id for p in agreement.parties
     }
+
+
+def may_see_delivery(user: User, agreement: Agreement, recipient: str) -> bool:
+    """A delivery is seen by its recipient's party and by the agreement's disclosers; another
+    recipient of the same agreement does not see it (nor its row count)."""
+    if user.party_org_id == recipient:
+        return True
+    if user.is_recipient_service:
+        return False
+    return user.party_org_id in {p.org_id for p in agreement.disclosers}
 
 
 def hidden_agreement(agreement_id: str, seq: int | None = None) -> NotFound:
@@ -122,7 +133,11 @@ def visible_deliveries(
         if user.is_recipient_service:
             found.extend(_received(ws, v, user.party_org_id))
         elif may_see(user, v.agreement):
-            found.extend(VisibleDelivery(v, entry, e) for entry, e in _delivered(ws, v))
+            found.extend(
+                VisibleDelivery(v, entry, e)
+                for entry, e in _delivered(ws, v)
+                if may_see_delivery(user, v.agreement, e.recipient)
+            )
     return found
 
 
@@ -164,6 +179,7 @@ __all__ = [
     "hidden_agreement",
     "hidden_dispute",
     "may_see",
+    "may_see_delivery",
     "received_delivery",
     "visible_agreements",
     "visible_deliveries",
