@@ -2,11 +2,11 @@
 
 Two active agreements that share no party: X (the example: NHS England discloses to Greenwich
 and Middlesbrough) and Y (a copy between three other bodies, with a user at Leeds). X has a
-delivery to each recipient and a dispute raised by Greenwich. Each role calls every route (web
-pages with a session and their CSRF token, the API and Delta Sharing with a bearer token) and
-the test checks the status against :data:`EXPECTED` and that the body names nothing the role
-may not see. A route added to the app without an entry here fails
-:func:`test_every_route_has_an_expectation`.
+delivery to each recipient and a dispute raised by Middlesbrough. Each role calls every route
+(web pages with a session and their CSRF token, the API and Delta Sharing with a bearer token)
+and the test checks the status against :data:`MATRIX`, that the body names nothing the role may
+not see, and that the response carries the security headers (CSP and the rest). A route added
+to the app without a line in the matrix fails :func:`test_every_route_has_an_expectation`.
 """
 
 from __future__ import annotations
@@ -291,11 +291,38 @@ def test_each_role_on_every_route(
         expected = EXPECTED[(method, path)][ROLES.index(role)]
         if response.status_code != expected:
             wrong.append(f"{method} {path}: {response.status_code}, expected {expected}")
+        wrong.extend(f"{method} {path}: {problem}" for problem in _header_problems(response))
         public = path.startswith(PUBLIC_PREFIXES)
         for text in (*forbidden, *(() if public else private)):
             if text in body:
                 wrong.append(f"{method} {path}: {response.status_code} shows {text!r}")
     assert not wrong, "\n".join(wrong)
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def _header_problems(response: Any) -> list[str]:
+    """What is missing from the security headers every response carries (see headers.py)."""
+    problems = [
+        f"{name} is {response.headers.get(name)!r}"
+        for name, value in SECURITY_HEADERS.items()
+        if response.headers.get(name) != value
+    ]
+    csp = response.headers.get("content-security-policy", "")
+    for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        if directive not in csp:
+            problems.append(f"CSP lacks {directive}: {csp!r}")
+    if "unsafe-inline" in csp.partition("script-src")[2].partition(";")[0]:
+        problems.append(f"CSP allows inline script: {csp!r}")
+    if "camera=()" not in response.headers.get("permissions-policy", ""):
+        problems.append("no Permissions-Policy")
+    return problems
 
 
 def test_every_route_has_an_expectation(opened: tuple[Workspace, Any]) -> None:

@@ -27,6 +27,12 @@ def serve_command(
     secure_cookies: bool = typer.Option(
         False, "--secure-cookies", help="Send cookies over HTTPS only (behind a TLS proxy)."
     ),
+    trusted_proxy: list[str] = typer.Option(
+        [],
+        "--trusted-proxy",
+        help="Address or network of a TLS proxy whose X-Forwarded-Proto/-For are believed "
+        "(repeat for more). Without one, those headers are ignored.",
+    ),
     sweep_every: float = typer.Option(
         3600.0,
         "--sweep-every",
@@ -74,8 +80,15 @@ def serve_command(
     scheduler = (
         Scheduler(ws, interval=sweep_every, policy=Policy(warn_days=days)) if sweep_every else None
     )
-    app = create_app(ws, publication=policy, secure_cookies=secure_cookies, scheduler=scheduler)
+    app = create_app(
+        ws,
+        publication=policy,
+        secure_cookies=secure_cookies,
+        scheduler=scheduler,
+        trusted_proxies=trusted_proxy,
+    )
     console().print(
         f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)", markup=False
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # The app reads forwarded headers itself, from the trusted proxies only.
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

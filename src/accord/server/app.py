@@ -6,7 +6,7 @@ in, and tests build an app on a workspace of their own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from accord.register.rows import PublicationPolicy
 from accord.server import errors
@@ -25,6 +26,7 @@ from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
+from accord.server.headers import SecurityHeaders, docs_policy
 from accord.server.negotiation import JsonSuffix
 from accord.server.scheduler import Scheduler
 from accord.server.sharing import router as sharing_router
@@ -64,8 +66,12 @@ def create_app(
     publication: PublicationPolicy | None = None,
     secure_cookies: bool = False,
     scheduler: Scheduler | None = None,
+    trusted_proxies: Sequence[str] = (),
 ) -> FastAPI:
-    """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only.
+    """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only; without it
+    they are marked so whenever the request came over HTTPS. ``trusted_proxies`` (addresses or
+    networks) are the TLS proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are
+    believed; from anyone else those headers are ignored.
 
     With a ``scheduler``, the daily re-check and dispute deadlines run in the background for as
     long as the app is up (``accord serve`` passes one; tests inject a fast one).
@@ -116,5 +122,12 @@ def create_app(
     for view in (*views, lifecycle, exit_views):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
+    docs = docs_policy(f"{app.title} - Swagger UI", "/api/openapi.json", "/docs/oauth2-redirect")
+    app.add_middleware(
+        SecurityHeaders, docs_paths=("/api/docs", "/docs/oauth2-redirect"), docs=docs
+    )
+    if trusted_proxies:
+        # Outermost, so that every layer below sees the scheme and client the proxy reported.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     errors.install(app)
     return app

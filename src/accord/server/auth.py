@@ -184,6 +184,12 @@ def check_signin_token(request: Request, submitted: str | None) -> None:
         )
 
 
+def cookie_secure(request: Request) -> bool:
+    """Mark cookies ``Secure``: always with ``secure_cookies``, else when the request came over
+    HTTPS (directly, or as a trusted proxy reported it)."""
+    return bool(request.app.state.secure_cookies) or request.url.scheme == "https"
+
+
 def session_cookie_value(request: Request, session: Session) -> str:
     return _signer(request).sign(session.id, "session")
 
@@ -211,6 +217,7 @@ __all__ = [
     "Role",
     "check_csrf",
     "check_signin_token",
+    "cookie_secure",
     "current_user",
     "identify",
     "optional_user",

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, Response
 
 from accord.errors import NotFound
 from accord.server import auth
+from accord.server.headers import REPORT_POLICY
 from accord.server.negotiation import render
 from accord.workspace import Workspace
 
@@ -44,4 +45,7 @@ def exercise_report_html(request: Request, user: auth.StaffUser) -> Response:
     path = _report(auth.workspace(request), "html")
     if path is None:
         raise NotFound("no exercise has been run in this workspace")
-    return FileResponse(path, media_type="text/html")
+    # The report is a standalone document: inline CSS, no script.
+    return FileResponse(
+        path, media_type="text/html", headers={"Content-Security-Policy": REPORT_POLICY}
+    )

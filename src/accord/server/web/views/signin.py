@@ -59,7 +59,7 @@ def _with_signin_cookie(request: Request, context: dict[str, Any], status: int =
         cookie,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.secure_cookies,
+        secure=auth.cookie_secure(request),
         path="/sign-in",
     )
     return response
@@ -94,10 +94,16 @@ def sign_in(
         auth.session_cookie_value(request, session),
         httponly=True,
         samesite="lax",
-        secure=request.app.state.secure_cookies,
+        secure=auth.cookie_secure(request),
         max_age=int((session.expires_at - ws.clock.now()).total_seconds()),
     )
-    response.delete_cookie(auth.SIGNIN_COOKIE, path="/sign-in")
+    response.delete_cookie(
+        auth.SIGNIN_COOKIE,
+        path="/sign-in",
+        secure=auth.cookie_secure(request),
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
@@ -109,5 +115,7 @@ def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
         raise NotPermitted("you are not signed in with a browser session")
     user_service.end_session(auth.workspace(request), session.id)
     response = RedirectResponse("/sign-in", status_code=303)
-    response.delete_cookie(auth.SESSION_COOKIE)
+    response.delete_cookie(
+        auth.SESSION_COOKIE, secure=auth.cookie_secure(request), httponly=True, samesite="lax"
+    )
     return response
