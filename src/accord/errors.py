@@ -16,6 +16,7 @@ server maps them to HTTP status codes in one handler.
     |   +-- NotAuthenticated         exit 4   no valid sign-in, session or API token (HTTP 401)
     |   +-- IllegalTransition        exit 4   a lifecycle transition that the state machine forbids
     |   +-- NotActive                exit 4   a run on an agreement version that is not active
+    |   +-- TooManyRequests          exit 4   too many attempts; try again later (HTTP 429)
     +-- UnsupportedClause            exit 5   a backend cannot enforce a clause of the plan
     +-- VerificationError            exit 6   a proof, signature or log failed to verify
     |   +-- Equivocation             exit 6   two validly signed heads of one size, two roots
@@ -109,6 +110,18 @@ class NotActive(NotPermitted):
     http_status = 409
 
 
+class TooManyRequests(NotPermitted):
+    """Too many sign-in attempts or token uses from one account, token or address."""
+
+    http_status = 429
+
+    def __init__(
+        self, message: str, problems: Sequence[Problem] = (), *, retry_after: int = 1
+    ) -> None:
+        super().__init__(message, problems)
+        self.retry_after = retry_after
+
+
 class UnsupportedClause(AccordError):
     exit_code = 5
     http_status = 422
@@ -168,6 +181,7 @@ __all__ = [
     "Problem",
     "SourceError",
     "StorageFull",
+    "TooManyRequests",
     "UnsupportedClause",
     "VerificationError",
     "WitnessConflict",

@@ -28,6 +28,7 @@ from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.headers import SecurityHeaders, docs_policy
 from accord.server.negotiation import JsonSuffix
+from accord.server.ratelimit import Limiter, RateLimits
 from accord.server.scheduler import Scheduler
 from accord.server.sharing import router as sharing_router
 from accord.server.web import filters
@@ -67,11 +68,13 @@ def create_app(
     secure_cookies: bool = False,
     scheduler: Scheduler | None = None,
     trusted_proxies: Sequence[str] = (),
+    rate_limits: RateLimits | None = None,
 ) -> FastAPI:
     """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only; without it
     they are marked so whenever the request came over HTTPS. ``trusted_proxies`` (addresses or
     networks) are the TLS proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are
-    believed; from anyone else those headers are ignored.
+    believed; from anyone else those headers are ignored. ``rate_limits`` replaces the default
+    limits on sign-in and token use (:mod:`accord.server.ratelimit`).
 
     With a ``scheduler``, the daily re-check and dispute deadlines run in the background for as
     long as the app is up (``accord serve`` passes one; tests inject a fast one).
@@ -98,6 +101,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.publication = publication or PublicationPolicy()
     app.state.secure_cookies = secure_cookies
+    app.state.limiter = Limiter(rate_limits or RateLimits(), lambda: workspace.clock.now())
     app.state.cookie_signer = CookieSigner(session_secret(workspace.keys_dir))
     web = _web_dir()
     templates = Jinja2Templates(directory=str(web / "templates"))

@@ -8,6 +8,8 @@
   The sign-in form, made before any session exists, is protected by a signed double-submit
   cookie.
 - Machines send ``Authorization: Bearer <token>`` (``accord user token``).
+- Rate limits (:mod:`accord.server.ratelimit`): uses per token and failed tokens per address
+  here; failed sign-ins per account and per address in the sign-in view.
 - Access: a user sees an agreement only if their party is one of its parties; anything else
   is "not found", never data. A recipient service account only reads its own deliveries.
 """
@@ -25,6 +27,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from accord.errors import NotAuthenticated, NotPermitted, Problem
+from accord.server.ratelimit import Limiter
 from accord.service import access
 from accord.service import users as user_service
 from accord.service.agreements import StoredVersion
@@ -100,6 +103,31 @@ def _session(request: Request) -> Session | None:
         return None
 
 
+def limiter(request: Request) -> Limiter:
+    found: Limiter = request.app.state.limiter
+    return found
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (as a trusted proxy reported it, when there is one)."""
+    return request.client.host if request.client else "unknown"
+
+
+def token_caller(request: Request, token: str) -> User:
+    """The user of a bearer token, within the rate limits: invalid tokens per address, then
+    uses per token (a 429 before the token is even looked up once the address is over)."""
+    limits = limiter(request)
+    address = client_address(request)
+    limits.bad_token.check(address)
+    try:
+        user = user_service.token_user(workspace(request), token)
+    except NotAuthenticated:
+        limits.bad_token.spend(address)
+        raise
+    limits.token.take(token.partition(".")[0])
+    return user
+
+
 def identify(request: Request) -> User | None:
     """Find the caller from a bearer token or a session cookie; remember it on the request.
 
@@ -111,7 +139,7 @@ def identify(request: Request) -> User | None:
     user: User | None = None
     token = _bearer(request)
     if token is not None:
-        user = user_service.token_user(workspace(request), token)
+        user = token_caller(request, token)
         request.state.via_token = True
     else:
         session = _session(request)
@@ -217,12 +245,15 @@ __all__ = [
     "Role",
     "check_csrf",
     "check_signin_token",
+    "client_address",
+    "limiter",
     "cookie_secure",
     "current_user",
     "identify",
     "optional_user",
     "session_secret",
     "staff_user",
+    "token_caller",
     "visible_agreements",
     "visible_version",
     "workspace",

@@ -17,7 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from accord.errors import AccordError, InputError, NotAuthenticated, NotFound, NotPermitted, Problem
+from accord.errors import (
+    AccordError,
+    InputError,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+    Problem,
+    TooManyRequests,
+)
 from accord.server.negotiation import templates, wants_json
 
 log = logging.getLogger("accord.server")
@@ -35,6 +43,7 @@ _TITLES = {
     404: "Page not found",
     409: "This cannot be done now",
     422: "There is a problem",
+    429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
 }
 
@@ -73,12 +82,18 @@ def envelope(err: AccordError) -> dict[str, Any]:
     }
 
 
+def error_headers(err: AccordError) -> dict[str, str] | None:
+    """``WWW-Authenticate`` with a 401, ``Retry-After`` with a 429."""
+    if isinstance(err, TooManyRequests):
+        return {"Retry-After": str(err.retry_after)}
+    return {"WWW-Authenticate": "Bearer"} if err.http_status == 401 else None
+
+
 async def handle(request: Request, exc: Exception) -> Response:
     err = as_accord_error(exc)
     status = err.http_status
     if wants_json(request):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(envelope(err), status_code=status, headers=headers)
+        return JSONResponse(envelope(err), status_code=status, headers=error_headers(err))
     if status == 401 and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
@@ -87,7 +102,9 @@ async def handle(request: Request, exc: Exception) -> Response:
         "user": getattr(request.state, "user", None),
         "csrf_token": getattr(request.state, "csrf_token", None),
     }
-    return templates(request).TemplateResponse(request, "error.html", page, status_code=status)
+    return templates(request).TemplateResponse(
+        request, "error.html", page, status_code=status, headers=error_headers(err)
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -26,7 +26,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         404: "Not found, or not visible to you",
         409: "Not possible in the current state",
         422: "The request is not valid; problems name each field",
+        429: "Too many requests with this API token, or invalid tokens from this address; "
+        "the Retry-After header gives the seconds to wait",
     }.items()
+}
+ERRORS[429]["headers"] = {
+    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
 }
 
 

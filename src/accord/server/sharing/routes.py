@@ -29,12 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.errors import InputError, NotAuthenticated, NotFound, NotPermitted, Problem
 from accord.server import auth
-from accord.server.errors import as_accord_error
+from accord.server.errors import as_accord_error, error_headers
 from accord.server.sharing import catalog
 from accord.server.sharing.catalog import SharedFile, SharedTable, TableVersion
 from accord.server.sharing.schema import schema_string
 from accord.server.sharing.urls import URL_LIFETIME, UrlSigner, parse_expiry, url_secret
-from accord.service import users as user_service
 from accord.workspace import Workspace
 
 PREFIX = "/delta-sharing"
@@ -48,6 +47,7 @@ _ERROR_CODES = {
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
     404: "RESOURCE_DOES_NOT_EXIST",
+    429: "TOO_MANY_REQUESTS",
 }
 
 
@@ -59,7 +59,7 @@ def error_response(exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"errorCode": _ERROR_CODES.get(status, "INTERNAL_ERROR"), "message": message},
         status_code=status,
-        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+        headers=error_headers(err),
     )
 
 
@@ -88,7 +88,7 @@ def _party(request: Request) -> str:
         raise NotAuthenticated(
             "send 'Authorization: Bearer <token>'", [Problem("authorization", "missing")]
         )
-    return user_service.token_user(auth.workspace(request), token.strip()).party_org_id
+    return auth.token_caller(request, token.strip()).party_org_id
 
 
 Party = Annotated[str, Depends(_party)]

@@ -80,9 +80,15 @@ def sign_in(
 ) -> Response:
     auth.check_signin_token(request, csrf_token)
     ws = auth.workspace(request)
+    limits = auth.limiter(request)
+    account, address = email.strip().lower(), auth.client_address(request)
+    limits.sign_in_account.check(account)
+    limits.sign_in_address.check(address)
     try:
         user = user_service.authenticate(ws, email, password)
     except NotAuthenticated as exc:
+        limits.sign_in_account.spend(account)
+        limits.sign_in_address.spend(address)
         if wants_json(request):
             raise
         problem = {"where": "email", "field": "email", "reason": exc.message}
