@@ -12,6 +12,7 @@ can find in their own file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from collections.abc import Iterator
@@ -179,6 +180,7 @@ def csv_batches(source: Source, names: list[str]) -> pa.RecordBatchReader:
     problem (field counts, an unclosed quote, a field too large); never the record's text, which
     the parser's own message quotes.
     """
+    _check_utf8(source)
     bad: list[tuple[int | None, int, int]] = []
 
     def invalid(row: Any) -> str:
@@ -245,6 +247,25 @@ def _malformed(
             ),
         )
     return SourceError(message, _problem(after, "cannot be parsed as CSV"))
+
+
+def _check_utf8(source: Source) -> None:
+    """Refuse a CSV that is not UTF-8 before parsing it, naming the row: the parser hands a
+    malformed record's text to its row handler, and decoding that text fails inside pyarrow
+    (an unraisable error, printed as a traceback) when it is not UTF-8. One streaming pass in
+    C, a fraction of the parse."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with source.path.open("rb") as fh:
+            while block := fh.read(BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        row = _first_undecodable_row(source.path)
+        where = f"row {row}" if row else "header"
+        raise SourceError(
+            "the CSV source is malformed", _problem(where, "is not UTF-8 text")
+        ) from None
 
 
 def _first_undecodable_row(path: Path) -> int | None:
