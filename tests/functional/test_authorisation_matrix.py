@@ -264,7 +264,7 @@ def opened(world: World, tmp_path: Path) -> Iterator[tuple[Workspace, Any]]:
     # test_rate_limits.py proves; here every route must be reached.
     limits = RateLimits(bad_tokens_per_address=Limit(1000, timedelta(minutes=1)))
     with Workspace.open(root, clock=FixedClock(START)) as ws:
-        yield ws, create_app(ws, rate_limits=limits)
+        yield ws, create_app(ws, rate_limits=limits, security_contact="mailto:sec@nhs.example")
 
 
 def _client_class() -> Any:
@@ -349,6 +349,8 @@ PUBLIC_PREFIXES = ("/api/register", "/register", "/api/openapi.json")
 #
 #   out req siro cg legal dpo Bs Bsv C none exp rev bad
 MATRIX = """
+GET /.well-known/security.txt
+    200 200 200 200 200 200 200 200 200 200 200 200 200
 GET /api/openapi.json
     200 200 200 200 200 200 200 200 200 200 200 200 200
 GET /api/docs

@@ -33,6 +33,12 @@ def serve_command(
         help="Address or network of a TLS proxy whose X-Forwarded-Proto/-For are believed "
         "(repeat for more). Without one, those headers are ignored.",
     ),
+    security_contact: str | None = typer.Option(
+        None,
+        "--security-contact",
+        help="Where to report a vulnerability (mailto: or https: URI), served in "
+        "/.well-known/security.txt (RFC 9116); without it that file is not served.",
+    ),
     sweep_every: float = typer.Option(
         3600.0,
         "--sweep-every",
@@ -86,6 +92,7 @@ def serve_command(
         secure_cookies=secure_cookies,
         scheduler=scheduler,
         trusted_proxies=trusted_proxy,
+        security_contact=security_contact,
     )
     console().print(
         f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)", markup=False

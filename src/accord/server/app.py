@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from accord.register.rows import PublicationPolicy
-from accord.server import errors
+from accord.server import errors, wellknown
 from accord.server.api import agreements as api_agreements
 from accord.server.api import deliveries as api_deliveries
 from accord.server.api import exit as api_exit
@@ -69,12 +69,14 @@ def create_app(
     scheduler: Scheduler | None = None,
     trusted_proxies: Sequence[str] = (),
     rate_limits: RateLimits | None = None,
+    security_contact: str | None = None,
 ) -> FastAPI:
     """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only; without it
     they are marked so whenever the request came over HTTPS. ``trusted_proxies`` (addresses or
     networks) are the TLS proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are
     believed; from anyone else those headers are ignored. ``rate_limits`` replaces the default
-    limits on sign-in and token use (:mod:`accord.server.ratelimit`).
+    limits on sign-in and token use (:mod:`accord.server.ratelimit`). ``security_contact``
+    (a ``mailto:`` or ``https:`` URI) is served in ``/.well-known/security.txt``.
 
     With a ``scheduler``, the daily re-check and dispute deadlines run in the background for as
     long as the app is up (``accord serve`` passes one; tests inject a fast one).
@@ -101,6 +103,7 @@ def create_app(
     app.state.scheduler = scheduler
     app.state.publication = publication or PublicationPolicy()
     app.state.secure_cookies = secure_cookies
+    app.state.security_contact = security_contact
     app.state.limiter = Limiter(rate_limits or RateLimits(), lambda: workspace.clock.now())
     app.state.cookie_signer = CookieSigner(session_secret(workspace.keys_dir))
     web = _web_dir()
@@ -122,6 +125,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(sharing_router)
+    app.include_router(wellknown.router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)
     for view in (*views, lifecycle, exit_views):
         app.include_router(view.router)
