@@ -153,3 +153,22 @@ def test_an_unknown_account_costs_a_password_hash_like_a_known_one(site: Any) ->
 
     known, unknown = median(SIRO), median("nobody@nhs.example")
     assert known / 3 < unknown < known * 3, (known, unknown)
+
+
+def test_racing_callers_never_take_more_than_the_capacity(site: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from accord.errors import TooManyRequests
+
+    buckets = Buckets(Limit(100, timedelta(hours=1)), site.clock.now, "tries")
+
+    def attempt(_: int) -> bool:
+        try:
+            buckets.take("one key")
+        except TooManyRequests:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = sum(pool.map(attempt, range(400)))
+    assert taken == 100

@@ -19,6 +19,7 @@ What is limited (see :class:`RateLimits`):
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class Buckets:
     what: str  # names the limit in the error, e.g. "sign-in attempts for this account"
     max_keys: int = 10_000
     _buckets: OrderedDict[str, _Bucket] = field(default_factory=OrderedDict)
+    # Sync routes run in a thread pool: each check and spend is one critical section.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _refilled(self, key: str) -> _Bucket:
         now = self.now()
@@ -82,25 +85,34 @@ class Buckets:
 
     def check(self, key: str) -> None:
         """Raise :class:`TooManyRequests` if ``key`` has no attempt left; spend nothing."""
-        bucket = self._refilled(key)
-        if bucket.tokens < 1:
-            rate = self.limit.capacity / self.limit.per.total_seconds()
-            wait = math.ceil((1 - bucket.tokens) / rate)
-            raise TooManyRequests(
-                f"too many {self.what}; try again in {wait} seconds",
-                [Problem("rate", f"wait {wait} seconds")],
-                retry_after=wait,
-            )
+        with self._lock:
+            tokens = self._refilled(key).tokens
+        if tokens < 1:
+            raise self._refusal(tokens)
+
+    def _refusal(self, tokens: float) -> TooManyRequests:
+        rate = self.limit.capacity / self.limit.per.total_seconds()
+        wait = math.ceil((1 - tokens) / rate)
+        return TooManyRequests(
+            f"too many {self.what}; try again in {wait} seconds",
+            [Problem("rate", f"wait {wait} seconds")],
+            retry_after=wait,
+        )
 
     def spend(self, key: str) -> None:
         """Count one attempt against ``key``."""
-        bucket = self._refilled(key)
-        bucket.tokens = max(bucket.tokens - 1, 0.0)
+        with self._lock:
+            bucket = self._refilled(key)
+            bucket.tokens = max(bucket.tokens - 1, 0.0)
 
     def take(self, key: str) -> None:
-        """Check, then spend one attempt."""
-        self.check(key)
-        self.spend(key)
+        """Check, then spend one attempt (as one step: two racing callers cannot both take the
+        last attempt)."""
+        with self._lock:
+            bucket = self._refilled(key)
+            if bucket.tokens < 1:
+                raise self._refusal(bucket.tokens)
+            bucket.tokens -= 1
 
     def __len__(self) -> int:
         return len(self._buckets)
