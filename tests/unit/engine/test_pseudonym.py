@@ -31,7 +31,7 @@ def test_pseudonym_is_rfc2104_hmac_sha256() -> None:
     assert pseudonym(key, "x") == hmac.new(key, b"x", hashlib.sha256).hexdigest()
 
 
-@settings(derandomize=True, max_examples=40)
+@settings(derandomize=True, max_examples=40, deadline=None)  # DuckDB start-up varies under load
 @given(
     values=st.lists(st.text(max_size=30), min_size=1, max_size=10),
     key=st.binary(min_size=1, max_size=100),
