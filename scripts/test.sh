@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install accord with its test extras into .venv, check types strictly, run the whole test suite.
+# Install accord with its test extras into .venv, check types strictly, check the import
+# contracts of pyproject.toml (the dependency direction of DEVELOPERS.md), run the whole suite.
 # Browser tests need Debian's Chromium; this script installs it when it can (root + apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +12,5 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
 .venv/bin/python -m mypy src/accord
+.venv/bin/lint-imports
 exec .venv/bin/python -m pytest -q "$@"

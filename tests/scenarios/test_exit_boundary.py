@@ -30,8 +30,8 @@ from sqlalchemy import select
 from accord.clock import FixedClock
 from accord.model.enums import Status
 from accord.refdata import Geography
-from accord.register.rows import register_rows
 from accord.service import agreements, lifecycle, runs
+from accord.service.register import register_rows
 from accord.store.disputes import notifications
 from accord.workspace import Workspace
 

@@ -28,8 +28,8 @@ from accord.errors import InputError, NotPermitted
 from accord.model.enums import Status
 from accord.model.retention import RetentionState
 from accord.refdata import Geography
-from accord.register.rows import register_rows
 from accord.service import agreements, lifecycle, retention, runs
+from accord.service.register import register_rows
 from accord.store.disputes import notifications
 from accord.workspace import Workspace
 

@@ -15,8 +15,8 @@ from accord.clock import FixedClock
 from accord.errors import InputError
 from accord.model import example_document, parse_agreement
 from accord.model.agreement import Agreement
-from accord.register.rows import register_rows
 from accord.service import agreements, assurance, lifecycle, runs, users
+from accord.service.register import register_rows
 from accord.store.disputes import notifications
 from accord.store.lifecycle import assurance_exceptions
 from accord.synth import write_population, write_postcode_directory

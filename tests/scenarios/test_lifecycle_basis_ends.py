@@ -16,8 +16,8 @@ from accord.errors import NotActive
 from accord.model import example_document, parse_agreement
 from accord.model.agreement import Agreement
 from accord.model.enums import Status
-from accord.register.rows import register_rows
 from accord.service import agreements, bases, lifecycle, runs
+from accord.service.register import register_rows
 from accord.store.disputes import notifications
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace

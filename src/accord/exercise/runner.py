@@ -31,7 +31,6 @@ from accord.exercise.result import (
 )
 from accord.exercise.stages import StageTimer
 from accord.law import check
-from accord.ledger.events import IncidentDeclared
 from accord.ledger.verify import verify_export
 from accord.model import Agreement, DataItem, Incident, Party
 from accord.model.enums import Status
@@ -39,11 +38,10 @@ from accord.playbook import instantiate, required_approvals
 from accord.playbook.examples import letters_processor, nhs_england
 from accord.playbook.stages import playbook
 from accord.refdata import Geography
-from accord.register.publish import publish_register
-from accord.service import agreements, approvals, runs, users
+from accord.service import agreements, approvals, incidents, runs, users
 from accord.service import disputes as dispute_service
-from accord.service._ledger import iso, record
 from accord.service.parties import upper_tier_parties
+from accord.service.register import publish_register
 from accord.synth import write_delta, write_population, write_postcode_directory
 from accord.workspace import Workspace
 
@@ -177,16 +175,7 @@ def run_exercise(
                 review_by=declared_at + timedelta(days=28),
                 arbiter=DHSC,
             )
-            record(
-                ws,
-                IncidentDeclared(
-                    at=iso(declared_at),
-                    incident_id=incident_id,
-                    title=incident.title,
-                    declared_by=f"{CABINET_OFFICE} (emergency_commander)",
-                    scenario=options.scenario,
-                ),
-            )
+            incidents.declare(ws, incident, scenario=options.scenario)
 
         # -- Stages 2-4 and 7: the pre-approved template does request, gateway and design. --
         tell("draft", f"instantiating {TEMPLATE} for {len(recipients)} authorities")

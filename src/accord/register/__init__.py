@@ -3,5 +3,6 @@ edited by hand: register rows, the per-person index, exports, and the plain-Engl
 of an agreement.
 
 Imports ``accord.model``, ``accord.law`` (gateway titles and citations), ``accord.ledger`` and
-``accord.errors``; never ``server``, ``cli``, ``engine`` or ``store``.
+``accord.errors``; never ``server``, ``cli``, ``engine``, ``store``, the services or the
+workspace: :mod:`accord.service.register` reads the stored records and publishes the files.
 """

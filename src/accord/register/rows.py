@@ -42,9 +42,7 @@ from accord.ledger.events import (
 )
 from accord.model import Agreement, Flow, Party
 from accord.model.enums import DpiaStatus, Mode, OrgType, PartyRole, Status
-from accord.service import agreements as agreement_service
-from accord.service.agreements import StatusChange, StoredVersion
-from accord.workspace import Workspace
+from accord.model.versions import StatusChange, StoredVersion
 
 PUBLIC_STATES = frozenset({Status.active, Status.suspended, Status.expired, Status.terminated})
 MAX_EMERGENCY_DELAY = timedelta(hours=24)
@@ -235,7 +233,8 @@ class PublishedVersion:
 
 @dataclass(frozen=True)
 class RegisterInputs:
-    """Everything the rows are derived from, read in one place (see :func:`load_inputs`)."""
+    """Everything the rows are derived from, read in one place (see
+    :func:`accord.service.register.load_inputs`)."""
 
     published: Sequence[PublishedVersion]
     head: SignedTreeHead | None
@@ -499,27 +498,6 @@ def published_version(versions: Sequence[StoredVersion]) -> StoredVersion | None
     return shown[-1] if shown else None
 
 
-def load_inputs(ws: Workspace) -> RegisterInputs:
-    """Read the version in force (or once in force) of every agreement and its ledger events."""
-    published: list[PublishedVersion] = []
-    for latest in agreement_service.list_all(ws):
-        versions = agreement_service.versions(ws, latest.agreement_id)
-        shown = published_version(versions)
-        if shown is None:
-            continue
-        changes = agreement_service.status_changes(ws, latest.agreement_id)
-        events = [e.event for e in ws.ledger.entries_for_agreement(latest.agreement_id)]
-        published.append(PublishedVersion(shown, changes, events))
-    return RegisterInputs(published, ws.ledger.latest_head())
-
-
-def register_rows(
-    ws: Workspace, *, policy: PublicationPolicy | None = None, now: datetime | None = None
-) -> list[RegisterRow]:
-    """The public register of the workspace, now (by the workspace clock)."""
-    return build_rows(load_inputs(ws), now=now or ws.clock.now(), policy=policy)
-
-
 @dataclass(frozen=True)
 class RowFilter:
     """Search and filters of the public register; empty values match everything."""
@@ -571,9 +549,7 @@ __all__ = [
     "RegisterRow",
     "RowFilter",
     "build_rows",
-    "load_inputs",
     "published_agreement",
     "register_id",
-    "register_rows",
     "volume_band",
 ]

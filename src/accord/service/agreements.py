@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
@@ -20,32 +19,11 @@ from accord.ledger.events import (
 )
 from accord.model import Agreement, agreement_hash, check_transition, document, parse_agreement
 from accord.model.enums import Status
+from accord.model.versions import StatusChange as StatusChange
+from accord.model.versions import StoredVersion as StoredVersion
 from accord.service._ledger import iso, record
 from accord.store.agreements import agreement_status_changes, agreement_versions, agreements
 from accord.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    agreement_id: str
-    seq: int
-    version: str
-    hash: str
-    previous_hash: str | None
-    status: Status
-    ratified: bool
-    created_at: datetime
-    agreement: Agreement
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    seq: int
-    from_status: Status | None
-    to_status: Status
-    reason: str | None
-    actor: str | None
-    at: datetime
 
 
 @lru_cache(maxsize=64)

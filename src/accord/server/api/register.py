@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from accord.errors import NotFound
 from accord.register import exports
-from accord.register.rows import RegisterRow, RowFilter, published_agreement, register_rows
+from accord.register.rows import RegisterRow, RowFilter, published_agreement
 from accord.server import auth
 from accord.server.api.schemas import ERRORS, DeaOut, ProofOut, RegisterOut, TreeHeadOut
 from accord.service import agreements as agreement_service
+from accord.service.register import register_rows
 
 router = APIRouter(prefix="/api/register", tags=["register"], responses=ERRORS)
 JSON_LD = "application/ld+json"

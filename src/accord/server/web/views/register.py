@@ -9,12 +9,13 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from accord.register.rows import RegisterRow, RowFilter, published_agreement, register_rows
+from accord.register.rows import RegisterRow, RowFilter, published_agreement
 from accord.server import auth
 from accord.server.api.register import row_filter
 from accord.server.negotiation import render
 from accord.server.web import present
 from accord.service import agreements as agreement_service
+from accord.service.register import register_rows
 
 router = APIRouter(include_in_schema=False)
 
