@@ -7,8 +7,9 @@ engine's data, :func:`accord.law.available_refusal_grounds`) with reasons. A ref
 ground is invalid input. The requester can escalate a refusal into a dispute about the proposed
 flow; nothing flows while it is open.
 
-Complying shares under the CCA's restrictions: the flow must prohibit onward sharing, and the
-received information may be used only for the function it was requested for.
+Complying shares under the CCA's restrictions, which the law check enforces (the
+``cca_info_sharing`` gateway: onward sharing only with the originator's consent, use only for
+the function the information was requested for).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from accord.errors import InputError, NotFound, NotPermitted, Problem
 from accord.law import available_refusal_grounds, refuse_cca_request
 from accord.law.rules.cca import CCA_GATEWAY
 from accord.model.agreement import Agreement
-from accord.model.enums import OnwardSharing
 from accord.model.governance import CcaRequest
 
 
@@ -117,16 +117,3 @@ def refuse(
         source_url=refusal.source_url,
         reasons=refusal.reasons,
     )
-
-
-def comply(agreement: Agreement, *, responder: Actor, at: datetime, note: str) -> CcaResponse:
-    """Agree to share: every flow must prohibit onward sharing (use limited to the function)."""
-    check_cca_agreement(agreement)
-    loose = [
-        Problem(f"flows.{i}.onward_sharing", "must be prohibited under the CCA")
-        for i, f in enumerate(agreement.flows)
-        if f.onward_sharing is not OnwardSharing.prohibited
-    ]
-    if loose:
-        raise InputError("a CCA share prohibits onward sharing", loose)
-    return CcaResponse(decision=CcaStatus.complied, responder=responder, at=at, reasons=note)

@@ -90,8 +90,3 @@ class DeltaMaker:
             con.unregister("cur")
             con.unregister("prev")
         return Delta(additions.cast(current.schema), removals.cast(removal_schema))
-
-
-def compute_delta(current: pa.Table, previous: pa.Table, key: str | None) -> Delta:
-    with DeltaMaker() as maker:
-        return maker.delta(current, previous, key)

@@ -76,7 +76,6 @@ class DeltaOutcome:
     deltas: dict[str, KeyDelta]
     fresh_rows: int
     state_delta: pa.Table
-    exceptions: pa.RecordBatchReader | None = None
 
 
 def execute(

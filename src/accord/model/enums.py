@@ -309,8 +309,3 @@ class PostcodeLevel(StrEnum):
     lsoa = "lsoa"
     district = "district"
     upper_tier = "upper_tier"
-
-
-class OptOutKind(StrEnum):
-    ndoo = "ndoo"
-    type1 = "type1"

@@ -102,11 +102,6 @@ def validate_gss_code(
     return code
 
 
-def gss_code_normalise_sql(column: str) -> str:
-    """DuckDB expression: the stripped, upper-cased code (no validation)."""
-    return f"upper({strip_whitespace_sql(expression(column))})"
-
-
 def gss_code_sql(column: str, *, entities: Collection[str] | None = None) -> str:
     """DuckDB boolean expression, TRUE iff the value is a valid GSS code with an allowed prefix."""
     allowed = _prefixes(entities)

@@ -546,12 +546,6 @@ def cca_refuse(
     return _respond(ws, record, response, ref)
 
 
-def cca_comply(ws: Workspace, request_id: str, *, responder: Actor, note: str) -> CcaRecord:
-    record, ref = _answerable(ws, request_id, responder)
-    response = cca.comply(ref.agreement, responder=responder, at=ws.clock.now(), note=note)
-    return _respond(ws, record, response, ref)
-
-
 def cca_escalate(
     ws: Workspace,
     request_id: str,

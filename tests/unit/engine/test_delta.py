@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from engine_helpers import NOW, POP, person, run, write_csv
 
 from accord.engine.anomalies import anomaly
-from accord.engine.delta import compute_delta
+from accord.engine.delta import DeltaMaker
 
 
 def test_delta_additions_removals_and_retraction_on_move(tmp_path: Path) -> None:
@@ -59,13 +59,15 @@ def test_delta_against_a_named_earlier_run(tmp_path: Path) -> None:
 def test_delta_without_key_is_whole_rows() -> None:
     cur = pa.table({"a": ["x", "y", "y"]})
     prev = pa.table({"a": ["y", "z"]})
-    d = compute_delta(cur, prev, None)
+    with DeltaMaker() as maker:
+        d = maker.delta(cur, prev, None)
     assert d.additions["a"].to_pylist() == ["x", "y"]
     assert d.removals["a"].to_pylist() == ["z"]
 
 
 def test_delta_with_other_columns_is_a_reset() -> None:
-    d = compute_delta(pa.table({"k": ["1"], "b": [1]}), pa.table({"k": ["1"]}), "k")
+    with DeltaMaker() as maker:
+        d = maker.delta(pa.table({"k": ["1"], "b": [1]}), pa.table({"k": ["1"]}), "k")
     assert d.reset and d.additions.num_rows == 1 and d.removals.num_rows == 0
 
 

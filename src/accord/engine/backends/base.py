@@ -42,7 +42,7 @@ class RunInputs:
     """What a run reads besides the plan. ``keys`` maps a plan key id to key bytes.
 
     ``rows`` (a table with a ``__row`` column) restricts the run to those source rows; only
-    the incremental path sets it, and only backends that say ``supports_rows`` accept it.
+    the incremental path sets it, for the DuckDB backend (the reference backend refuses it).
     """
 
     source: Source
