@@ -10,6 +10,7 @@ its refusal comes back on the form in an error summary. Every page is also JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -524,6 +525,47 @@ def _failed(request: Request, exc: AccordError, template: str, context: dict[str
     return render(request, template, context, status_code=exc.http_status)
 
 
+Context = Callable[
+    [User, Dispute, Agreement, dict[str, Any] | None, list[dict[str, Any]] | None], dict[str, Any]
+]
+Act = Callable[[Workspace, Dispute, Agreement, str], Dispute]
+
+
+def _page(
+    request: Request, user: User, dispute_id: str, template: str, context: Context
+) -> Response:
+    """The question page of one step on a dispute the user may see."""
+    ws = auth.workspace(request)
+    d = visible_dispute(ws, user, dispute_id).dispute
+    return render(request, template, context(user, d, dispute_agreement(ws, d), None, None))
+
+
+def _step(
+    request: Request,
+    user: User,
+    dispute_id: str,
+    csrf_token: str,
+    values: dict[str, Any],
+    act: Act,
+    template: str,
+    context: Context,
+) -> Response:
+    """One step on a dispute from its form: ``act`` checks the answers and calls the service
+    with the role acted in; a refusal comes back on the form, with the answers (``values``,
+    whose keys are the form's fields) as given."""
+    auth.check_csrf(request, csrf_token)
+    values["role"] = _role_of(user, values["role"])
+    ws = auth.workspace(request)
+    d = visible_dispute(ws, user, dispute_id).dispute
+    a = dispute_agreement(ws, d)
+    try:
+        done = act(ws, d, a, values["role"])
+    except (InputError, DisputeError, NotPermitted) as exc:
+        problems = _problems(exc, set(values))
+        return _failed(request, exc, template, context(user, d, a, values, problems))
+    return _done(request, done)
+
+
 # -- offer ---------------------------------------------------------------------------------------
 
 
@@ -581,9 +623,7 @@ def _offer_context(
 
 @router.get("/disputes/{dispute_id}/offer")
 def offer_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    return render(request, "dispute_offer.html", _offer_context(user, d, dispute_agreement(ws, d)))
+    return _page(request, user, dispute_id, "dispute_offer.html", _offer_context)
 
 
 @router.post("/disputes/{dispute_id}/offer")
@@ -597,13 +637,9 @@ def make_offer(
     role: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    auth.check_csrf(request, csrf_token)
-    role = _role_of(user, role)
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    a = dispute_agreement(ws, d)
     fields = fields or []
-    try:
+
+    def act(ws: Workspace, d: Dispute, a: Agreement, role: str) -> Dispute:
         _need([(bool(offer), "offer", "Select your final offer"), _role_given(role, user)])
         declared = {i.name for i in a.data_items}
         new_items = [
@@ -613,7 +649,7 @@ def make_offer(
         ]
         base = d.original if d.original is not None else d.current
         terms, items = _offer_terms(base, offer, fields, new_items)
-        done = dispute_service.offer(
+        return dispute_service.offer(
             ws,
             dispute_id,
             actor=dispute_service.actor_for(user, role),
@@ -621,13 +657,11 @@ def make_offer(
             data_items=items,
             note=note.strip(),
         )
-    except (InputError, DisputeError, NotPermitted) as exc:
-        values = {"offer": offer, "fields": fields, "note": note, "role": role}
-        problems = _problems(exc, {"offer", "fields", "note", "role"})
-        return _failed(
-            request, exc, "dispute_offer.html", _offer_context(user, d, a, values, problems)
-        )
-    return _done(request, done)
+
+    values = {"offer": offer, "fields": fields, "note": note, "role": role}
+    return _step(
+        request, user, dispute_id, csrf_token, values, act, "dispute_offer.html", _offer_context
+    )
 
 
 # -- decide --------------------------------------------------------------------------------------
@@ -699,10 +733,7 @@ def _decide_context(
 
 @router.get("/disputes/{dispute_id}/decide")
 def decide_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    context = _decide_context(user, d, dispute_agreement(ws, d))
-    return render(request, "dispute_decide.html", context)
+    return _page(request, user, dispute_id, "dispute_decide.html", _decide_context)
 
 
 @router.post("/disputes/{dispute_id}/decide")
@@ -715,12 +746,7 @@ def decide(
     role: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    auth.check_csrf(request, csrf_token)
-    role = _role_of(user, role)
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    a = dispute_agreement(ws, d)
-    try:
+    def act(ws: Workspace, d: Dispute, a: Agreement, role: str) -> Dispute:
         _need(
             [
                 (bool(chosen_party), "chosen_party", "Select the final offer you choose"),
@@ -728,20 +754,18 @@ def decide(
                 _role_given(role, user),
             ]
         )
-        done = dispute_service.decide(
+        return dispute_service.decide(
             ws,
             dispute_id,
             decider=dispute_service.actor_for(user, role),
             chosen_party=chosen_party,
             reasons=reasons,
         )
-    except (InputError, DisputeError, NotPermitted) as exc:
-        values = {"chosen_party": chosen_party, "reasons": reasons, "role": role}
-        problems = _problems(exc, {"chosen_party", "reasons", "role"})
-        return _failed(
-            request, exc, "dispute_decide.html", _decide_context(user, d, a, values, problems)
-        )
-    return _done(request, done)
+
+    values = {"chosen_party": chosen_party, "reasons": reasons, "role": role}
+    return _step(
+        request, user, dispute_id, csrf_token, values, act, "dispute_decide.html", _decide_context
+    )
 
 
 # -- withdraw ------------------------------------------------------------------------------------
@@ -781,10 +805,7 @@ def _withdraw_context(
 
 @router.get("/disputes/{dispute_id}/withdraw")
 def withdraw_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    context = _withdraw_context(user, d, dispute_agreement(ws, d))
-    return render(request, "dispute_withdraw.html", context)
+    return _page(request, user, dispute_id, "dispute_withdraw.html", _withdraw_context)
 
 
 @router.post("/disputes/{dispute_id}/withdraw")
@@ -796,25 +817,25 @@ def withdraw(
     role: str = Form(""),
     csrf_token: str = Form(""),
 ) -> Response:
-    auth.check_csrf(request, csrf_token)
-    role = _role_of(user, role)
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    a = dispute_agreement(ws, d)
-    try:
+    def act(ws: Workspace, d: Dispute, a: Agreement, role: str) -> Dispute:
         _need(
             [
                 (bool(reason.strip()), "reason", "Enter why you are withdrawing the dispute"),
                 _role_given(role, user),
             ]
         )
-        done = dispute_service.withdraw(
+        return dispute_service.withdraw(
             ws, dispute_id, actor=dispute_service.actor_for(user, role), reason=reason
         )
-    except (InputError, DisputeError, NotPermitted) as exc:
-        values = {"reason": reason, "role": role}
-        problems = _problems(exc, {"reason", "role"})
-        return _failed(
-            request, exc, "dispute_withdraw.html", _withdraw_context(user, d, a, values, problems)
-        )
-    return _done(request, done)
+
+    values = {"reason": reason, "role": role}
+    return _step(
+        request,
+        user,
+        dispute_id,
+        csrf_token,
+        values,
+        act,
+        "dispute_withdraw.html",
+        _withdraw_context,
+    )
