@@ -11,6 +11,7 @@ its refusal comes back on the form in an error summary. Every page is also JSON.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -519,51 +520,49 @@ def _crumbs(d: Dispute, text: str) -> list[dict[str, Any]]:
     return [DASHBOARD, DISPUTES, {"text": d.id, "href": f"/disputes/{d.id}"}, {"text": text}]
 
 
-def _failed(request: Request, exc: AccordError, template: str, context: dict[str, Any]) -> Response:
-    if wants_json(request):
-        raise exc
-    return render(request, template, context, status_code=exc.http_status)
-
-
 Context = Callable[
     [User, Dispute, Agreement, dict[str, Any] | None, list[dict[str, Any]] | None], dict[str, Any]
 ]
 Act = Callable[[Workspace, Dispute, Agreement, str], Dispute]
 
 
-def _page(
-    request: Request, user: User, dispute_id: str, template: str, context: Context
-) -> Response:
-    """The question page of one step on a dispute the user may see."""
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    return render(request, template, context(user, d, dispute_agreement(ws, d), None, None))
+@dataclass(frozen=True)
+class Step:
+    """One step on a dispute (offer, decide, withdraw): its question page and its form."""
 
+    template: str
+    context: Context
 
-def _step(
-    request: Request,
-    user: User,
-    dispute_id: str,
-    csrf_token: str,
-    values: dict[str, Any],
-    act: Act,
-    template: str,
-    context: Context,
-) -> Response:
-    """One step on a dispute from its form: ``act`` checks the answers and calls the service
-    with the role acted in; a refusal comes back on the form, with the answers (``values``,
-    whose keys are the form's fields) as given."""
-    auth.check_csrf(request, csrf_token)
-    values["role"] = _role_of(user, values["role"])
-    ws = auth.workspace(request)
-    d = visible_dispute(ws, user, dispute_id).dispute
-    a = dispute_agreement(ws, d)
-    try:
-        done = act(ws, d, a, values["role"])
-    except (InputError, DisputeError, NotPermitted) as exc:
-        problems = _problems(exc, set(values))
-        return _failed(request, exc, template, context(user, d, a, values, problems))
-    return _done(request, done)
+    def page(self, request: Request, user: User, dispute_id: str) -> Response:
+        ws = auth.workspace(request)
+        d = visible_dispute(ws, user, dispute_id).dispute
+        context = self.context(user, d, dispute_agreement(ws, d), None, None)
+        return render(request, self.template, context)
+
+    def post(
+        self,
+        request: Request,
+        user: User,
+        dispute_id: str,
+        csrf: str,
+        values: dict[str, Any],
+        act: Act,
+    ) -> Response:
+        """``act`` checks the answers and calls the service with the role acted in; a refusal
+        comes back on the form with the answers (``values``, keyed by form field) as given."""
+        auth.check_csrf(request, csrf)
+        values["role"] = _role_of(user, values["role"])
+        ws = auth.workspace(request)
+        d = visible_dispute(ws, user, dispute_id).dispute
+        a = dispute_agreement(ws, d)
+        try:
+            done = act(ws, d, a, values["role"])
+        except (InputError, DisputeError, NotPermitted) as exc:
+            context = self.context(user, d, a, values, _problems(exc, set(values)))
+            if wants_json(request):
+                raise
+            return render(request, self.template, context, status_code=exc.http_status)
+        return _done(request, done)
 
 
 # -- offer ---------------------------------------------------------------------------------------
@@ -621,9 +620,12 @@ def _offer_context(
     }
 
 
+OFFER = Step("dispute_offer.html", _offer_context)
+
+
 @router.get("/disputes/{dispute_id}/offer")
 def offer_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    return _page(request, user, dispute_id, "dispute_offer.html", _offer_context)
+    return OFFER.page(request, user, dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/offer")
@@ -659,9 +661,7 @@ def make_offer(
         )
 
     values = {"offer": offer, "fields": fields, "note": note, "role": role}
-    return _step(
-        request, user, dispute_id, csrf_token, values, act, "dispute_offer.html", _offer_context
-    )
+    return OFFER.post(request, user, dispute_id, csrf_token, values, act)
 
 
 # -- decide --------------------------------------------------------------------------------------
@@ -731,9 +731,12 @@ def _decide_context(
     }
 
 
+DECIDE = Step("dispute_decide.html", _decide_context)
+
+
 @router.get("/disputes/{dispute_id}/decide")
 def decide_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    return _page(request, user, dispute_id, "dispute_decide.html", _decide_context)
+    return DECIDE.page(request, user, dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/decide")
@@ -763,9 +766,7 @@ def decide(
         )
 
     values = {"chosen_party": chosen_party, "reasons": reasons, "role": role}
-    return _step(
-        request, user, dispute_id, csrf_token, values, act, "dispute_decide.html", _decide_context
-    )
+    return DECIDE.post(request, user, dispute_id, csrf_token, values, act)
 
 
 # -- withdraw ------------------------------------------------------------------------------------
@@ -803,9 +804,12 @@ def _withdraw_context(
     }
 
 
+WITHDRAW = Step("dispute_withdraw.html", _withdraw_context)
+
+
 @router.get("/disputes/{dispute_id}/withdraw")
 def withdraw_page(request: Request, user: auth.StaffUser, dispute_id: str) -> Response:
-    return _page(request, user, dispute_id, "dispute_withdraw.html", _withdraw_context)
+    return WITHDRAW.page(request, user, dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/withdraw")
@@ -829,13 +833,4 @@ def withdraw(
         )
 
     values = {"reason": reason, "role": role}
-    return _step(
-        request,
-        user,
-        dispute_id,
-        csrf_token,
-        values,
-        act,
-        "dispute_withdraw.html",
-        _withdraw_context,
-    )
+    return WITHDRAW.post(request, user, dispute_id, csrf_token, values, act)
