@@ -13,4 +13,6 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
 fi
 .venv/bin/python -m mypy src/accord
 .venv/bin/lint-imports
-exec .venv/bin/python -m pytest -q "$@"
+# line coverage of accord (src/accord) over the suite; the floor is the figure measured when it
+# was set (93.9% in December 2026), rounded down by a point: raise it as coverage grows
+exec .venv/bin/python -m pytest -q --cov --cov-fail-under=92 "$@"

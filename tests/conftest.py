@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from accord.clock import FixedClock
 from accord.workspace import Workspace
@@ -36,6 +37,14 @@ STORES = [
         marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_AVAILABLE, reason=PG_REASON)],
     ),
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Measuring coverage (scripts/test.sh) slows every example, so Hypothesis's per-example
+    # deadline would fail tests on timing alone; under --cov it is off (the examples are the same).
+    if getattr(config.option, "cov_source", None):
+        settings.register_profile("coverage", deadline=None)
+        settings.load_profile("coverage")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
