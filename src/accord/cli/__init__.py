@@ -27,6 +27,7 @@ from accord.cli import (
     exit,
     law,
     ledger,
+    release,
     serve,
     sharing,
     sweep,
@@ -77,6 +78,7 @@ app.add_typer(basis.app, name="basis")
 app.add_typer(sharing.app, name="sharing")
 app.add_typer(exit.app, name="exit")
 app.add_typer(exit.app, name="retention")
+app.add_typer(release.app, name="release")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)
 app.command("run")(run_module.run_cli)

@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, esc, workspace_at
+from accord.cli.release import authenticated
 from accord.engine import RunResult
 from accord.service import runs
 
@@ -132,10 +133,20 @@ def run_cli(
     type1: Path | None = typer.Option(None, "--type1", help="Type 1 opt-out list."),
     flow: list[str] | None = typer.Option(None, "--flow", help="Run only these flows."),
     backend: str = typer.Option("duckdb", help="Engine backend: duckdb or in_memory."),
+    user: str | None = typer.Option(
+        None,
+        "--user",
+        help="Your email (an `accord user`): needed to run aggregate flows, whose tables are"
+        " held for review by two others.",
+    ),
+    password_file: Path | None = typer.Option(
+        None, "--password-file", help="With --user: read your password from this file."
+    ),
     at: str | None = AT_OPTION,
 ) -> None:
     """Run an active agreement's flows over SOURCE and deliver to each recipient."""
     ws = workspace_at(ctx, at)
+    requester = None if user is None else authenticated(ws, user, password_file)
     lists = {k: v for k, v in (("ndoo", ndoo), ("type1", type1)) if v is not None}
     out = console()
     with progress_reporter(out) as tick:
@@ -150,5 +161,6 @@ def run_cli(
             delivery="delta" if delta_only else None,
             backend=backend,
             progress=tick,
+            requested_by=requester,
         )
     render_summary(result, out)

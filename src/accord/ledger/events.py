@@ -73,7 +73,10 @@ __all__ = [
     "RecipientStateChanged",
     "RegisterPublished",
     "RunRecorded",
+    "ReleaseReviewed",
     "SignedEvent",
+    "TableReleased",
+    "TableWithheld",
     "VersionSuperseded",
     "canonical_bytes",
     "event_from_payload",
@@ -475,6 +478,47 @@ class DeliveryPurged(Event):
     file_count: int
 
 
+# -- release review of aggregate tables (accord.service.releases) ---------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseReviewed(Event):
+    """One reviewer's decision (``approve`` or ``reject``) on a held aggregate table."""
+
+    name: ClassVar[str] = "release-reviewed"
+    delivery_id: str
+    recipient: str
+    reviewer: str
+    reviewer_party: str
+    decision: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableReleased(Event):
+    """A held aggregate table went to its recipient after its second independent approval."""
+
+    name: ClassVar[str] = "table-released"
+    delivery_id: str
+    recipient: str
+    flow_id: str
+    profile: str
+    manifest_sha256: str
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableWithheld(Event):
+    """A reviewer rejected a held aggregate table: it never goes to its recipient."""
+
+    name: ClassVar[str] = "table-withheld"
+    delivery_id: str
+    recipient: str
+    flow_id: str
+    profile: str
+    reviewer: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -506,6 +550,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RecipientStateChanged,
         DeletionCertified,
         DeliveryPurged,
+        ReleaseReviewed,
+        TableReleased,
+        TableWithheld,
     )
 }
 

@@ -39,6 +39,7 @@ from accord.ledger.events import (
     FlowResumed,
     FlowSuspended,
     RecipientStateChanged,
+    TableReleased,
 )
 from accord.model import Agreement, Flow, Party
 from accord.model.enums import DpiaStatus, Mode, OrgType, PartyRole, Status
@@ -100,6 +101,7 @@ COLUMNS: tuple[str, ...] = (
     "records_volume_band",
     "exit_state",
     "deletion_certificates",
+    "released_tables",
     "contact",
     "audit_log_root_hash",
     "audit_log_timestamp",
@@ -202,6 +204,9 @@ class RegisterRow:
     # and each deletion certificate it signed ("<delivery id> deleted <date>").
     exit_state: str | None = None
     deletion_certificates: list[str] = field(default_factory=list)
+    # Each aggregate table released after its two-person review (accord.service.releases):
+    # "<delivery id> to <recipient> under <profile> on <date>".
+    released_tables: list[str] = field(default_factory=list)
     contact: str | None = None
     audit_log_root_hash: str | None = None
     audit_log_timestamp: str | None = None
@@ -309,8 +314,24 @@ class _Evidence:
             for e in mine
             if isinstance(e, AgreementApproved)
         ]
+        released = [
+            e
+            for e in events
+            if isinstance(e, TableReleased)
+            and e.recipient == flow.recipient
+            and e.flow_id == flow.id
+        ]
+        self.released_tables = [
+            f"{e.delivery_id} to {e.recipient} under {e.profile} on {e.at[:10]}" for e in released
+        ]
+        # An aggregate flow's table counts as a release only once its review released it.
+        out = {e.delivery_id for e in released}
         deliveries = [
-            e for e in events if isinstance(e, DeliveryMade) and e.recipient == flow.recipient
+            e
+            for e in events
+            if isinstance(e, DeliveryMade)
+            and e.recipient == flow.recipient
+            and (flow.aggregate is None or e.delivery_id in out)
         ]
         self.releases = len(deliveries)
         self.last_release = max((e.at for e in deliveries), default=None)
@@ -453,6 +474,7 @@ def _row(
         records_volume_band=evidence.volume,
         exit_state=evidence.exit_state,
         deletion_certificates=evidence.certificates,
+        released_tables=evidence.released_tables,
         contact=_contact(a),
         audit_log_root_hash=head.root_hash.hex() if head else None,
         audit_log_timestamp=head.timestamp if head else None,

@@ -14,6 +14,10 @@ to its own party made under the version in force, while that version has a flow 
 deliveries its Delta Sharing shares offer); a person of a party that version names sees the
 deliveries to their own party, and a discloser's people see every delivery of it
 (:func:`may_see_delivery`): one recipient never sees another's deliveries or row counts.
+
+An aggregate table held for release review (:mod:`accord.service.releases`) is seen only by
+the people of the agreement's disclosers (who review it) until it is released: its recipient's
+service account and people see nothing of it, as if it were not there.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from accord.ledger.log import LedgerEntry
 from accord.model import Agreement
 from accord.service import agreements as agreement_service
 from accord.service import disputes as dispute_service
+from accord.service import releases
 from accord.service.agreements import StoredVersion
 from accord.service.disputes import DisputeRecord
 from accord.service.users import User
@@ -117,11 +122,26 @@ def _received(ws: Workspace, v: StoredVersion, party: str) -> list[VisibleDelive
     """The party's own deliveries under ``v``, while ``v`` has a flow to it."""
     if party not in {f.recipient for f in v.agreement.flows}:
         return []
-    return [
-        VisibleDelivery(v, entry, e)
+    own = [
+        (entry, e)
         for entry, e in _delivered(ws, v)
         if e.recipient == party and e.agreement_hash == v.hash
     ]
+    shown = {id(e) for e in releases.recipient_may_see(ws, v, [e for _, e in own])}
+    return [VisibleDelivery(v, entry, e) for entry, e in own if id(e) in shown]
+
+
+def _seen_by_person(ws: Workspace, user: User, v: StoredVersion) -> list[VisibleDelivery]:
+    """The deliveries of ``v`` the person may see; held tables only for a discloser's people."""
+    found = [
+        (entry, e)
+        for entry, e in _delivered(ws, v)
+        if may_see_delivery(user, v.agreement, e.recipient)
+    ]
+    if user.party_org_id not in {p.org_id for p in v.agreement.disclosers}:
+        shown = {id(e) for e in releases.recipient_may_see(ws, v, [e for _, e in found])}
+        found = [(entry, e) for entry, e in found if id(e) in shown]
+    return [VisibleDelivery(v, entry, e) for entry, e in found]
 
 
 def visible_deliveries(
@@ -133,11 +153,7 @@ def visible_deliveries(
         if user.is_recipient_service:
             found.extend(_received(ws, v, user.party_org_id))
         elif may_see(user, v.agreement):
-            found.extend(
-                VisibleDelivery(v, entry, e)
-                for entry, e in _delivered(ws, v)
-                if may_see_delivery(user, v.agreement, e.recipient)
-            )
+            found.extend(_seen_by_person(ws, user, v))
     return found
 
 

@@ -19,9 +19,10 @@ from accord.engine.run import Progress
 from accord.errors import InputError, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
 from accord.refdata import Geography
-from accord.service import lifecycle, retention
+from accord.service import lifecycle, releases, retention
 from accord.service._ledger import iso, record
 from accord.service.agreements import version_in_force
+from accord.service.users import User
 from accord.workspace import Workspace
 
 POSTCODE_DIRECTORY = "postcodes.parquet"
@@ -56,11 +57,25 @@ def run(
     delivery: str | None = None,
     backend: str = "duckdb",
     progress: Progress | None = None,
+    requested_by: User | None = None,
 ) -> RunResult:
-    """Run the agreement's active version over ``source`` and record what was delivered."""
+    """Run the agreement's active version over ``source`` and record what was delivered.
+
+    An aggregate flow's table is held for release review (:mod:`accord.service.releases`),
+    in the same transaction as the run's events; such a run must name ``requested_by``, the
+    person asking for it, who may then not review it.
+    """
     version = version_in_force(ws, agreement_id)
     now = ws.clock.now()
     flows = lifecycle.runnable_flows(ws, version, now, flows)
+    counted = releases.aggregate_flows(version.agreement) & set(
+        flows if flows is not None else {f.id for f in version.agreement.flows}
+    )
+    if counted and requested_by is None:
+        raise NotPermitted(
+            "an aggregate table is reviewed before release, so its run must name who asked for it",
+            [Problem("requested_by", "name the person requesting the run (accord run --user)")],
+        )
     sharing = retention.sharing_flows(ws, version, now.date())  # ceased or withdrawn: no more
     if sharing is not None:
         flows = sharing if flows is None else [f for f in flows if f in sharing]
@@ -84,7 +99,10 @@ def run(
         progress=progress,
     )
     recorded = result.rerun and _deliveries_recorded(ws, result)
-    record(ws, *run_events(result, iso(now), deliveries_recorded=recorded))
+    with ws.engine.begin() as conn:
+        if requested_by is not None:
+            releases.hold_in(conn, result, version.agreement, requested_by, now)
+        record(ws, *run_events(result, iso(now), deliveries_recorded=recorded), conn=conn)
     return result
 
 

@@ -38,6 +38,8 @@ EXPECTED_NAMES = {
     "assurance-exception-ended", "flow-suspended", "flow-resumed",
     "boundary-amendment-proposed", "recipient-state-changed", "deletion-certified",
     "delivery-purged",
+    # Two-person release review of aggregate tables (issue 15).
+    "release-reviewed", "table-released", "table-withheld",
 }  # fmt: skip
 
 

@@ -10,10 +10,11 @@ import pytest
 
 from accord.clock import FixedClock
 from accord.engine import run_agreement
+from accord.errors import NotPermitted
 from accord.ledger.events import DeliveryMade
 from accord.model import Agreement, example_agreement
 from accord.refdata import Geography
-from accord.service import agreements, runs
+from accord.service import agreements, runs, users
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
 
@@ -95,7 +96,13 @@ def test_an_aggregate_flow_runs_and_is_recorded_through_the_service(tmp_path: Pa
         agreements.create(ws, a)
         for target in ("in_review", "approved", "active"):
             agreements.transition(ws, a.id, target)
-        result = runs.run(ws, a.id, source=source, geography=runs.load_geography(ws))
+        geography = runs.load_geography(ws)
+        with pytest.raises(NotPermitted, match="name who asked for it"):
+            runs.run(ws, a.id, source=source, geography=geography)  # a table needs its requester
+        analyst = users.add_user(
+            ws, "req@nhs.example", "Rae", "ods:X26", ["requester"], "correct horse battery"
+        )
+        result = runs.run(ws, a.id, source=source, geography=geography, requested_by=analyst)
         recorded = _deliveries(ws)
     assert {d.manifest_sha256 for d in recorded} == {d.manifest_sha256 for d in result.deliveries}
     for d in result.deliveries:

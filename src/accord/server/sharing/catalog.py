@@ -6,6 +6,8 @@
 - Table **version** *n* is the party's *n*-th delivery of that flow under the active version
   (``delivery-made`` events in log order, matched on the active version's hash); version 0 is
   the empty table before the first delivery. Each version is one file, the run's extract.
+- An aggregate table held for release review is not offered until it is released
+  (:func:`accord.service.releases.recipient_may_see`).
 - Every delivery's manifest is checked against the SHA-256 the ledger recorded for it before
   any of its files is offered.
 
@@ -31,6 +33,7 @@ from accord.engine.run import RUN_RECORD
 from accord.errors import InputError, NotFound, Problem, VerificationError
 from accord.ledger.events import DeliveryMade
 from accord.service import agreements as agreement_service
+from accord.service import releases
 from accord.service.agreements import StoredVersion
 from accord.workspace import Workspace
 
@@ -138,6 +141,7 @@ def shares_for(ws: Workspace, party: str) -> list[Share]:
             and e.event.recipient == party
             and e.event.agreement_hash == active.hash
         ]
+        made = releases.recipient_may_see(ws, active, made)
         tables = tuple(
             t for t in (_table(ws, active, name, made, flow_id) for flow_id in flows) if t.versions
         )
