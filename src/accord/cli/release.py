@@ -40,19 +40,10 @@ def list_command(
 ) -> None:
     """Aggregate tables waiting for review (with --all, every one)."""
     found = releases.list_releases(workspace_at(ctx, at), state=None if every else "pending")
-    table = Table(title="Aggregate tables for release review")
-    for name in ("delivery", "recipient", "profile", "requested by", "state", "approvals"):
-        table.add_column(name)
+    if not found:
+        console().print("No aggregate tables " + ("held." if every else "waiting for review."))
     for r in found:
-        table.add_row(
-            esc(r.delivery_id),
-            esc(r.recipient),
-            esc(r.profile),
-            esc(r.requested_by),
-            esc(r.state),
-            f"{r.approvals}/{releases.APPROVALS_NEEDED}",
-        )
-    console().print(table)
+        _summary(r)
 
 
 @app.command()
@@ -75,10 +66,8 @@ def show(
     for name in ("row", "column", "kind", "rule", "what to change"):
         report.add_column(name)
     for s in view.disclosure.get("suppressed", []):
-        report.add_row(
-            *(esc("" if s.get(k) is None else s[k]) for k in ("row", "column", "kind", "rule"))
-            + (esc(s.get("advice") or ""),)
-        )
+        keys = ("row", "column", "kind", "rule", "advice")
+        report.add_row(*(esc("" if s.get(k) is None else s[k]) for k in keys))
     out.print(report)
     if view.release.reviews:
         reviews = Table(title="Reviews")

@@ -27,7 +27,7 @@ from rich.table import Table
 from accord.cli._context import AT_OPTION, console, esc, workspace_at
 from accord.cli.release import authenticated
 from accord.engine import RunResult
-from accord.service import runs
+from accord.service import releases, runs
 
 STAGES = {
     "check": "Checking agreement and source",
@@ -164,3 +164,10 @@ def run_cli(
             requested_by=requester,
         )
     render_summary(result, out)
+    held = [r for r in releases.list_releases(ws) if r.run_id == result.run_id]
+    if held:
+        out.print(
+            f"{len(held)} aggregate table(s) held until two reviewers approve them: "
+            "see `accord release list`.",
+            markup=False,
+        )
