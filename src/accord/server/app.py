@@ -24,6 +24,7 @@ from accord.server.api import exit as api_exit
 from accord.server.api import lifecycle as api_lifecycle
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
+from accord.server.api import releases as api_releases
 from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.headers import SecurityHeaders, docs_policy
@@ -40,6 +41,7 @@ from accord.server.web.views import (
     lifecycle,
     new_agreement,
     register,
+    releases,
     signin,
 )
 from accord.server.web.views import exit as exit_views
@@ -122,12 +124,13 @@ def create_app(
         api_lifecycle,
         api_witness,
         api_exit,
+        api_releases,
     ):
         app.include_router(module.router)
     app.include_router(sharing_router)
     app.include_router(wellknown.router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)
-    for view in (*views, lifecycle, exit_views):
+    for view in (*views, lifecycle, exit_views, releases):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     docs = docs_policy(f"{app.title} - Swagger UI", "/api/openapi.json", "/docs/oauth2-redirect")

@@ -65,6 +65,8 @@ __all__ = [
     "released_ids",
     "review",
     "show",
+    "show_for",
+    "visible_releases",
 ]
 
 
@@ -303,17 +305,17 @@ def check_reviewer(ws: Workspace, rel: Release, reviewer: User, requested_by: in
     """Raise :class:`NotPermitted` unless ``reviewer`` may review ``rel`` (module docstring)."""
     if reviewer.is_recipient_service or reviewer.disabled:
         raise NotPermitted("this account cannot review a release")
+    if reviewer.id == requested_by:
+        raise NotPermitted(
+            "the person who requested a table cannot review it",
+            [Problem("reviewer", f"{reviewer.email} requested this run")],
+        )
     reviewer.require_role(*REVIEWER_ROLES)
     disclosers = {p.org_id for p in _version(ws, rel).agreement.disclosers}
     if reviewer.party_org_id not in disclosers:
         raise NotPermitted(
             "only a discloser's people review its aggregate tables",
             [Problem("party", "disclosers: " + ", ".join(sorted(disclosers)))],
-        )
-    if reviewer.id == requested_by:
-        raise NotPermitted(
-            "the person who requested a table cannot review it",
-            [Problem("reviewer", f"{reviewer.email} requested this run")],
         )
     if any(r.reviewer == reviewer.email for r in rel.reviews):
         raise NotPermitted(
@@ -417,3 +419,29 @@ def _events(
     elif state == WITHHELD:
         events.append(TableWithheld(**base, **what, reviewer=reviewer.email))
     return events
+
+
+# -- who may see the review queue ------------------------------------------------------------
+
+
+def _may_see(ws: Workspace, user: User, rel: Release) -> bool:
+    """Only a discloser's people (never a recipient's) see a table before it is released."""
+    if user.is_recipient_service:
+        return False
+    return user.party_org_id in {p.org_id for p in _version(ws, rel).agreement.disclosers}
+
+
+def visible_releases(ws: Workspace, user: User, *, state: str | None = PENDING) -> list[Release]:
+    """The releases ``user`` may see: those of agreements their party discloses under."""
+    return [r for r in list_releases(ws, state=state) if _may_see(ws, user, r)]
+
+
+def show_for(ws: Workspace, user: User, delivery_id: str) -> ReleaseTable:
+    """:func:`show`, or the same "not found" as for an unknown id if ``user`` may not see it."""
+    try:
+        rel = get(ws, delivery_id)
+    except NotFound:
+        rel = None
+    if rel is None or not _may_see(ws, user, rel):
+        raise NotFound(f"no held table {delivery_id}", [Problem("delivery", "check the id")])
+    return show(ws, delivery_id)

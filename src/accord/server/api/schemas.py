@@ -165,3 +165,23 @@ class ManifestOut(BaseModel):
     ok: Literal[True] = True
     delivery: dict[str, Any]
     manifest: dict[str, Any]
+
+
+class ReviewIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    note: str | None = Field(
+        default=None, max_length=4000, description="Required to reject: why it must not leave"
+    )
+
+
+class ReleasesOut(BaseModel):
+    ok: Literal[True] = True
+    releases: list[dict[str, Any]]
+
+
+class ReleaseOut(BaseModel):
+    ok: Literal[True] = True
+    release: dict[str, Any] = Field(
+        description="The held table: who it is for, its profile, state and reviews, its cells"
+        " (columns, rows) and its suppression report (disclosure)"
+    )
