@@ -65,6 +65,7 @@ __all__ = [
     "released_ids",
     "review",
     "show",
+    "unreleased_ids",
     "show_for",
     "visible_releases",
 ]
@@ -187,6 +188,17 @@ def released_ids(ws: Workspace, agreement_id: str) -> set[str]:
         rows = conn.execute(
             select(releases.c.delivery_id).where(
                 releases.c.agreement_id == agreement_id, releases.c.state == RELEASED
+            )
+        ).all()
+    return {r.delivery_id for r in rows}
+
+
+def unreleased_ids(ws: Workspace, agreement_id: str) -> set[str]:
+    """The delivery ids of the agreement's aggregate tables held or withheld (never received)."""
+    with ws.engine.connect() as conn:
+        rows = conn.execute(
+            select(releases.c.delivery_id).where(
+                releases.c.agreement_id == agreement_id, releases.c.state != RELEASED
             )
         ).all()
     return {r.delivery_id for r in rows}

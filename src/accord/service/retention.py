@@ -43,7 +43,7 @@ from accord.ledger.events import (
 )
 from accord.model import Agreement
 from accord.model.retention import RetentionState, check_period
-from accord.service import agreements
+from accord.service import agreements, releases
 from accord.service._ledger import iso, record
 from accord.service._notices import notify_once
 from accord.service.agreements import StoredVersion
@@ -399,10 +399,12 @@ class _Delivered:
 
 
 def _delivered(ws: Workspace, agreement_id: str, party: str) -> list[_Delivered]:
+    """What ``party`` received: an aggregate table held for review (or withheld) it never did."""
     out = []
+    held = releases.unreleased_ids(ws, agreement_id)
     for e in ws.ledger.entries_for_agreement(agreement_id):
         ev = e.event
-        if isinstance(ev, DeliveryMade) and ev.recipient == party:
+        if isinstance(ev, DeliveryMade) and ev.recipient == party and ev.delivery_id not in held:
             run_id, _, flow_id = ev.delivery_id.partition("/")
             out.append(
                 _Delivered(

@@ -23,7 +23,7 @@ from accord.ledger.events import ReleaseReviewed, TableReleased, TableWithheld
 from accord.model import Agreement, example_agreement
 from accord.register.rows import register_rows
 from accord.server.sharing import catalog
-from accord.service import access, agreements, releases, runs, users
+from accord.service import access, agreements, releases, retention, runs, users
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
 
@@ -117,6 +117,11 @@ def recipient_sees(ws: Workspace) -> tuple[set[str], set[str], set[str]]:
         if d.event.recipient == GREENWICH
     }
     shared = {t.name for s in catalog.shares_for(ws, GREENWICH) for t in s.tables}
+    # Nor is a held table one it received (to certify as deleted).
+    received = {
+        str(d["delivery_id"]) for d in retention.received(ws, example_agreement().id, GREENWICH)
+    }
+    assert received == service
     return service, own_dpo, shared
 
 
