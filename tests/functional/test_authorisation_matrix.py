@@ -458,6 +458,12 @@ POST /delta-sharing/{rest:path}
     404 404 404 404 404 404 404 404 404 404 404 404 404
 POST /api/deliveries/{delivery_id:path}/receipt
     401 422 422 422 422 422 422 422 422 422 401 401 401
+GET /api/releases
+    401 200 200 200 200 200 200 403 200 200 401 401 401
+GET /api/releases/{delivery_id:path}
+    401 404 404 404 404 404 404 403 404 404 401 401 401
+POST /api/releases/{delivery_id:path}/reviews
+    401 422 422 422 422 422 422 403 422 422 401 401 401
 GET /sign-in
     200 200 200 200 200 200 200 200 200 200 303 303 303
 POST /sign-in
@@ -524,6 +530,12 @@ GET /agreements/{agreement_id}/deletion-certificate
     303 200 200 200 200 200 200 403 404 404 303 303 303
 POST /agreements/{agreement_id}/deletion-certificate
     401 403 422 403 403 422 422 403 404 404 401 401 401
+GET /releases
+    303 200 200 200 200 200 200 403 200 200 303 303 303
+GET /releases/{delivery_id:path}
+    303 404 404 404 404 404 404 403 404 404 303 303 303
+POST /releases/{delivery_id:path}
+    401 404 404 404 404 404 404 403 404 404 401 401 401
 POST /sign-out
     403 303 303 303 303 303 303 303 303 303 401 401 401
 """

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/releases", tags=["releases"], responses=ERRORS)
 @router.get("", response_model=ReleasesOut)
 def list_releases(
     request: Request,
-    user: auth.CurrentUser,
+    user: auth.StaffUser,
     state: Literal["pending", "released", "withheld", "all"] = Query("pending"),
 ) -> ReleasesOut:
     """Aggregate tables of agreements your party discloses under (waiting for review unless
@@ -30,16 +30,14 @@ def list_releases(
 
 
 @router.get("/{delivery_id:path}", response_model=ReleaseOut)
-def show_release(request: Request, delivery_id: str, user: auth.CurrentUser) -> ReleaseOut:
+def show_release(request: Request, delivery_id: str, user: auth.StaffUser) -> ReleaseOut:
     """One held table: its cells, its suppression report and its reviews so far."""
     view = releases.show_for(auth.workspace(request), user, delivery_id)
     return ReleaseOut(release=view.as_dict())
 
 
 @router.post("/{delivery_id:path}/reviews", response_model=ReleaseOut, status_code=201)
-def review(
-    request: Request, delivery_id: str, body: ReviewIn, user: auth.CurrentUser
-) -> ReleaseOut:
+def review(request: Request, delivery_id: str, body: ReviewIn, user: auth.StaffUser) -> ReleaseOut:
     """Approve or reject the table. The second independent approval releases it to its
     recipient; a rejection withholds it for good. Never the requester, never twice."""
     ws = auth.workspace(request)
