@@ -71,6 +71,11 @@ def test_two_reviewers_release_a_table_in_the_browser(
     page.wait_for_load_state()
     b.check_accessibility()
     assert page.get_by_role("table", name="Suppression report").is_visible()
+    # The cells read as words: the total row says so, a suppressed count says so, no flags.
+    cells = page.get_by_role("table", name="The table")
+    assert cells.get_by_role("cell", name="Total", exact=True).count() >= 1
+    assert cells.get_by_role("cell", name="suppressed", exact=True).count() >= 1
+    assert cells.get_by_role("cell", name="True", exact=True).count() == 0
     b.shot("release-review-pending")
     page.get_by_role("button", name="Approve release").click()
     page.wait_for_load_state()

@@ -24,6 +24,23 @@ from accord.workspace import Workspace
 router = APIRouter(include_in_schema=False)
 
 
+# The table's marker columns, shown in words in its cells rather than as columns of their own.
+FLAGS = frozenset({"count", "suppressed", "is_total", "partial"})
+
+
+def _cells(row: dict[str, Any], groups: list[str]) -> list[str]:
+    """One row as a reviewer reads it: the group values ("Total" where a total runs over a
+    group) and the count, "suppressed", or the count marked partial when it was recomputed
+    from the published cells alone."""
+    total = bool(row.get("is_total"))
+    values = [("Total" if total else "") if row.get(g) is None else str(row[g]) for g in groups]
+    if row.get("suppressed"):
+        count = "suppressed"
+    else:
+        count = str(row.get("count", "")) + (" (partial)" if row.get("partial") else "")
+    return [*values, count]
+
+
 def _href(delivery_id: str) -> str:
     return "/releases/" + quote(delivery_id, safe="/")
 
@@ -46,10 +63,12 @@ def _context(
 ) -> dict[str, Any]:
     view = releases.show_for(ws, user, delivery_id)
     data = view.as_dict()
+    groups = [c for c in view.columns if c not in FLAGS]
     return {
         "title": f"Review table {view.release.flow_id}",
         "release": data,
-        "cells": [[row[c] for c in view.columns] for row in view.rows],
+        "headings": [*groups, "count"],
+        "cells": [_cells(row, groups) for row in view.rows],
         "action": _href(delivery_id),
         "problems": problems or [],
     }
