@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from accord.model import Agreement, example_agreement
+from accord.model.examples import example_counts_agreement
 from accord.service import agreements as agreement_service
 from accord.service import releases, runs, users
 from accord.synth import write_population, write_postcode_directory
@@ -20,23 +20,9 @@ AGREEMENT_ID = "urn:accord:agreement:browser-counts"
 PASSWORD = "correct horse battery staple"  # the browser conftest's
 
 
-def _counts_agreement() -> Agreement:
-    """The example agreement with every flow turned into counts by ten-year age band."""
-    doc = example_agreement().model_dump(mode="json")
-    doc["id"] = AGREEMENT_ID
-    for f in doc["flows"]:
-        f.update(
-            identifiability="aggregate",
-            projection=["date_of_birth", "postcode"],
-            transforms=[{"op": "generalise", "field": "date_of_birth", "to": "age_band_10y"}],
-            aggregate={"group_by": ["date_of_birth"], "profile": "opensafely"},
-        )
-    return Agreement.model_validate(doc)
-
-
 def _held_table(server: Any, folder: Path) -> str:
     ws = server.ws
-    agreement = _counts_agreement()
+    agreement = example_counts_agreement(AGREEMENT_ID)
     assert agreement.incident is not None
     server.clock.set(agreement.incident.declared_at)
     agreement_service.create(ws, agreement, actor="req@nhse.example")

@@ -24,7 +24,7 @@ import uvicorn
 from accord.cli import main
 from accord.clock import FixedClock
 from accord.ledger.events import ReleaseReviewed, TableReleased
-from accord.model import Agreement, example_agreement
+from accord.model.examples import example_counts_agreement
 from accord.server.app import create_app
 from accord.service import agreements as agreement_service
 from accord.service import releases, runs, users
@@ -38,21 +38,8 @@ SERVICE = "svc@greenwich.example"
 PASSWORD = "correct horse battery staple"  # the functional conftest's
 
 
-def _agreement() -> Agreement:
-    doc = example_agreement().model_dump(mode="json")
-    doc["id"] = AGREEMENT_ID
-    for f in doc["flows"]:
-        f.update(
-            identifiability="aggregate",
-            projection=["date_of_birth", "postcode"],
-            transforms=[{"op": "generalise", "field": "date_of_birth", "to": "age_band_10y"}],
-            aggregate={"group_by": ["date_of_birth"], "profile": "opensafely"},
-        )
-    return Agreement.model_validate(doc)
-
-
 def _clock() -> FixedClock:
-    a = _agreement()
+    a = example_counts_agreement(AGREEMENT_ID)
     assert a.incident is not None
     return FixedClock(a.incident.declared_at)
 
@@ -64,7 +51,9 @@ def ran(template_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     root = folder / "ws"
     shutil.copytree(template_workspace, root)
     with Workspace.open(root, clock=_clock()) as ws:
-        agreement_service.create(ws, _agreement(), actor="req@nhs.example")
+        agreement_service.create(
+            ws, example_counts_agreement(AGREEMENT_ID), actor="req@nhs.example"
+        )
         for state in ("in_review", "approved", "active"):
             agreement_service.transition(ws, AGREEMENT_ID, state, actor="tests")
         directory = runs.postcode_directory(ws)

@@ -155,3 +155,23 @@ def example_document() -> dict[str, Any]:
 
 def example_agreement() -> Agreement:
     return Agreement.model_validate(example_document())
+
+
+def example_counts_agreement(agreement_id: str) -> Agreement:
+    """The example agreement with every flow turned into counts by ten-year age band under the
+    OpenSAFELY profile: what the aggregate stage and the release review run on.
+
+    >>> a = example_counts_agreement("urn:accord:agreement:counts")
+    >>> {f.aggregate.group_by[0] for f in a.flows if f.aggregate}
+    {'date_of_birth'}
+    """
+    doc = example_document()
+    doc["id"] = agreement_id
+    for f in doc["flows"]:
+        f.update(
+            identifiability="aggregate",
+            projection=["date_of_birth", "postcode"],
+            transforms=[{"op": "generalise", "field": "date_of_birth", "to": "age_band_10y"}],
+            aggregate={"group_by": ["date_of_birth"], "profile": "opensafely"},
+        )
+    return Agreement.model_validate(doc)
