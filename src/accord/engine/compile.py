@@ -55,9 +55,16 @@ _PSEUDONYMISABLE = {"string", "integer", "date", "year"}
 
 
 def compile_plan(
-    agreement: Agreement, *, effective_date: date, flows: list[str] | None = None
+    agreement: Agreement,
+    *,
+    effective_date: date,
+    flows: list[str] | None = None,
+    stored_hash: str | None = None,
 ) -> n.Plan:
     """Compile the chosen flows (default: every flow in force on ``effective_date``).
+
+    ``stored_hash`` is the hash the version was stored and signed under (its identity, which a
+    version stored under an earlier hashing scheme keeps); without it, the document's hash.
 
     A flow whose recipient no longer exists on ``effective_date`` (a council abolished or
     recoded, :mod:`accord.refdata.succession`) delivers nothing: it is compiled against each
@@ -129,7 +136,7 @@ def compile_plan(
     return n.Plan(
         agreement_id=agreement.id,
         agreement_version=agreement.version,
-        agreement_hash=agreement_hash(agreement),
+        agreement_hash=stored_hash or agreement_hash(agreement),
         effective_date=effective_date,
         source=source,
         validate=n.ValidateRows(tuple(checks)),

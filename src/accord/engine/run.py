@@ -87,6 +87,7 @@ def run_agreement(
     progress: Progress | None = None,
     incremental: bool = True,
     delivery: str | None = None,
+    stored_hash: str | None = None,
 ) -> RunResult:
     """Enforce the agreement's flows over ``source`` and deliver into ``out_dir``.
 
@@ -102,6 +103,9 @@ def run_agreement(
     deliveries). A delta that cannot be made (a first delivery, a new agreement version or
     columns, a CSV flow, a flow without a person key) falls back to a full delivery, and the
     result says so (``delivery_mode``, ``delivery_note``).
+
+    ``stored_hash`` is the version's hash as stored and signed (see :mod:`accord.model.canonical`);
+    the manifests and ledger events carry it.
     """
     mode = delivery or dm.MODE_FULL
     if mode not in {dm.MODE_FULL, dm.MODE_DELTA}:
@@ -117,7 +121,7 @@ def run_agreement(
     tick("check", 0, 1)
     out_dir = Path(out_dir)
     engine = get_backend(backend)
-    plan = compile_plan(agreement, effective_date=now.date(), flows=flows)
+    plan = compile_plan(agreement, effective_date=now.date(), flows=flows, stored_hash=stored_hash)
     engine.check(plan)
     src = open_source(Path(source), source_format)
     check_columns(src, plan.source)

@@ -18,6 +18,7 @@ from accord.ledger.events import (
     VersionSuperseded,
 )
 from accord.model import Agreement, agreement_hash, check_transition, document, parse_agreement
+from accord.model.canonical import hashes_of
 from accord.model.enums import Status
 from accord.model.versions import StatusChange as StatusChange
 from accord.model.versions import StoredVersion as StoredVersion
@@ -201,7 +202,7 @@ def _hash_clash(conn: Connection, agreement: Agreement) -> tuple[str, int] | Non
     """The stored version with this document's hash, as (agreement id, seq), if any."""
     clash = conn.execute(
         select(agreement_versions.c.agreement_id, agreement_versions.c.seq).where(
-            agreement_versions.c.hash == agreement_hash(agreement)
+            agreement_versions.c.hash.in_(sorted(hashes_of(agreement)))
         )
     ).first()
     return None if clash is None else (clash.agreement_id, clash.seq)

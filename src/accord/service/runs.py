@@ -86,6 +86,7 @@ def run(
     result = run_agreement(
         version.agreement,
         status=version.status,
+        stored_hash=version.hash,
         source=source,
         out_dir=ws.root,  # the engine writes deliveries/ and the discloser-only runs/ here
         secret=ws.pseudonym_secret(),
