@@ -1,10 +1,18 @@
 """Who may see which agreement, version and dispute: the one rule, and its one "not found".
 
-A person sees an agreement version only if their party is one of its parties, and a dispute
-only if their party is one of its sides or its arbiter. Anything else gets the same answer as a
-record that does not exist, byte for byte, so that an answer never says whether a hidden record
-exists (an unknown id, another party's agreement, a version number that is not there or is out
-of range, another party's dispute). A recipient service account sees no agreement at all.
+A person sees an agreement, and every version of it, while their party is named by its version
+in force or by an amendment after it (a party an amendment would remove keeps seeing the
+agreement it is still in; a party an amendment would add sees what it is asked to join), and any
+version that names their party. They act on it (exceptions, suspension) as a party of the
+version in force (:func:`acting_version`), and certify deletion as a party of that version or
+an earlier one, since a recipient an amendment removed must still certify
+(:func:`party_version`). A person sees a
+dispute only if their party is one of its sides or its arbiter.
+
+Anything else gets the same answer as a record that does not exist, byte for byte, so that an
+answer never says whether a hidden record exists (an unknown id, another party's agreement, a
+version number that is not there or is out of range, another party's dispute). A recipient
+service account sees no agreement at all.
 
 Deliveries are seen through the *version in force* of their agreement
 (:func:`~accord.service.agreements.version_in_force`), never merely the latest version: while an
@@ -41,10 +49,54 @@ MAX_SEQ = 2**63 - 1
 
 
 def may_see(user: User, agreement: Agreement) -> bool:
-    """The rule: the user's party is one of the agreement's parties."""
+    """The user's party is one of this version's parties."""
     return not user.is_recipient_service and user.party_org_id in {
         p.org_id for p in agreement.parties
     }
+
+
+def _parties_now(ws: Workspace, agreement_id: str) -> set[str]:
+    """The parties of the version in force and of every amendment after it."""
+    force = agreement_service.version_in_force(ws, agreement_id)
+    return {
+        p.org_id
+        for v in agreement_service.versions(ws, agreement_id)
+        if v.seq >= force.seq
+        for p in v.agreement.parties
+    }
+
+
+def may_see_agreement(ws: Workspace, user: User, version: StoredVersion) -> bool:
+    """The rule of this module's first paragraph, for one stored version."""
+    if user.is_recipient_service:
+        return False
+    return may_see(user, version.agreement) or user.party_org_id in _parties_now(
+        ws, version.agreement_id
+    )
+
+
+def acting_version(ws: Workspace, user: User, agreement_id: str) -> StoredVersion:
+    """The version in force, if it names the user's party; else the one "not found"."""
+    try:
+        force = agreement_service.version_in_force(ws, agreement_id)
+    except NotFound:
+        raise hidden_agreement(agreement_id) from None
+    if not may_see(user, force.agreement):
+        raise hidden_agreement(agreement_id)
+    return force
+
+
+def party_version(ws: Workspace, user: User, agreement_id: str) -> StoredVersion:
+    """The version in force, if it or a version before it names the user's party (a party an
+    amendment not yet in force would add has nothing to certify); else "not found"."""
+    try:
+        force = agreement_service.version_in_force(ws, agreement_id)
+    except NotFound:
+        raise hidden_agreement(agreement_id) from None
+    named = [v for v in agreement_service.versions(ws, agreement_id) if v.seq <= force.seq]
+    if not any(may_see(user, v.agreement) for v in named):
+        raise hidden_agreement(agreement_id)
+    return force
 
 
 def may_see_delivery(user: User, agreement: Agreement, recipient: str) -> bool:
@@ -79,14 +131,14 @@ def visible_version(
         version = agreement_service.get(ws, agreement_id, seq)
     except NotFound:
         raise hidden_agreement(agreement_id, seq) from None
-    if not may_see(user, version.agreement):
+    if not may_see_agreement(ws, user, version):
         raise hidden_agreement(agreement_id, seq)
     return version
 
 
 def visible_agreements(ws: Workspace, user: User) -> list[StoredVersion]:
     """The latest version of every agreement the user may see."""
-    return [v for v in agreement_service.list_all(ws) if may_see(user, v.agreement)]
+    return [v for v in agreement_service.list_all(ws) if may_see_agreement(ws, user, v)]
 
 
 @dataclass(frozen=True)
@@ -192,10 +244,13 @@ def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord
 __all__ = [
     "MAX_SEQ",
     "VisibleDelivery",
+    "acting_version",
     "hidden_agreement",
     "hidden_dispute",
     "may_see",
+    "may_see_agreement",
     "may_see_delivery",
+    "party_version",
     "received_delivery",
     "visible_agreements",
     "visible_deliveries",

@@ -12,11 +12,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from accord.errors import NotFound
 from accord.server import auth
 from accord.server.api.schemas import ERRORS
-from accord.service import agreements as agreement_service
-from accord.service import retention
+from accord.service import access, retention
 
 router = APIRouter(prefix="/api/agreements", tags=["exit"], responses=ERRORS)
 
@@ -46,9 +44,7 @@ class ExitOut(BaseModel):
 
 
 def _mine(request: Request, user: auth.StaffUser, agreement_id: str) -> None:
-    v = agreement_service.get(auth.workspace(request), agreement_id)
-    if user.party_org_id not in {p.org_id for p in v.agreement.parties}:
-        raise NotFound(f"no agreement with id {agreement_id}")
+    access.party_version(auth.workspace(request), user, agreement_id)
 
 
 def _out(request: Request, agreement_id: str) -> ExitOut:

@@ -9,11 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from accord.errors import NotFound
 from accord.server import auth
 from accord.server.api.schemas import ERRORS
-from accord.service import agreements as agreement_service
-from accord.service import assurance, lifecycle
+from accord.service import access, assurance, lifecycle
 
 router = APIRouter(prefix="/api", tags=["lifecycle"], responses=ERRORS)
 
@@ -88,9 +86,7 @@ def record_assurance(request: Request, user: auth.StaffUser, body: AssuranceIn) 
 
 
 def _mine(request: Request, user: auth.StaffUser, agreement_id: str) -> None:
-    v = agreement_service.get(auth.workspace(request), agreement_id)
-    if user.party_org_id not in {p.org_id for p in v.agreement.parties}:
-        raise NotFound(f"no agreement with id {agreement_id}")
+    access.acting_version(auth.workspace(request), user, agreement_id)
 
 
 @router.get("/agreements/{agreement_id}/exceptions", response_model=ExceptionsOut)

@@ -13,11 +13,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from accord.errors import InputError, NotFound, NotPermitted, Problem
+from accord.errors import InputError, NotPermitted, Problem
 from accord.server import auth
 from accord.server.negotiation import render, wants_json
-from accord.service import agreements as agreement_service
-from accord.service import retention
+from accord.service import access, retention
 from accord.service.users import User
 from accord.workspace import Workspace
 
@@ -31,9 +30,7 @@ def _href(agreement_id: str) -> str:
 def _context(
     ws: Workspace, user: User, agreement_id: str, problems: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    v = agreement_service.get(ws, agreement_id)
-    if user.party_org_id not in {p.org_id for p in v.agreement.parties}:
-        raise NotFound(f"no agreement with id {agreement_id}")
+    v = access.party_version(ws, user, agreement_id)
     mine = retention.received(ws, agreement_id, user.party_org_id)
     return {
         "title": "Certify deletion",

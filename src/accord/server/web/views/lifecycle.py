@@ -14,11 +14,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from accord.errors import AccordError, InputError, NotFound, NotPermitted
+from accord.errors import AccordError, InputError, NotPermitted
 from accord.server import auth
 from accord.server.negotiation import render, wants_json
-from accord.service import agreements as agreement_service
-from accord.service import assurance, lifecycle
+from accord.service import access, assurance, lifecycle
 from accord.service.agreements import StoredVersion
 from accord.service.users import User
 from accord.workspace import Workspace
@@ -54,10 +53,7 @@ def upcoming_for(ws: Workspace, user: User, on: date, horizon: int = 60) -> list
 
 
 def _visible(ws: Workspace, user: User, agreement_id: str) -> StoredVersion:
-    v = agreement_service.get(ws, agreement_id)
-    if user.party_org_id not in {p.org_id for p in v.agreement.parties}:
-        raise NotFound(f"no agreement with id {agreement_id}")
-    return v
+    return access.acting_version(ws, user, agreement_id)
 
 
 def _context(
