@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from accord.disclosure.profiles import Profile
 from accord.errors import InputError, Problem
@@ -199,7 +200,7 @@ def protect(
         def exposed(hidden: frozenset[Key]) -> set[Key]:
             return recoverable(m, n, hidden, row_totals=row_totals, column_totals=column_totals)
 
-        _secondary(relations, exposed, true, suppressed, why, interior)
+        secondary(relations, exposed, true, suppressed, why, interior)
 
     def published(k: Key) -> int | None:
         return None if k in suppressed else profile.rounded(true[k])
@@ -243,17 +244,21 @@ def protect(
     )
 
 
-def _secondary(
-    relations: list[list[Key]],
-    exposed_by: Callable[[frozenset[Key]], set[Key]],
-    true: dict[Key, int],
-    suppressed: set[Key],
-    why: dict[Key, tuple[str, Key | None]],
-    interior: set[Key],
-) -> None:
-    """Suppress more until no suppressed cell can be recovered from the published ones."""
+P = TypeVar("P", bound=tuple[int, ...])
 
-    def choose(line: Sequence[Key]) -> Key | None:
+
+def secondary(
+    relations: list[list[P]],
+    exposed_by: Callable[[frozenset[P]], set[P]],
+    true: dict[P, int],
+    suppressed: set[P],
+    why: dict[P, tuple[str, P | None]],
+    interior: set[P],
+) -> None:
+    """Suppress more until no suppressed cell can be recovered from the published ones (any
+    number of dimensions: ``relations`` are the lines, ``exposed_by`` the exact check)."""
+
+    def choose(line: Sequence[P]) -> P | None:
         # The least informative published cell: interior before totals, smallest first.
         open_ = [k for k in line if k not in suppressed]
         if not open_:
@@ -277,11 +282,13 @@ def _secondary(
             return
         target = min(exposed)
         candidates = [line for line in relations if target in line and choose(line) is not None]
-        if not candidates:  # every cell of every line through it is withheld already
-            return
-        line = min(candidates, key=lambda ln: sum(k in suppressed for k in ln))
-        pick = choose(line)
-        assert pick is not None
+        if candidates:
+            line = min(candidates, key=lambda ln: sum(k in suppressed for k in ln))
+            pick = choose(line)
+        else:  # every line through it is withheld already: withhold elsewhere (all hides all)
+            pick = choose(sorted(true))
+        if pick is None:
+            return  # nothing is published, so nothing can be worked out
         suppressed.add(pick)
         why[pick] = ("secondary", target)
 

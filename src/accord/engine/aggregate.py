@@ -1,10 +1,11 @@
-"""The aggregate output stage: a flow's rows counted by one or two columns, made safe to publish.
+"""The aggregate output stage: a flow's rows counted by its group-by columns, made safe to publish.
 
 The backend produces the flow's rows as for any flow (routed, opt-outs removed, projected,
 transformed); for a flow with a :class:`~accord.engine.plan.CountBy` the delivery layer hands
 them here instead of writing them. Rows are counted batch by batch (only the group-by columns
-are kept), the counts are laid out as a one- or two-way table, :func:`accord.disclosure.protect`
-applies the profile, and the result is one long table:
+are kept), the counts are laid out as a one- or two-way table for :func:`accord.disclosure.protect`,
+or, by three fields or more, as an n-way table with every marginal table for
+:func:`accord.disclosure.protect_cube`, and the result is one long table:
 
 =============  ===========================================================================
 column         meaning
@@ -27,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from accord.disclosure import ProtectedTable, profile, protect
+from accord.disclosure import ProtectedCube, ProtectedTable, profile, protect, protect_cube
 from accord.engine.backends.base import ARROW_TYPES
 from accord.engine.plan import FlowPlan
 
@@ -57,6 +58,16 @@ def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, 
             label = tuple(MISSING if row[k] is None else str(row[k]) for k in keys)
             counts[label] += int(row["count_all"])
     prof = profile(spec.profile)
+    if len(keys) > 2 and counts:
+        cube = protect_cube(
+            counts,
+            [sorted({label[d] for label in counts}) for d in range(len(keys))],
+            prof,
+            totals=spec.totals,
+        )
+        return pa.Table.from_pylist(_long_cube(cube, keys), schema(fp)), _entry(
+            prof.id, prof.citation, prof.source_urls, cube
+        )
     rows = sorted({label[0] for label in counts})
     two_way = len(keys) == 2
     columns = sorted({label[1] for label in counts}) if two_way else [_ONE_WAY]
@@ -103,15 +114,36 @@ def _long(t: ProtectedTable, keys: list[str], two_way: bool) -> list[dict[str, A
     return out
 
 
+def _long_cube(t: ProtectedCube, keys: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            **dict(zip(keys, labels, strict=True)),
+            "count": value,
+            "suppressed": value is None,
+            "is_total": None in labels,
+            "partial": labels in t.partial,
+        }
+        for labels, value in t.values
+    ]
+
+
 def _entry(
-    pid: str, citation: str, urls: tuple[str, ...], t: ProtectedTable | None
+    pid: str, citation: str, urls: tuple[str, ...], t: ProtectedTable | ProtectedCube | None
 ) -> dict[str, Any]:
+    suppressed: list[dict[str, Any]] = []
+    if isinstance(t, ProtectedCube):
+        suppressed = [
+            {"cell": list(s.labels), "kind": s.kind, "rule": s.rule, "advice": s.advice}
+            for s in t.report
+        ]
+    elif t is not None:
+        suppressed = [
+            {"row": s.row, "column": s.column, "kind": s.kind, "rule": s.rule, "advice": s.advice}
+            for s in t.report
+        ]
     return {
         "profile": pid,
         "citation": citation,
         "source_urls": list(urls),
-        "suppressed": [
-            {"row": s.row, "column": s.column, "kind": s.kind, "rule": s.rule, "advice": s.advice}
-            for s in (t.report if t is not None else ())
-        ],
+        "suppressed": suppressed,
     }

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from accord.disclosure import MAX_FIELDS
 from accord.engine import predicate as p
 from accord.errors import AgreementInvalid, Problem
 
@@ -292,8 +293,8 @@ class OutputColumn:
 
 @dataclass(frozen=True)
 class CountBy:
-    """The aggregate output stage: the flow's rows leave only as counts by ``group_by`` (one or
-    two of its text columns, after the transforms), disclosure-controlled under ``profile``
+    """The aggregate output stage: the flow's rows leave only as counts by ``group_by`` (one to
+    four of its text columns, after the transforms), disclosure-controlled under ``profile``
     (``accord.disclosure``), with the table's totals when ``totals``."""
 
     group_by: tuple[str, ...]
@@ -301,8 +302,10 @@ class CountBy:
     totals: bool = True
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.group_by) <= 2 or len(set(self.group_by)) != len(self.group_by):
-            raise _invalid("counts are by one or two distinct columns")
+        if not 1 <= len(self.group_by) <= MAX_FIELDS or len(set(self.group_by)) != len(
+            self.group_by
+        ):
+            raise _invalid(f"counts are by one to {MAX_FIELDS} distinct columns")
         for name in self.group_by:
             _name(name, "CountBy.group_by")
             if name in AGGREGATE_COLUMNS:

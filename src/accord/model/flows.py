@@ -85,15 +85,16 @@ class SuppressSmall(Part):
 
 
 class Aggregate(Part):
-    """The flow leaves as counts of people by one or two of its fields, never as rows.
+    """The flow leaves as counts of people by one to four of its fields, never as rows.
 
     The engine groups the flow's rows (after routing, opt-outs and transforms, so a date of
     birth can be counted as an age band and a postcode as an area) and applies the
     disclosure-control ``profile`` (default: the agreement's, else NHS secondary care) before
-    the table leaves; with ``totals`` the table carries its row, column and grand totals.
+    the table leaves; with ``totals`` the table carries its row, column and grand totals (by
+    three or four fields, every marginal table: by each pair of fields, each field, and all).
     """
 
-    group_by: list[str] = Field(min_length=1, max_length=2)
+    group_by: list[str] = Field(min_length=1, max_length=4)
     profile: DisclosureProfile | None = None
     totals: bool = True
 

@@ -192,3 +192,36 @@ def test_the_flows_profile_decides(tmp_path: Path, profile: str) -> None:
         ("E01002002", 20, False),
         (None, 40, True),
     ]
+
+
+def test_a_three_way_table_carries_every_margin_on_every_backend(tmp_path: Path) -> None:
+    people = [
+        {**p, "diagnosis_snomed": ("1234567", "7654321")[i % 2]} for i, p in enumerate(_people(90))
+    ]
+    doc = _agreement(
+        projection=["date_of_birth", "postcode", "diagnosis_snomed"],
+        aggregate={"group_by": ["date_of_birth", "postcode", "diagnosis_snomed"]},
+    ).model_dump(mode="json")
+    for item in doc["data_items"]:  # counted by, not dropped
+        if item["name"] == "diagnosis_snomed":
+            item["transform"] = "none"
+    a = Agreement.model_validate(doc)
+    src = write_csv(tmp_path / "s.csv", people)
+    results = {b: run(tmp_path / b, src, agreement=a, backend=b) for b in BACKENDS}
+    assert {d.flow_id: d.files for d in results["in_memory"].deliveries} == {
+        d.flow_id: d.files for d in results["duckdb"].deliveries
+    }
+    cells = _rows(results["duckdb"], "spl-e06000002")
+    keys = ("date_of_birth", "postcode", "diagnosis_snomed")
+    shapes = {tuple(c[k] is None for k in keys) for c in cells}
+    assert len(shapes) == 8  # the cells, three two-way margins, three one-way, the grand total
+    grand = [c for c in cells if all(c[k] is None for k in keys)]
+    assert grand[0]["count"] == 60  # 60 Middlesbrough residents
+    assert all(c["is_total"] == any(c[k] is None for k in keys) for c in cells)
+    published = [c["count"] for c in cells if not c["suppressed"]]
+    assert all(v == 0 or (v >= 8 and v % 5 == 0) for v in published)
+    assert any(c["suppressed"] for c in cells)
+    manifest = json.loads(results["duckdb"].delivery("spl-e06000002").manifest_path.read_bytes())
+    reported = manifest["disclosure"]["suppressed"]
+    assert len(reported) == sum(c["suppressed"] for c in cells)
+    assert {len(s["cell"]) for s in reported} == {3}
