@@ -69,6 +69,8 @@ def show(
         keys = ("row", "column", "kind", "rule", "advice")
         report.add_row(*(esc("" if s.get(k) is None else s[k]) for k in keys))
     out.print(report)
+    for f in view.differencing:
+        out.print(f"[bold]differencing[/bold]: {esc(f.line())}; it cannot be approved")
     if view.release.reviews:
         reviews = Table(title="Reviews")
         for name in ("reviewer", "decision", "note", "at"):

@@ -133,7 +133,14 @@ def _entry(
     suppressed: list[dict[str, Any]] = []
     if isinstance(t, ProtectedCube):
         suppressed = [
-            {"cell": list(s.labels), "kind": s.kind, "rule": s.rule, "advice": s.advice}
+            {
+                "row": " x ".join(s.labels[:-1]),
+                "column": s.labels[-1],
+                "cell": list(s.labels),
+                "kind": s.kind,
+                "rule": s.rule,
+                "advice": s.advice,
+            }
             for s in t.report
         ]
     elif t is not None:

@@ -17,6 +17,13 @@ count, so two racing approvals never both count: exactly one of them releases it
 
 Deny by default: a delivery of an aggregate flow is held unless its release says ``released``,
 even if no release was ever stored for it (:func:`recipient_may_see`).
+
+Differencing (:func:`differencing`): a table is checked against every table of the same flow
+(the same source and recipient) released before it; where the two together give a withheld
+value away by subtraction (:func:`accord.disclosure.differencing.findings`) the reviewers see
+the finding, naming the earlier table, and an approval is refused: the table is withheld, and a
+re-run with coarser bands or wider areas is what can be released. The table cannot be
+suppressed further here, since its manifest's hash is already in the ledger.
 """
 
 from __future__ import annotations
@@ -33,7 +40,9 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from accord.disclosure.differencing import Finding, Released, findings
 from accord.engine.delivery import Layout
+from accord.engine.plan import AGGREGATE_COLUMNS
 from accord.engine.result import RunResult
 from accord.engine.run import RUN_RECORD
 from accord.errors import IllegalTransition, InputError, NotFound, NotPermitted, Problem
@@ -59,6 +68,7 @@ __all__ = [
     "ReleaseTable",
     "Review",
     "check_reviewer",
+    "differencing",
     "hold_in",
     "list_releases",
     "recipient_may_see",
@@ -126,6 +136,7 @@ class ReleaseTable:
     columns: list[str]
     rows: list[dict[str, Any]]
     disclosure: dict[str, Any] = field(default_factory=dict)
+    differencing: tuple[Finding, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +144,15 @@ class ReleaseTable:
             "columns": self.columns,
             "rows": self.rows,
             "disclosure": self.disclosure,
+            "differencing": [
+                {
+                    "table": f.table,
+                    "cell": list(f.cell),
+                    "earlier": list(f.earlier),
+                    "why": f.line(),
+                }
+                for f in self.differencing
+            ],
         }
 
 
@@ -276,11 +296,37 @@ def get(ws: Workspace, delivery_id: str) -> Release:
 
 
 def show(ws: Workspace, delivery_id: str) -> ReleaseTable:
-    """The release with its table (counts, never rows) and the manifest's suppression report.
+    """The release with its table (counts, never rows), the manifest's suppression report and
+    the differencing findings against the tables released before it.
 
     The manifest is checked against the SHA-256 the ledger recorded for the delivery first.
     """
-    rel = get(ws, delivery_id)
+    view = _read(ws, get(ws, delivery_id))
+    return ReleaseTable(
+        view.release, view.columns, view.rows, view.disclosure, tuple(differencing(ws, view))
+    )
+
+
+def differencing(ws: Workspace, view: ReleaseTable) -> list[Finding]:
+    """What ``view``'s table gives away beside the released tables of its flow (module
+    docstring), a finding per withheld value, naming the earlier tables."""
+    rel = view.release
+    earlier = [
+        _read(ws, r)
+        for r in list_releases(ws, state=RELEASED)
+        if r.agreement_id == rel.agreement_id
+        and r.flow_id == rel.flow_id
+        and r.delivery_id != rel.delivery_id
+    ]
+    return findings(_released(view), [_released(e) for e in earlier])
+
+
+def _released(view: ReleaseTable) -> Released:
+    fields = [c for c in view.columns if c not in AGGREGATE_COLUMNS]
+    return Released.from_rows(view.release.delivery_id, fields, view.rows)
+
+
+def _read(ws: Workspace, rel: Release) -> ReleaseTable:
     layout = Layout(ws.root, rel.agreement_id)
     record_path = layout.run_dir(rel.run_id) / RUN_RECORD
     result = RunResult.from_record(json.loads(record_path.read_bytes()), layout.root, rerun=False)
@@ -289,7 +335,7 @@ def show(ws: Workspace, delivery_id: str) -> ReleaseTable:
     if hashlib.sha256(data).hexdigest() != rel.manifest_sha256:
         raise NotPermitted(
             "the table's manifest does not match what the run recorded; it cannot be reviewed",
-            [Problem("manifest", delivery_id)],
+            [Problem("manifest", rel.delivery_id)],
         )
     manifest = json.loads(data)
     table = _read_table(d.directory, manifest["format"])
@@ -356,6 +402,15 @@ def review(
             select(releases.c.requested_by).where(releases.c.delivery_id == delivery_id)
         ).scalar_one()
     check_reviewer(ws, rel, reviewer, requested_by)
+    if decision == "approve":
+        found = differencing(ws, _read(ws, rel))
+        if found:
+            raise NotPermitted(
+                "this table and a table released before it together give a withheld count "
+                "away by subtraction; it cannot be released (reject it, and re-run with "
+                "coarser bands or wider areas)",
+                [Problem("differencing", f.line()) for f in found],
+            )
     now = ws.clock.now()
     approvals = rel.approvals + (decision == "approve")
     state = (
