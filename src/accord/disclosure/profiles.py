@@ -27,6 +27,7 @@ from accord.model.enums import DisclosureProfile
 
 Totals = Literal["from_true", "from_published"]
 Zeros = Literal["keep", "suppress"]
+Rounding = Literal["nearest", "midpoint"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Profile:
     citation: str
     source_urls: tuple[str, ...] = ()
     confidence: str = "D"
+    rounding: Rounding = "nearest"
 
     def __post_init__(self) -> None:
         if self.suppress_at_or_below < 0:
@@ -52,13 +54,29 @@ class Profile:
                 "a rounding base is a positive whole number",
                 [Problem(f"profile.{self.id}.round_to", "below 1")],
             )
-        if self.zeros not in ("keep", "suppress") or self.totals not in (
-            "from_true",
-            "from_published",
+        if (
+            self.zeros not in ("keep", "suppress")
+            or self.totals not in ("from_true", "from_published")
+            or self.rounding not in ("nearest", "midpoint")
         ):
             raise ConfigError(
                 "an unknown disclosure-control option",
-                [Problem(f"profile.{self.id}", f"zeros {self.zeros}, totals {self.totals}")],
+                [
+                    Problem(
+                        f"profile.{self.id}",
+                        f"zeros {self.zeros}, totals {self.totals}, rounding {self.rounding}",
+                    )
+                ],
+            )
+        if self.rounding == "midpoint" and self.round_to is None:
+            raise ConfigError(
+                "midpoint rounding needs a rounding base",
+                [Problem(f"profile.{self.id}.round_to", "missing")],
+            )
+        if not self.citation.strip():
+            raise ConfigError(
+                "a disclosure-control profile names its source",
+                [Problem(f"profile.{self.id}.citation", "empty")],
             )
 
     def disclosive(self, count: int) -> bool:
@@ -68,10 +86,15 @@ class Profile:
         return count <= self.suppress_at_or_below
 
     def rounded(self, count: int) -> int:
-        """``count`` rounded to the nearest multiple of ``round_to`` (halves up)."""
-        if self.round_to is None:
+        """``count`` rounded to the nearest multiple of ``round_to`` (halves up); or, with
+        ``midpoint`` rounding, to the midpoint of its band of ``round_to`` (OpenSAFELY's
+        midpoint 6: 0 stays 0, 1-6 is 3, 7-12 is 9: ``ceil(x / r) * r - floor(r / 2)``)."""
+        r = self.round_to
+        if r is None:
             return count
-        return ((2 * count + self.round_to) // (2 * self.round_to)) * self.round_to
+        if self.rounding == "midpoint":
+            return 0 if count == 0 else -(-count // r) * r - r // 2
+        return ((2 * count + r) // (2 * r)) * r
 
     def rule(self) -> str:
         """The primary rule in words, for the suppression report."""
@@ -79,7 +102,7 @@ class Profile:
         return f"{self.id}: counts of {self.suppress_at_or_below} or fewer{zeros}"
 
 
-PACKAGED = ("opensafely", "nhs_secondary_care", "ons_srs_10", "acro")
+PACKAGED = ("opensafely", "opensafely_midpoint6", "nhs_secondary_care", "ons_srs_10", "acro")
 
 
 def _from(doc: dict[str, Any]) -> Profile:
@@ -93,13 +116,13 @@ def _from(doc: dict[str, Any]) -> Profile:
         citation=str(doc["citation"]),
         source_urls=tuple(doc.get("source_urls") or ()),
         confidence=str(doc.get("confidence", "D")),
+        rounding=doc.get("rounding", "nearest"),
     )
 
 
 @cache
 def profile(profile_id: str | DisclosureProfile) -> Profile:
-    """A packaged profile by id (``opensafely``, ``nhs_secondary_care``, ``ons_srs_10``,
-    ``acro``)."""
+    """A packaged profile by id (one of :data:`PACKAGED`)."""
     pid = (
         DisclosureProfile(profile_id).value
         if isinstance(profile_id, DisclosureProfile)
@@ -121,8 +144,10 @@ def custom(
     zeros: Zeros = "keep",
     totals: Totals = "from_true",
     citation: str = "custom profile set by the agreement's parties",
+    rounding: Rounding = "nearest",
 ) -> Profile:
-    """A profile the parties set themselves (recorded with the release, like any other)."""
+    """A profile the parties set themselves (recorded with the release, like any other), its
+    ``citation`` the rule or decision it follows."""
     return Profile(
         "custom",
         "Custom disclosure control",
@@ -131,4 +156,5 @@ def custom(
         round_to,
         totals,
         citation,
+        rounding=rounding,
     )

@@ -218,6 +218,7 @@ class DisclosureProfile(StrEnum):
     none = "none"
     nhs_secondary_care = "nhs_secondary_care"
     opensafely = "opensafely"
+    opensafely_midpoint6 = "opensafely_midpoint6"
     ons_srs_10 = "ons_srs_10"
     acro = "acro"
     custom = "custom"

@@ -79,3 +79,23 @@ def test_bad_tables_are_refused() -> None:
         protect([[1, 2]], profile("opensafely"), rows=("a",), columns=("x",))
     with pytest.raises(InputError):
         protect([[-1]], profile("opensafely"), rows=("a",), columns=("x",))
+
+
+def test_midpoint_6_rounding_is_opensafelys() -> None:
+    # docs.opensafely.org/sdc "Midpoint 6 rounding": 0 -> 0, 1-6 -> 3, 7-12 -> 9, 13-18 -> 15.
+    p = profile("opensafely_midpoint6")
+    assert [p.rounded(x) for x in (0, 1, 6, 7, 12, 13, 18, 19)] == [0, 3, 3, 9, 9, 15, 15, 21]
+    t = protect([[0, 5], [12, 40]], p, rows=("a", "b"), columns=("x", "y"))
+    assert t.cells == ((0, 3), (9, 39)) and t.report == ()
+    assert t.grand_total == p.rounded(57)
+
+
+def test_a_custom_profile_is_checked() -> None:
+    with pytest.raises(ConfigError, match="midpoint rounding needs a rounding base"):
+        custom(suppress_at_or_below=5, rounding="midpoint")
+    with pytest.raises(ConfigError, match="names its source"):
+        custom(suppress_at_or_below=5, citation=" ")
+    with pytest.raises(ConfigError, match="cannot be negative"):
+        custom(suppress_at_or_below=-1)
+    mid = custom(suppress_at_or_below=7, round_to=10, rounding="midpoint", citation="ISA 4.2")
+    assert [mid.rounded(x) for x in (0, 8, 10, 11)] == [0, 5, 5, 15]
