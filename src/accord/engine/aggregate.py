@@ -57,7 +57,7 @@ def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, 
         for row in tallied.to_pylist():
             label = tuple(MISSING if row[k] is None else str(row[k]) for k in keys)
             counts[label] += int(row["count_all"])
-    prof = profile(spec.profile)
+    prof = spec.figures if spec.figures is not None else profile(spec.profile)
     if len(keys) > 2 and counts:
         cube = protect_cube(
             counts,

@@ -18,6 +18,7 @@ import dataclasses
 from datetime import date
 from typing import Any
 
+from accord.disclosure import custom
 from accord.engine import plan as n
 from accord.engine import predicate as p
 from accord.errors import (
@@ -355,12 +356,24 @@ def _count_by(
                 [Problem(f"{where}.group_by", f"{name} is {types[name]}")],
             )
     chosen = spec.profile or agreement.disclosure_control_profile
+    if spec.custom_profile is not None:
+        c = spec.custom_profile
+        figures = custom(
+            suppress_at_or_below=c.suppress_at_or_below,
+            round_to=c.round_to,
+            zeros=c.zeros,
+            totals=c.totals,
+            citation=c.source,
+            rounding=c.rounding,
+        )
+        return n.CountBy(tuple(spec.group_by), figures.id, spec.totals, figures)
     if chosen is DisclosureProfile.none:
         chosen = DisclosureProfile.nhs_secondary_care  # the default for published aggregates
     if chosen is DisclosureProfile.custom:
         raise UnsupportedClause(
-            "a custom disclosure profile needs its figures, which an agreement cannot yet state",
-            [Problem(f"{where}.profile", "custom")],
+            "a custom disclosure profile needs its figures: state them in the flow's "
+            "aggregate.custom_profile",
+            [Problem(f"{where}.custom_profile", "missing")],
         )
     return n.CountBy(tuple(spec.group_by), chosen.value, spec.totals)
 

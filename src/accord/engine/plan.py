@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from accord.disclosure import MAX_FIELDS
+from accord.disclosure import MAX_FIELDS, Profile
 from accord.engine import predicate as p
 from accord.errors import AgreementInvalid, Problem
 
@@ -300,6 +300,7 @@ class CountBy:
     group_by: tuple[str, ...]
     profile: str
     totals: bool = True
+    figures: Profile | None = None  # a custom profile's own figures; else packaged ``profile``
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.group_by) <= MAX_FIELDS or len(set(self.group_by)) != len(

@@ -84,6 +84,33 @@ class SuppressSmall(Part):
     profile: DisclosureProfile = DisclosureProfile.nhs_secondary_care
 
 
+class DisclosureFigures(Part):
+    """The figures of a custom disclosure-control profile, and the rule they follow.
+
+    Counts of ``suppress_at_or_below`` or fewer are withheld (zeros too when ``zeros`` is
+    ``suppress``); published counts are rounded to the nearest multiple of ``round_to``, or to
+    the midpoint of their band of ``round_to`` (``rounding: midpoint``, OpenSAFELY's midpoint
+    6); totals come from the true values (then controlled like any cell) or from the published
+    cells. ``source`` names the rule, policy or decision the figures follow; it is published
+    with every table made under them.
+    """
+
+    suppress_at_or_below: int = Field(ge=0, le=1000)
+    zeros: Literal["keep", "suppress"] = "keep"
+    round_to: int | None = Field(default=None, ge=1, le=1000)
+    rounding: Literal["nearest", "midpoint"] = "nearest"
+    totals: Literal["from_true", "from_published"] = "from_true"
+    source: str = Field(min_length=3, max_length=500)
+
+    @model_validator(mode="after")
+    def _rounding(self) -> DisclosureFigures:
+        if self.rounding == "midpoint" and self.round_to is None:
+            raise ValueError("midpoint rounding needs round_to")
+        if not self.source.strip():
+            raise ValueError("source names the rule the figures follow")
+        return self
+
+
 class Aggregate(Part):
     """The flow leaves as counts of people by one to four of its fields, never as rows.
 
@@ -97,11 +124,20 @@ class Aggregate(Part):
     group_by: list[str] = Field(min_length=1, max_length=4)
     profile: DisclosureProfile | None = None
     totals: bool = True
+    # The figures of a custom profile (``profile: custom``, or the agreement's).
+    custom_profile: DisclosureFigures | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> Aggregate:
         if len(set(self.group_by)) != len(self.group_by):
             raise ValueError("group_by names a field twice")
+        if self.custom_profile is not None and self.profile not in (
+            None,
+            DisclosureProfile.custom,
+        ):
+            raise ValueError("custom_profile figures go with profile custom, not a packaged one")
+        if self.profile is DisclosureProfile.custom and self.custom_profile is None:
+            raise ValueError("profile custom needs its figures in custom_profile")
         return self
 
 

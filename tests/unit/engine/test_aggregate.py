@@ -225,3 +225,53 @@ def test_a_three_way_table_carries_every_margin_on_every_backend(tmp_path: Path)
     reported = manifest["disclosure"]["suppressed"]
     assert len(reported) == sum(c["suppressed"] for c in cells)
     assert {len(s["cell"]) for s in reported} == {3}
+
+
+def test_a_custom_profile_states_its_own_figures(tmp_path: Path) -> None:
+    figures = {
+        "suppress_at_or_below": 25,
+        "round_to": 6,
+        "rounding": "midpoint",
+        "source": "ISA schedule 3: counts of 25 or fewer withheld, midpoint 6",
+    }
+    a = _agreement(aggregate={"group_by": ["postcode"], "custom_profile": figures})
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", _people(78)), agreement=a)
+    manifest = json.loads(result.delivery("spl-e06000002").manifest_path.read_bytes())
+    assert manifest["disclosure"]["profile"] == "custom"
+    assert manifest["disclosure"]["citation"] == figures["source"]
+    cells = _rows(result, "spl-e06000002")
+    # 26 residents in each of the two LSOAs: above 25, published as the midpoint of 25-30.
+    assert [(c["postcode"], c["count"]) for c in cells] == [
+        ("E01002001", 27),
+        ("E01002002", 27),
+        (None, 51),
+    ]
+
+
+def test_custom_figures_are_validated() -> None:
+    with pytest.raises(ValueError, match="midpoint rounding needs round_to"):
+        _agreement(
+            aggregate={
+                "group_by": ["postcode"],
+                "custom_profile": {
+                    "suppress_at_or_below": 5,
+                    "rounding": "midpoint",
+                    "source": "x rule",
+                },
+            }
+        )
+    with pytest.raises(ValueError, match="not a packaged one"):
+        _agreement(
+            aggregate={
+                "group_by": ["postcode"],
+                "profile": "opensafely",
+                "custom_profile": {"suppress_at_or_below": 5, "source": "x rule"},
+            }
+        )
+    with pytest.raises(ValueError, match="needs its figures"):
+        _agreement(aggregate={"group_by": ["postcode"], "profile": "custom"})
+    # The agreement's own profile custom, and a flow without figures: refused before a read.
+    doc = _agreement(aggregate={"group_by": ["postcode"]}).model_dump(mode="json")
+    doc["disclosure_control_profile"] = "custom"
+    with pytest.raises(UnsupportedClause, match="custom_profile"):
+        run(Path("never"), Path("never-read.csv"), agreement=Agreement.model_validate(doc))
