@@ -42,6 +42,10 @@ class Profile:
     source_urls: tuple[str, ...] = ()
     confidence: str = "D"
     rounding: Rounding = "nearest"
+    # Dominance rules for sums and means (accord.disclosure.measures): n-k and p%.
+    dominance_n: int | None = None
+    dominance_k: float | None = None
+    p_percent: float | None = None
 
     def __post_init__(self) -> None:
         if self.suppress_at_or_below < 0:
@@ -72,6 +76,20 @@ class Profile:
             raise ConfigError(
                 "midpoint rounding needs a rounding base",
                 [Problem(f"profile.{self.id}.round_to", "missing")],
+            )
+        if (self.dominance_n is None) != (self.dominance_k is None) or (
+            self.dominance_n is not None
+            and self.dominance_k is not None
+            and (self.dominance_n < 1 or not 0 < self.dominance_k <= 1)
+        ):
+            raise ConfigError(
+                "an n-k dominance rule needs both n (1 or more) and k (above 0, at most 1)",
+                [Problem(f"profile.{self.id}.dominance", f"n {self.dominance_n}")],
+            )
+        if self.p_percent is not None and not 0 < self.p_percent < 1:
+            raise ConfigError(
+                "a p% rule's p is a fraction above 0 and below 1",
+                [Problem(f"profile.{self.id}.p_percent", str(self.p_percent))],
             )
         if not self.citation.strip():
             raise ConfigError(
@@ -117,6 +135,9 @@ def _from(doc: dict[str, Any]) -> Profile:
         source_urls=tuple(doc.get("source_urls") or ()),
         confidence=str(doc.get("confidence", "D")),
         rounding=doc.get("rounding", "nearest"),
+        dominance_n=doc.get("dominance_n"),
+        dominance_k=doc.get("dominance_k"),
+        p_percent=doc.get("p_percent"),
     )
 
 

@@ -24,11 +24,20 @@ report (which cell, which rule, what to change; never a count) goes into the man
 from __future__ import annotations
 
 from collections import Counter
+from heapq import nlargest
 from typing import Any
 
 import pyarrow as pa
 
-from accord.disclosure import ProtectedCube, ProtectedTable, profile, protect, protect_cube
+from accord.disclosure import (
+    Profile,
+    ProtectedCube,
+    ProtectedTable,
+    profile,
+    protect,
+    protect_cube,
+)
+from accord.disclosure.measures import TOP, Kind, Stats, publish
 from accord.engine.backends.base import ARROW_TYPES
 from accord.engine.plan import FlowPlan
 
@@ -49,14 +58,20 @@ def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, 
         raise ValueError("count_table needs an aggregate flow")
     keys = list(spec.group_by)
     counts: Counter[tuple[str, ...]] = Counter()
+    stats: dict[str, dict[tuple[str | None, ...], Stats]] = {m.field: {} for m in spec.measures}
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        table = pa.Table.from_batches([batch.select(keys)])
-        tallied = table.group_by(keys, use_threads=False).aggregate([([], "count_all")])
+        table = pa.Table.from_batches([batch.select(keys + sorted(stats))])
+        tallied = table.group_by(keys, use_threads=False).aggregate(
+            [([], "count_all"), *_tallies(fp)]
+        )
         for row in tallied.to_pylist():
             label = tuple(MISSING if row[k] is None else str(row[k]) for k in keys)
             counts[label] += int(row["count_all"])
+            for name, cells in stats.items():
+                s = _stats(fp, name, row)
+                cells[label] = cells[label] + s if label in cells else s
     prof = spec.figures if spec.figures is not None else profile(spec.profile)
     if len(keys) > 2 and counts:
         cube = protect_cube(
@@ -65,7 +80,8 @@ def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, 
             prof,
             totals=spec.totals,
         )
-        return pa.Table.from_pylist(_long_cube(cube, keys), schema(fp)), _entry(
+        long = _measured(fp, _long_cube(cube, keys), stats, prof)
+        return pa.Table.from_pylist(long, schema(fp)), _entry(
             prof.id, prof.citation, prof.source_urls, cube
         )
     rows = sorted({label[0] for label in counts})
@@ -83,9 +99,54 @@ def count_table(fp: FlowPlan, batches: pa.RecordBatchReader) -> tuple[pa.Table, 
         row_totals=spec.totals and two_way,
         column_totals=spec.totals,
     )
-    return pa.Table.from_pylist(_long(safe, keys, two_way), schema(fp)), _entry(
+    long = _measured(fp, _long(safe, keys, two_way), stats, prof)
+    return pa.Table.from_pylist(long, schema(fp)), _entry(
         prof.id, prof.citation, prof.source_urls, safe
     )
+
+
+def _tallies(fp: FlowPlan) -> list[tuple[str, str]]:
+    """What each measured field needs per cell: its sum, its count of values, its values (for
+    the largest contributors), or for a rate the number true."""
+    assert fp.aggregate is not None
+    out: list[tuple[str, str]] = []
+    for name in sorted({m.field for m in fp.aggregate.measures}):
+        out += [(name, "sum"), (name, "count")]
+        if not _is_rate(fp, name):
+            out.append((name, "list"))
+    return out
+
+
+def _is_rate(fp: FlowPlan, name: str) -> bool:
+    assert fp.aggregate is not None
+    return any(m.field == name and m.kind == "rate" for m in fp.aggregate.measures)
+
+
+def _stats(fp: FlowPlan, name: str, row: dict[str, Any]) -> Stats:
+    """One batch's statistics of one cell for the measured field ``name``."""
+    count = int(row["count_all"])
+    if _is_rate(fp, name):
+        return Stats(count, numerator=int(row[f"{name}_sum"] or 0))
+    values = [float(v) for v in row[f"{name}_list"] if v is not None]
+    return Stats(count, len(values), float(row[f"{name}_sum"] or 0), tuple(nlargest(TOP, values)))
+
+
+def _measured(
+    fp: FlowPlan,
+    long: list[dict[str, Any]],
+    stats: dict[str, dict[tuple[str | None, ...], Stats]],
+    prof: Profile,
+) -> list[dict[str, Any]]:
+    """``long`` with each measure's column (``None`` where it is withheld)."""
+    assert fp.aggregate is not None
+    keys = fp.aggregate.group_by
+    rows = [(tuple(r[k] for k in keys), bool(r["suppressed"])) for r in long]
+    for m in fp.aggregate.measures:
+        kind: Kind = "rate" if m.kind == "rate" else "sum" if m.kind == "sum" else "mean"
+        shown = publish(kind, stats[m.field], rows, prof, per=m.per)
+        for r, (v, _) in zip(long, shown, strict=True):
+            r[m.column] = v
+    return long
 
 
 def _long(t: ProtectedTable, keys: list[str], two_way: bool) -> list[dict[str, Any]]:

@@ -355,6 +355,15 @@ def _count_by(
                 "the aggregate stage counts by text, age bands and areas",
                 [Problem(f"{where}.group_by", f"{name} is {types[name]}")],
             )
+    measures = []
+    for i, m in enumerate(spec.measures):
+        wanted = ("boolean",) if m.kind == "rate" else ("integer", "number")
+        if m.field in by_field or types[m.field] not in wanted:
+            raise UnsupportedClause(
+                f"a {m.kind} is of an untransformed {' or '.join(wanted)} field",
+                [Problem(f"{where}.measures.{i}", f"{m.field} is {types[m.field]}")],
+            )
+        measures.append(n.MeasureOf(m.kind, m.field, m.column, m.per))
     chosen = spec.profile or agreement.disclosure_control_profile
     if spec.custom_profile is not None:
         c = spec.custom_profile
@@ -366,7 +375,7 @@ def _count_by(
             citation=c.source,
             rounding=c.rounding,
         )
-        return n.CountBy(tuple(spec.group_by), figures.id, spec.totals, figures)
+        return n.CountBy(tuple(spec.group_by), figures.id, spec.totals, figures, tuple(measures))
     if chosen is DisclosureProfile.none:
         chosen = DisclosureProfile.nhs_secondary_care  # the default for published aggregates
     if chosen is DisclosureProfile.custom:
@@ -375,7 +384,7 @@ def _count_by(
             "aggregate.custom_profile",
             [Problem(f"{where}.custom_profile", "missing")],
         )
-    return n.CountBy(tuple(spec.group_by), chosen.value, spec.totals)
+    return n.CountBy(tuple(spec.group_by), chosen.value, spec.totals, None, tuple(measures))
 
 
 def _transforms(

@@ -292,6 +292,23 @@ class OutputColumn:
 
 
 @dataclass(frozen=True)
+class MeasureOf:
+    """A measure of an aggregate table (``accord.disclosure.measures``): ``kind`` of ``field``,
+    delivered as ``column``."""
+
+    kind: str
+    field: str
+    column: str
+    per: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("sum", "mean", "rate") or (self.kind == "rate") != bool(self.per):
+            raise _invalid(f"an unknown measure {self.kind} of {self.field}")
+        _name(self.field, "MeasureOf.field")
+        _name(self.column, "MeasureOf.column")
+
+
+@dataclass(frozen=True)
 class CountBy:
     """The aggregate output stage: the flow's rows leave only as counts by ``group_by`` (one to
     four of its text columns, after the transforms), disclosure-controlled under ``profile``
@@ -301,6 +318,7 @@ class CountBy:
     profile: str
     totals: bool = True
     figures: Profile | None = None  # a custom profile's own figures; else packaged ``profile``
+    measures: tuple[MeasureOf, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.group_by) <= MAX_FIELDS or len(set(self.group_by)) != len(
@@ -311,6 +329,9 @@ class CountBy:
             _name(name, "CountBy.group_by")
             if name in AGGREGATE_COLUMNS:
                 raise _invalid(f"{name} is a column of every aggregate table")
+        for m in self.measures:
+            if m.field in self.group_by or m.column in (*AGGREGATE_COLUMNS, *self.group_by):
+                raise _invalid(f"the measure {m.column} clashes with the table's columns")
 
 
 AGGREGATE_COLUMNS = ("count", "suppressed", "is_total", "partial")
@@ -345,6 +366,12 @@ class FlowPlan:
             for name in self.aggregate.group_by:
                 if kinds.get(name) != "string":
                     raise _invalid(f"counts are by text columns the flow delivers, not {name}")
+            for m in self.aggregate.measures:
+                wanted = ("boolean",) if m.kind == "rate" else ("integer", "number")
+                if kinds.get(m.field) not in wanted:
+                    raise _invalid(
+                        f"a {m.kind} is of a {' or '.join(wanted)} column, not {m.field}"
+                    )
         seen: set[str] = set()
         for t in self.transforms:
             if t.field not in self.project.fields:
@@ -387,6 +414,7 @@ class FlowPlan:
             ("suppressed", "boolean"),
             ("is_total", "boolean"),
             ("partial", "boolean"),
+            *((m.column, "number") for m in self.aggregate.measures),
         )
 
 

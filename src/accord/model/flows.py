@@ -111,6 +111,31 @@ class DisclosureFigures(Part):
         return self
 
 
+class Measure(Part):
+    """A measure of the people each cell counts, published beside the count: the ``sum`` or
+    ``mean`` of a numeric field, or the ``rate`` per ``per`` of a yes/no field (those for whom
+    it is true, over those counted). It is withheld where its count is, where it rests on too
+    few values, where a dominance rule of the profile holds, and on a total that covers a
+    withheld one (``accord.disclosure.measures``)."""
+
+    kind: Literal["sum", "mean", "rate"]
+    field: str = Field(min_length=1)
+    per: Literal[100, 1000, 100000] | None = None
+
+    @model_validator(mode="after")
+    def _per(self) -> Measure:
+        if (self.kind == "rate") != (self.per is not None):
+            raise ValueError("a rate gives its per (100, 1000 or 100000); a sum or mean does not")
+        return self
+
+    @property
+    def column(self) -> str:
+        """The delivered column: ``sum_<field>``, ``mean_<field>``, ``rate_<field>_per_<per>``."""
+        if self.kind == "rate":
+            return f"rate_{self.field}_per_{self.per}"
+        return f"{self.kind}_{self.field}"
+
+
 class Aggregate(Part):
     """The flow leaves as counts of people by one to four of its fields, never as rows.
 
@@ -126,6 +151,7 @@ class Aggregate(Part):
     totals: bool = True
     # The figures of a custom profile (``profile: custom``, or the agreement's).
     custom_profile: DisclosureFigures | None = None
+    measures: list[Measure] = Field(default_factory=list, max_length=8)
 
     @model_validator(mode="after")
     def _distinct(self) -> Aggregate:
@@ -138,6 +164,11 @@ class Aggregate(Part):
             raise ValueError("custom_profile figures go with profile custom, not a packaged one")
         if self.profile is DisclosureProfile.custom and self.custom_profile is None:
             raise ValueError("profile custom needs its figures in custom_profile")
+        columns = [m.column for m in self.measures]
+        if len(set(columns)) != len(columns):
+            raise ValueError("measures names the same measure twice")
+        if any(m.field in self.group_by for m in self.measures):
+            raise ValueError("a measure is of a field the table does not count by")
         return self
 
 
@@ -173,6 +204,10 @@ class Flow(Part):
             raise ValueError("projection lists a data item twice")
         if self.aggregate is not None and not set(self.aggregate.group_by) <= set(self.projection):
             raise ValueError("aggregate.group_by names a field outside the projection")
+        if self.aggregate is not None and not {m.field for m in self.aggregate.measures} <= set(
+            self.projection
+        ):
+            raise ValueError("aggregate.measures names a field outside the projection")
         if self.start and self.end and self.end <= self.start:
             raise ValueError("end must be after start")
         return self

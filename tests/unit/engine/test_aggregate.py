@@ -275,3 +275,80 @@ def test_custom_figures_are_validated() -> None:
     doc["disclosure_control_profile"] = "custom"
     with pytest.raises(UnsupportedClause, match="custom_profile"):
         run(Path("never"), Path("never-read.csv"), agreement=Agreement.model_validate(doc))
+
+
+def _measured_agreement(profile: str) -> Agreement:
+    doc = example_document()
+    for f in doc["flows"]:
+        f.update(
+            {
+                **COUNTED,
+                "projection": ["postcode", "length_of_stay", "admitted"],
+                "transforms": [{"op": "postcode_to", "field": "postcode", "level": "lsoa"}],
+                "aggregate": {
+                    "group_by": ["postcode"],
+                    "profile": profile,
+                    "measures": [
+                        {"kind": "sum", "field": "length_of_stay"},
+                        {"kind": "mean", "field": "length_of_stay"},
+                        {"kind": "rate", "field": "admitted", "per": 1000},
+                    ],
+                },
+            }
+        )
+    for name, kind in (("length_of_stay", "integer"), ("admitted", "boolean")):
+        doc["data_items"].append(
+            {
+                "name": name,
+                "classification": "special_category_health",
+                "table_schema": {"type": kind},
+                "justification": "Measured, never delivered",
+            }
+        )
+    return Agreement.model_validate(doc)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_measures_are_controlled_beside_their_counts(tmp_path: Path, backend: str) -> None:
+    people = []
+    for i, p in enumerate(_people(120)):  # 40 in each Middlesbrough LSOA
+        first = p["postcode"] == "TS1 1AA"
+        stay = (3000 if i == 1 else 3) if first else 2 + i % 5
+        admitted = (i % 2 == 0) if first else (i != 2)  # 20 of 40 in TS1 1AA; 39 of 40 else
+        people.append({**p, "length_of_stay": str(stay), "admitted": str(admitted).lower()})
+    a = _measured_agreement("acro")
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", people), agreement=a, backend=backend)
+    cells = {c["postcode"]: c for c in _rows(result, "spl-e06000002")}
+    first, second, total = cells["E01002001"], cells["E01002002"], cells[None]
+    # One stay of 3,000 days dominates its LSOA's sum: sum and mean withheld (n-k rule) ...
+    assert (first["count"], first["sum_length_of_stay"], first["mean_length_of_stay"]) == (
+        40,
+        None,
+        None,
+    )
+    assert first["rate_admitted_per_1000"] == 500.0
+    # ... the other LSOA's are published; its rate (39 of 40) describes nearly everyone.
+    stays = [2 + i % 5 for i, p in enumerate(_people(120)) if p["postcode"] == "TS1 2BB"]
+    assert second["sum_length_of_stay"] == float(sum(stays))
+    assert second["mean_length_of_stay"] == round(sum(stays) / len(stays), 2)
+    assert second["rate_admitted_per_1000"] is None
+    # The total covers the withheld ones: its sum less the other's would give them away.
+    assert total["count"] == 80
+    assert total["sum_length_of_stay"] is None and total["rate_admitted_per_1000"] is None
+
+
+def test_a_measure_of_a_suppressed_count_is_withheld(tmp_path: Path) -> None:
+    people = [
+        {**p, "length_of_stay": "4", "admitted": "true"}
+        for p in _people(120)
+        if p["postcode"] != "TS1 2BB" or p["nhs_number"] == NHS[2]
+    ]
+    result = run(
+        tmp_path,
+        write_csv(tmp_path / "s.csv", people),
+        agreement=_measured_agreement("ons_srs_10"),
+    )
+    cells = {c["postcode"]: c for c in _rows(result, "spl-e06000002")}
+    small = cells["E01002002"]
+    assert small["suppressed"] and small["mean_length_of_stay"] is None
+    assert small["sum_length_of_stay"] is None and small["rate_admitted_per_1000"] is None
