@@ -120,7 +120,14 @@ class Profile:
         return f"{self.id}: counts of {self.suppress_at_or_below} or fewer{zeros}"
 
 
-PACKAGED = ("opensafely", "opensafely_midpoint6", "nhs_secondary_care", "ons_srs_10", "acro")
+PACKAGED = (
+    "opensafely",
+    "opensafely_midpoint6",
+    "nhs_secondary_care",
+    "ons_srs_10",
+    "uk_llc",
+    "acro",
+)
 
 
 def _from(doc: dict[str, Any]) -> Profile:

@@ -220,6 +220,7 @@ class DisclosureProfile(StrEnum):
     opensafely = "opensafely"
     opensafely_midpoint6 = "opensafely_midpoint6"
     ons_srs_10 = "ons_srs_10"
+    uk_llc = "uk_llc"
     acro = "acro"
     custom = "custom"
 

@@ -99,3 +99,12 @@ def test_a_custom_profile_is_checked() -> None:
         custom(suppress_at_or_below=-1)
     mid = custom(suppress_at_or_below=7, round_to=10, rounding="midpoint", citation="ISA 4.2")
     assert [mid.rounded(x) for x in (0, 8, 10, 11)] == [0, 5, 5, 15]
+
+
+def test_uk_llc_withholds_counts_below_10_including_zero() -> None:
+    p = profile("uk_llc")
+    t = protect([[0, 25], [30, 40]], p, rows=("a", "b"), columns=("x", "y"))
+    # The zero is withheld, and enough beside it that the totals do not give it back.
+    assert t.cells[0][0] is None
+    assert ("a", "x", "primary") in {(s.row, s.column, s.kind) for s in t.report}
+    assert any(s.kind == "secondary" for s in t.report)
