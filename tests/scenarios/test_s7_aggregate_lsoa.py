@@ -168,3 +168,80 @@ def test_s7_the_same_table_released_again_differences_nothing(
     table = _greenwich(ws, again.run_id)
     assert releases.show(ws, table).differencing == ()
     assert _approve(ws, table).state == releases.RELEASED
+
+
+KENT, MAIDSTONE, ASHFORD = "E10000016", "E07000110", "E07000105"
+
+
+def _county_and_district() -> Agreement:
+    """S7 by LSOA to Kent (its whole county) and to Maidstone (one of its districts)."""
+    doc = _by_lsoa().model_dump(mode="json")
+    template = doc["parties"][1]
+    doc["parties"] = [
+        doc["parties"][0],
+        {**template, "org_id": f"gss:{KENT}", "name": "Kent", "org_type": "la_county"},
+        {**template, "org_id": f"gss:{MAIDSTONE}", "name": "Maidstone", "org_type": "la_district"},
+    ]
+    flow = doc["flows"][0]
+    doc["flows"] = [
+        {**flow, "id": "kent", "recipient": f"gss:{KENT}"},
+        {
+            **flow,
+            "id": "maidstone",
+            "recipient": f"gss:{MAIDSTONE}",
+            "row_filter": "lad(postcode) == recipient.gss",
+        },
+    ]
+    return Agreement.model_validate(doc)
+
+
+def test_s7_a_districts_table_differences_its_countys(tmp_path: Path) -> None:
+    a = _county_and_district()
+    assert a.incident is not None
+    with Workspace.init(tmp_path / "ws", clock=FixedClock(a.incident.declared_at)) as ws:
+        agreements.create(ws, a)
+        for target in ("in_review", "approved", "active"):
+            agreements.transition(ws, a.id, target)
+        for email, roles in PEOPLE:
+            users.add_user(ws, email, email.split("@")[0], DISCLOSER, roles, PASSWORD)
+        directory = runs.postcode_directory(ws)
+        write_postcode_directory(directory, postcodes=3_000, seed=9)
+        codes = pq.read_table(directory, columns=["pcds", "lsoa21", "laua"]).to_pylist()
+        first: dict[tuple[str, str], str] = {}
+        for row in codes:
+            first.setdefault((row["laua"], row["lsoa21"]), row["pcds"])
+        maidstone = sorted(k for k in first if k[0] == MAIDSTONE)[:3]
+        ashford = sorted(k for k in first if k[0] == ASHFORD)[:2]
+        # Maidstone: 3, 12, 20; Ashford (Kent, not Maidstone): 10, 40.
+        sizes = dict(zip(maidstone + ashford, (3, 12, 20, 10, 40), strict=True))
+        postcodes = [first[k] for k, n in sizes.items() for _ in range(n)]
+        pool = tmp_path / "pool.parquet"
+        write_population(pool, rows=len(postcodes), seed=9, postcode_directory=directory)
+        people = pq.read_table(pool)
+        people = people.set_column(
+            people.schema.get_field_index("postcode"), "postcode", pa.array(postcodes)
+        )
+        source = tmp_path / "people.parquet"
+        pq.write_table(people, source)
+        requester = users.user_by_email(ws, "req@nhs.example")
+        runs.run(ws, a.id, source=source, geography=runs.load_geography(ws), requested_by=requester)
+        held = {r.flow_id: r.delivery_id for r in releases.list_releases(ws)}
+        county = releases.show(ws, held["kent"])
+        withheld = {s["row"]: s["kind"] for s in county.disclosure["suppressed"]}
+        assert withheld == {maidstone[0][1]: "primary", ashford[0][1]: "secondary"}
+        assert _approve(ws, held["kent"]).state == releases.RELEASED
+        # Maidstone's table withholds its 3 and its 12; Kent's published the 12.
+        district = releases.show(ws, held["maidstone"])
+        assert {s["row"] for s in district.disclosure["suppressed"]} == {
+            maidstone[0][1],
+            maidstone[1][1],
+        }
+        assert [(f.table, f.cell, f.earlier) for f in district.differencing][0] == (
+            held["maidstone"],
+            (maidstone[0][1],),
+            (held["kent"],),
+        )
+        with pytest.raises(NotPermitted, match="subtraction"):
+            releases.review(
+                ws, held["maidstone"], users.user_by_email(ws, "dpo@nhs.example"), "approve"
+            )

@@ -19,11 +19,12 @@ Deny by default: a delivery of an aggregate flow is held unless its release says
 even if no release was ever stored for it (:func:`recipient_may_see`).
 
 Differencing (:func:`differencing`): a table is checked against every table of the same flow
-(the same source and recipient) released before it; where the two together give a withheld
-value away by subtraction (:func:`accord.disclosure.differencing.findings`) the reviewers see
-the finding, naming the earlier table, and an approval is refused: the table is withheld, and a
-re-run with coarser bands or wider areas is what can be released. The table cannot be
-suppressed further here, since its manifest's hash is already in the ledger.
+(the same source and recipient) released before it, and against another recipient's where both
+count by the same area and share one (a county and its districts); where the two together give
+a withheld value away by subtraction (:func:`accord.disclosure.differencing.findings`) the
+reviewers see the finding, naming the earlier table, and an approval is refused: the table is
+withheld, and a re-run with coarser bands or wider areas is what can be released. The table
+cannot be suppressed further here, since its manifest's hash is already in the ledger.
 """
 
 from __future__ import annotations
@@ -42,12 +43,11 @@ from sqlalchemy.exc import IntegrityError
 
 from accord.disclosure.differencing import Finding, Released, findings
 from accord.engine.delivery import Layout
-from accord.engine.plan import AGGREGATE_COLUMNS
 from accord.engine.result import RunResult
 from accord.engine.run import RUN_RECORD
 from accord.errors import IllegalTransition, InputError, NotFound, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, ReleaseReviewed, TableReleased, TableWithheld
-from accord.model import Agreement
+from accord.model import Agreement, Flow, PostcodeTo
 from accord.service import agreements as agreement_service
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
@@ -308,21 +308,46 @@ def show(ws: Workspace, delivery_id: str) -> ReleaseTable:
 
 
 def differencing(ws: Workspace, view: ReleaseTable) -> list[Finding]:
-    """What ``view``'s table gives away beside the released tables of its flow (module
-    docstring), a finding per withheld value, naming the earlier tables."""
+    """What ``view``'s table gives away beside the released tables it could be subtracted
+    from (module docstring), a finding per withheld value, naming the earlier tables: those of
+    its own flow, and another flow's of the same agreement where both count by the same area
+    field and share an area (a county's table and its districts')."""
     rel = view.release
-    earlier = [
-        _read(ws, r)
-        for r in list_releases(ws, state=RELEASED)
-        if r.agreement_id == rel.agreement_id
-        and r.flow_id == rel.flow_id
-        and r.delivery_id != rel.delivery_id
-    ]
-    return findings(_released(view), [_released(e) for e in earlier])
+    mine = _released(ws, view)
+    areas = _areas(ws, rel)
+    earlier = []
+    for r in list_releases(ws, state=RELEASED):
+        if r.agreement_id != rel.agreement_id or r.delivery_id == rel.delivery_id:
+            continue
+        if r.flow_id == rel.flow_id:
+            earlier.append(_released(ws, _read(ws, r)))
+            continue
+        shared = areas & _areas(ws, r)
+        if not shared:
+            continue
+        other = _released(ws, _read(ws, r))
+        if set(other.fields) == set(mine.fields) and any(
+            mine.categories()[f] & other.categories()[f] for f in shared
+        ):
+            earlier.append(other)
+    return findings(mine, earlier)
 
 
-def _released(view: ReleaseTable) -> Released:
-    fields = [c for c in view.columns if c not in AGGREGATE_COLUMNS]
+def _flow(ws: Workspace, rel: Release) -> Flow:
+    (flow,) = [f for f in _version(ws, rel).agreement.flows if f.id == rel.flow_id]
+    return flow
+
+
+def _areas(ws: Workspace, rel: Release) -> set[str]:
+    """The fields the release's table counts by that are areas (a postcode made an area)."""
+    flow = _flow(ws, rel)
+    group_by = set(flow.aggregate.group_by) if flow.aggregate else set()
+    return {t.field for t in flow.transforms if isinstance(t, PostcodeTo)} & group_by
+
+
+def _released(ws: Workspace, view: ReleaseTable) -> Released:
+    flow = _flow(ws, view.release)
+    fields = list(flow.aggregate.group_by) if flow.aggregate else []
     return Released.from_rows(view.release.delivery_id, fields, view.rows)
 
 
