@@ -1,0 +1,31 @@
+"""The process the crash tests kill: one accord operation on a workspace, through the services.
+
+``python crash_child.py OP WORKSPACE`` with the point to die at in ``ACCORD_KILL_AT`` (see
+``killpoints.py``). OP is one of :data:`OPERATIONS`; each is what a CLI command or a web
+request does, in the same service call. The workspace's clock is fixed (``world.AT``), so an
+operation repeated after a crash records the same events as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import killpoints  # noqa: E402
+import world  # noqa: E402
+
+
+def main(op: str, root: str) -> int:
+    point = killpoints.install()
+    with world.open_world(Path(root)) as ws:
+        world.OPERATIONS[op](ws)
+    if point is not None and point.seen < point.nth:
+        print(f"kill point never reached: seen {point.seen} of {point.nth}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
