@@ -38,6 +38,8 @@ SRC = str(Path(accord.__file__).resolve().parents[1])
 COMMIT = "sqlalchemy.engine.base:Connection._commit_impl"
 APPEND = "accord.ledger.log:Ledger._append"
 INSERT = "sqlalchemy.sql._dml_constructors:insert"
+PLAIN_COMMIT = "sqlalchemy.engine.base:Connection.commit"
+LOG = "accord.ledger.log:Ledger"
 
 # (operation, the point: when, target, which call, optional scope)
 POINTS = [
@@ -71,10 +73,10 @@ POINTS = [
     ("activate", f"after {COMMIT} 1 accord.service.agreements:transition"),
     # a ledger append of three events in its own transaction, then a signed head
     ("append", f"before {INSERT} 2 {APPEND}"),  # entries inserted, their nodes not
-    ("append", "before sqlalchemy.engine.base:Connection.commit 1 accord.ledger.log:Ledger.append_many"),
-    ("append", "after sqlalchemy.engine.base:Connection.commit 1 accord.ledger.log:Ledger.append_many"),
-    ("append", f"before {INSERT} 1 accord.ledger.log:Ledger.tree_head"),
-    ("append", "after sqlalchemy.engine.base:Connection.commit 1 accord.ledger.log:Ledger.tree_head"),
+    ("append", f"before {PLAIN_COMMIT} 1 {LOG}.append_many"),
+    ("append", f"after {PLAIN_COMMIT} 1 {LOG}.append_many"),
+    ("append", f"before {INSERT} 1 {LOG}.tree_head"),
+    ("append", f"after {PLAIN_COMMIT} 1 {LOG}.tree_head"),
 ]
 
 
@@ -161,4 +163,3 @@ def test_a_kill_at_any_point_loses_nothing_and_a_retry_completes(
         else:
             assert world.leaf_hashes(ws)[size_before:] == reference[op]
             assert after.recorded == {}
-

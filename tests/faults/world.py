@@ -201,9 +201,9 @@ def recipients_see(ws: Workspace) -> Seen:
 def approvals_agree(ws: Workspace) -> None:
     """Stored approvals and states match the ledger's events one for one."""
     stored = approvals.recorded(ws, APPROVE_ID)
-    events = [
-        e for e in _all_entries(ws) if isinstance(e, AgreementApproved) and e.agreement_id == APPROVE_ID
-    ]
+    entries = _all_entries(ws)
+    events = [e for e in entries if isinstance(e, AgreementApproved)]
+    events = [e for e in events if e.agreement_id == APPROVE_ID]
     assert sorted(r.signature for r in stored) == sorted(e.signature for e in events)
     for agreement_id in (APPROVE_ID, ACTIVATE_ID):
         moves = [
