@@ -24,6 +24,7 @@ server maps them to HTTP status codes in one handler.
     +-- DisputeError                 exit 7   a dispute step is invalid
     +-- ConfigError                  exit 8   the workspace or settings are unusable
     +-- StorageFull                  exit 9   a write was refused: the disk or a size limit is full
+    +-- StoreUnavailable             exit 10  the database went away mid-change; nothing was saved
 
 Any other exception is a defect in accord: the command line prints its class name only (never
 its text, which may quote a value) and exits with :data:`EXIT_INTERNAL` (70), so a crash is
@@ -163,6 +164,17 @@ class StorageFull(AccordError):
     http_status = 507
 
 
+class StoreUnavailable(AccordError):
+    """The database connection was lost (or refused) mid-call; the transaction rolled back.
+
+    Nothing of the change it carried was stored, its ledger events included: retry it when the
+    database answers again (HTTP 503).
+    """
+
+    exit_code = 10
+    http_status = 503
+
+
 __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
@@ -181,6 +193,7 @@ __all__ = [
     "Problem",
     "SourceError",
     "StorageFull",
+    "StoreUnavailable",
     "TooManyRequests",
     "UnsupportedClause",
     "VerificationError",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import fault_world as world  # noqa: E402
 import killpoints  # noqa: E402
-import world  # noqa: E402
 
 
 def main(op: str, root: str) -> int:

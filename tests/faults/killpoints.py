@@ -16,7 +16,8 @@ A point is ``WHEN TARGET NTH [SCOPE]``, space-separated:
 The profiler (``sys.setprofile``, and ``threading.setprofile`` for the extract writer threads)
 sees every call; at the chosen one it sends ``SIGKILL`` to its own process: no ``finally``
 block, no ``atexit`` handler and no database rollback runs, exactly as when the machine loses
-the process.
+the process. In-process, :func:`at_point` runs another action there instead (the PostgreSQL
+tests terminate the session's backend from a second connection).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -46,7 +49,7 @@ def _code(obj: Any) -> Any:
 
 
 class KillPoint:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, action: Callable[[], None] | None = None) -> None:
         parts = text.split()
         if len(parts) not in (3, 4) or parts[0] not in ("before", "after"):
             raise SystemExit(f"{ENV}: expected 'before|after TARGET NTH [SCOPE]', got {text!r}")
@@ -58,6 +61,7 @@ class KillPoint:
         self.seen = 0
         self.depth: dict[int, int] = {}  # thread id -> how deep in SCOPE it is
         self.lock = threading.Lock()
+        self.action = action or (lambda: os.kill(os.getpid(), signal.SIGKILL))
 
     def _in_scope(self) -> bool:
         return self.scope is None or self.depth.get(threading.get_ident(), 0) > 0
@@ -65,8 +69,9 @@ class KillPoint:
     def _hit(self) -> None:
         with self.lock:
             self.seen += 1
-            if self.seen == self.nth:
-                os.kill(os.getpid(), signal.SIGKILL)
+            hit = self.seen == self.nth
+        if hit:
+            self.action()
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
         code = frame.f_code
@@ -91,3 +96,14 @@ def install() -> KillPoint | None:
     sys.setprofile(point.profile)
     threading.setprofile(point.profile)
     return point
+
+
+@contextmanager
+def at_point(text: str, action: Callable[[], None]) -> Iterator[KillPoint]:
+    """Run ``action`` at the point ``text`` (same form as ``ACCORD_KILL_AT``) in this process."""
+    point = KillPoint(text, action)
+    sys.setprofile(point.profile)
+    try:
+        yield point
+    finally:
+        sys.setprofile(None)

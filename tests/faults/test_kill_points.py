@@ -26,8 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fault_world as world
 import pytest
-import world
 
 import accord
 

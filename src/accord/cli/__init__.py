@@ -51,7 +51,8 @@ app = typer.Typer(
         "Exit codes: 0 done; 1 a blocking finding (accord check); 2 bad input; 3 not found; "
         "4 not permitted; 5 a clause the backend cannot enforce; 6 verification failed; "
         "7 a dispute step is invalid; 8 the workspace or settings are unusable; 9 the disk "
-        "is full; 70 an internal error in accord (please report it); 130 interrupted."
+        "is full; 10 the database went away (nothing saved: retry); 70 an internal error in "
+        "accord (please report it); 130 interrupted."
     ),
 )
 app.add_typer(agreement.app, name="agreement")

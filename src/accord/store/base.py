@@ -6,7 +6,9 @@ Each subsystem declares its tables in its own ``accord.store`` module against
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, ExceptionContext, MetaData, create_engine, event
+
+from accord.errors import Problem, StoreUnavailable
 
 DEFAULT_SQLITE_NAME = "accord.sqlite"
 
@@ -22,7 +24,12 @@ metadata = MetaData(
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite gets foreign keys and a busy timeout."""
+    """Create an engine for ``url``; SQLite gets foreign keys and a busy timeout.
+
+    A connection lost mid-statement or mid-commit (the server restarted, the session was
+    terminated, the network dropped) raises :class:`~accord.errors.StoreUnavailable`: the
+    database has rolled the transaction back, so the message can say nothing was saved.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -34,4 +41,17 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _connection_lost)
+    return engine
+
+
+def _connection_lost(context: ExceptionContext) -> None:
+    """Turn a dropped connection into the one error a person can act on."""
+    if context.is_pre_ping or not context.is_disconnect:
+        return  # a stale pooled connection is replaced silently; other errors are as they are
+    raise StoreUnavailable(
+        "the database connection was lost mid-transaction; the database rolled it back, so"
+        " nothing of this change was saved (its ledger events neither)",
+        [Problem("database", "retry once the database answers again")],
+    ) from context.original_exception

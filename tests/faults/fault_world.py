@@ -91,9 +91,10 @@ def do_run(ws: Workspace) -> None:
     runs.run(ws, RUN_ID, source=ws.root / SOURCE, geography=runs.load_geography(ws))
 
 
-def do_approve(ws: Workspace) -> None:
+def do_approve(ws: Workspace, *, leave: int = 0) -> None:
+    """Give every approval not yet given (but the last ``leave`` of them)."""
     given = {(r.party, r.role.value) for r in approvals.recorded(ws, APPROVE_ID)}
-    for email, party, role in APPROVERS:
+    for email, party, role in APPROVERS[: len(APPROVERS) - leave]:
         if (party, role) not in given:
             approvals.approve(ws, APPROVE_ID, user_by_email(ws, email), "approve", role=role)
 
