@@ -63,6 +63,7 @@ class Settings:
     database_url: str | None
     clock: Clock
     opened: list[Workspace] = field(default_factory=list)
+    oidc_client_secret: str | None = None  # ACCORD_OIDC_CLIENT_SECRET, for `accord serve`
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], clock: Clock | None = None) -> Settings:
@@ -70,6 +71,7 @@ class Settings:
             home=Path(environ.get("ACCORD_HOME") or DEFAULT_HOME),
             database_url=environ.get("ACCORD_DATABASE_URL") or None,
             clock=clock or SystemClock(),
+            oidc_client_secret=environ.get("ACCORD_OIDC_CLIENT_SECRET") or None,
         )
 
     def workspace(self) -> Workspace:

@@ -48,6 +48,27 @@ def serve_command(
     warn_days: str = typer.Option(
         "30,14,7", "--warn-days", help="Days before a date to warn its owners, comma-separated."
     ),
+    oidc_issuer: str | None = typer.Option(
+        None,
+        "--oidc-issuer",
+        help="Offer sign-in through this OpenID Connect provider (its https issuer URL); the "
+        "client secret comes from ACCORD_OIDC_CLIENT_SECRET. Password sign-in stays.",
+    ),
+    oidc_client_id: str | None = typer.Option(
+        None, "--oidc-client-id", help="accord's client id at the --oidc-issuer provider."
+    ),
+    oidc_label: str = typer.Option(
+        "Sign in with your organisation's account",
+        "--oidc-label",
+        help="The words on the sign-in page's button for the provider.",
+    ),
+    oidc_unsafe_accept_unverified_email: bool = typer.Option(
+        False,
+        "--oidc-unsafe-accept-unverified-email",
+        help="Accept an email the provider does not mark email_verified (logs a warning at "
+        "each such sign-in). Only for a provider whose email claim is managed by the "
+        "organisation itself.",
+    ),
 ) -> None:
     """Serve the workspace: sign in, agreements, approvals, and the public register."""
     from datetime import timedelta
@@ -58,6 +79,23 @@ def serve_command(
     from accord.server.app import create_app
 
     s = settings(ctx)
+    oidc = None
+    if oidc_issuer is not None:
+        from accord.errors import ConfigError, Problem
+        from accord.server.oidc import OidcSettings
+
+        if not oidc_client_id or not s.oidc_client_secret:
+            raise ConfigError(
+                "OpenID Connect sign-in needs a client id and secret",
+                [Problem("--oidc-client-id", "give it, and set ACCORD_OIDC_CLIENT_SECRET")],
+            )
+        oidc = OidcSettings(
+            oidc_issuer,
+            oidc_client_id,
+            s.oidc_client_secret,
+            label=oidc_label,
+            unsafe_accept_unverified_email=oidc_unsafe_accept_unverified_email,
+        )
     ws = s.workspace()
     if unsafe_fixed_time is not None:
         import logging
@@ -93,6 +131,7 @@ def serve_command(
         scheduler=scheduler,
         trusted_proxies=trusted_proxy,
         security_contact=security_contact,
+        oidc=oidc,
     )
     console().print(
         f"accord is serving {ws.root} at http://{host}:{port}/ (Ctrl+C to stop)", markup=False

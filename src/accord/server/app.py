@@ -29,6 +29,7 @@ from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
 from accord.server.headers import SecurityHeaders, docs_policy
 from accord.server.negotiation import JsonSuffix
+from accord.server.oidc import OidcClient, OidcSettings
 from accord.server.ratelimit import Limiter, RateLimits
 from accord.server.scheduler import Scheduler
 from accord.server.sharing import router as sharing_router
@@ -72,13 +73,16 @@ def create_app(
     trusted_proxies: Sequence[str] = (),
     rate_limits: RateLimits | None = None,
     security_contact: str | None = None,
+    oidc: OidcSettings | None = None,
 ) -> FastAPI:
     """The server for ``workspace``. ``secure_cookies`` marks cookies HTTPS-only; without it
     they are marked so whenever the request came over HTTPS. ``trusted_proxies`` (addresses or
     networks) are the TLS proxies whose ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are
     believed; from anyone else those headers are ignored. ``rate_limits`` replaces the default
     limits on sign-in and token use (:mod:`accord.server.ratelimit`). ``security_contact``
-    (a ``mailto:`` or ``https:`` URI) is served in ``/.well-known/security.txt``.
+    (a ``mailto:`` or ``https:`` URI) is served in ``/.well-known/security.txt``. With
+    ``oidc``, the sign-in page also offers the organisation's OpenID Connect sign-in
+    (:mod:`accord.server.oidc`); password sign-in stays.
 
     With a ``scheduler``, the daily re-check and dispute deadlines run in the background for as
     long as the app is up (``accord serve`` passes one; tests inject a fast one).
@@ -108,6 +112,7 @@ def create_app(
     app.state.security_contact = security_contact
     app.state.limiter = Limiter(rate_limits or RateLimits(), lambda: workspace.clock.now())
     app.state.cookie_signer = CookieSigner(session_secret(workspace.keys_dir))
+    app.state.oidc = OidcClient(oidc) if oidc is not None else None
     web = _web_dir()
     templates = Jinja2Templates(directory=str(web / "templates"))
     filters.install(templates.env)

@@ -199,6 +199,16 @@ def new_signin_token(request: Request) -> tuple[str, str]:
     return token, _signer(request).sign(token, "signin")
 
 
+def sign_value(request: Request, value: str, purpose: str) -> str:
+    """``value`` signed for a cookie of ``purpose`` (see :class:`CookieSigner`)."""
+    return _signer(request).sign(value, purpose)
+
+
+def unsign_value(request: Request, signed: str, purpose: str) -> str:
+    """The value of a cookie signed by :func:`sign_value`; NotAuthenticated if forged."""
+    return _signer(request).unsign(signed, purpose)
+
+
 def check_signin_token(request: Request, submitted: str | None) -> None:
     cookie = request.cookies.get(SIGNIN_COOKIE, "")
     try:
@@ -252,8 +262,10 @@ __all__ = [
     "identify",
     "optional_user",
     "session_secret",
+    "sign_value",
     "staff_user",
     "token_caller",
+    "unsign_value",
     "visible_agreements",
     "visible_version",
     "workspace",

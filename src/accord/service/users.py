@@ -253,6 +253,23 @@ def authenticate(ws: Workspace, email: str, password: str) -> User:
     return _user(row)
 
 
+def user_for_verified_email(ws: Workspace, email: str) -> User:
+    """The accord user an identity provider's verified ``email`` belongs to (OpenID Connect).
+
+    The provider proves who someone is; whether they may use accord, for which party and in
+    which roles, is only ever what accord's own account says. No account (or a disabled one)
+    is a refusal: accord never creates an account from a sign-in.
+    """
+    with ws.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
+    if row is None or row._mapping["disabled"]:
+        raise NotAuthenticated(
+            "your organisation's account is not linked to an accord account",
+            [Problem("email", "ask your information governance lead to add you to accord")],
+        )
+    return _user(row)
+
+
 # -- browser sessions ----------------------------------------------------------------------
 
 
