@@ -3,12 +3,13 @@
 Owns the dispute model (grounds, offers, decisions), the pure state machine, the ladder of
 deciders with its deadlines (emergency hours, routine working days with England and Wales bank
 holidays), tier-0 narrowing of a disputed flow, the arbiter's pendulum decision, Civil
-Contingencies Act requests and refusals, and the scheduler that finds missed deadlines in stored
-state.
+Contingencies Act requests and refusals, and what a stored step is as values (the journal's
+rows, notifications and ledger events). Storing them, and sweeping missed deadlines, is the
+service's (:mod:`accord.service.dispute_journal`, over :mod:`accord.store.dispute_records`).
 
-Imports only ``accord.model``, ``accord.law``, ``accord.ledger``, ``accord.errors`` and (in the
-scheduler, for reading stored state) ``accord.store``. It must never import ``accord.server``,
-``accord.cli`` or ``accord.service``: those call in, never the other way.
+Imports only ``accord.model``, ``accord.law``, ``accord.ledger`` and ``accord.errors``; never
+the store or the workspace. It must never import ``accord.server``, ``accord.cli`` or
+``accord.service``: those call in, never the other way.
 
 >>> from datetime import UTC, datetime
 >>> from accord.disputes import deadline

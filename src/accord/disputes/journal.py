@@ -1,23 +1,23 @@
-"""Storing dispute steps: the dispute row, its step log, its notifications, its ledger events.
+"""What a stored dispute step is, as values: the rows, the notifications and the ledger events.
 
-:func:`save` writes one :class:`~accord.disputes.machine.Step` in the caller's transaction, and
-only if the dispute still has the revision that was read (otherwise :class:`StaleDispute`), so
-concurrent sweeps or a sweep racing a decision never record one step twice. After the
+Pure: no database. The service (:mod:`accord.service.dispute_journal`) reads and writes the
+rows through the store's repository (:mod:`accord.store.dispute_records`) in one transaction,
+and only if the dispute still has the revision that was read (otherwise :class:`StaleDispute`),
+so concurrent sweeps or a sweep racing a decision never record one step twice. After the
 transaction commits, :func:`ledger_events` gives the typed events to append; a decision or
 withdrawal is signed with the decider's party key.
 
 Notification addresses come from the party's contacts in the agreement, else from a user of
-that party holding the role.
+that party holding the role (:func:`pick_address`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import Connection, func, insert, select, update
 
 from accord.disputes.machine import Effect, Emit, Step
 from accord.disputes.model import ActorRole, Dispute, Variant
@@ -35,9 +35,6 @@ from accord.ledger.keys import KeyStore
 from accord.model.agreement import Agreement
 from accord.model.enums import Status
 from accord.model.io import parse_agreement
-from accord.store.agreements import agreement_versions
-from accord.store.disputes import dispute_steps, disputes, notifications
-from accord.store.users import users
 
 
 class StaleDispute(DisputeError):
@@ -71,11 +68,8 @@ def iso(when: datetime) -> str:
     return utc(when).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def agreement_ref(conn: Connection, agreement_id: str) -> AgreementRef:
-    v = agreement_versions
-    rows = conn.execute(
-        select(v).where(v.c.agreement_id == agreement_id).order_by(v.c.seq.desc())
-    ).all()
+def agreement_ref(agreement_id: str, rows: Sequence[Any]) -> AgreementRef:
+    """The version a step concerns, from the agreement's stored version rows (newest first)."""
     if not rows:
         raise NotFound(f"no agreement with id {agreement_id}")
     row = next((r for r in rows if r.status == Status.active.value), rows[0])
@@ -90,7 +84,7 @@ def agreement_ref(conn: Connection, agreement_id: str) -> AgreementRef:
     )
 
 
-def _effect_json(effect: Effect | None) -> str | None:
+def effect_json(effect: Effect | None) -> str | None:
     if effect is None:
         return None
     return json.dumps(
@@ -102,7 +96,7 @@ def _effect_json(effect: Effect | None) -> str | None:
     )
 
 
-def _effect_from(raw: str | None) -> Effect | None:
+def effect_from(raw: str | None) -> Effect | None:
     if raw is None:
         return None
     data = json.loads(raw)
@@ -111,32 +105,30 @@ def _effect_from(raw: str | None) -> Effect | None:
     return Effect(terms, data["reason"], end)
 
 
-def load(conn: Connection, dispute_id: str) -> Stored:
-    row = conn.execute(select(disputes).where(disputes.c.id == dispute_id)).first()
+def stored(dispute_id: str, row: Any | None) -> Stored:
+    """A dispute row as the dispute, its revision and its pending effect."""
     if row is None:
         raise NotFound(
             f"no dispute with id {dispute_id}",
             [Problem("id", "check the id with `accord dispute list`")],
         )
     return Stored(
-        Dispute.model_validate_json(row.document), row.revision, _effect_from(row.pending_effect)
+        Dispute.model_validate_json(row.document), row.revision, effect_from(row.pending_effect)
     )
 
 
-def address(conn: Connection, agreement: Agreement, party: str, role: ActorRole) -> str | None:
-    """Where to email the ``role`` of ``party``: its contact in the agreement, else a user."""
+def pick_address(
+    agreement: Agreement, party: str, role: ActorRole, user_rows: Sequence[Any]
+) -> str | None:
+    """Where to email the ``role`` of ``party``: its contact in the agreement, else a user
+    (``user_rows``: the party's enabled users' ``email`` and ``roles``, oldest first)."""
     try:
         contact = getattr(agreement.party(party).contacts, role.value, None)
     except KeyError:
         contact = None
     if contact and "@" in contact:
         return str(contact)
-    rows = conn.execute(
-        select(users.c.email, users.c.roles)
-        .where(users.c.party_org_id == party, users.c.disabled.is_(False))
-        .order_by(users.c.id)
-    ).all()
-    for r in rows:
+    for r in user_rows:
         if role.value in {x.strip() for x in r.roles.split(",")}:
             return str(r.email)
     return None
@@ -156,88 +148,60 @@ def _json_safe(detail: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def save(
-    conn: Connection,
-    step: Step,
-    now: datetime,
-    ref: AgreementRef,
-    *,
-    expected_revision: int | None,
-    pending: Effect | None,
-) -> int:
-    """Store ``step`` (a new dispute when ``expected_revision`` is None); return its revision."""
+def dispute_values(step: Step, now: datetime, pending: Effect | None) -> dict[str, Any]:
+    """The dispute row's columns after ``step`` (besides id, revision and the fixed ones)."""
     d = step.dispute
-    values = {
+    return {
         "state": d.state.value,
         "tier": d.tier,
         "deadline": utc(d.deadline) if d.deadline else None,
         "updated_at": utc(now),
         "document": d.model_dump_json(),
-        "pending_effect": _effect_json(pending),
+        "pending_effect": effect_json(pending),
     }
-    if expected_revision is None:
-        revision = 1
-        conn.execute(
-            insert(disputes).values(
-                id=d.id,
-                agreement_id=d.agreement_id,
-                flow_id=d.flow_id,
-                raised_at=utc(d.raised_at),
-                revision=revision,
-                **values,
-            )
-        )
-    else:
-        revision = expected_revision + 1
-        done = conn.execute(
-            update(disputes)
-            .where(disputes.c.id == d.id, disputes.c.revision == expected_revision)
-            .values(revision=revision, **values)
-        )
-        if done.rowcount != 1:
-            raise StaleDispute(
-                f"dispute {d.id} changed while this step was being made",
-                [Problem("revision", "read the dispute again and retry")],
-            )
-    seq: int = conn.execute(
-        select(func.coalesce(func.max(dispute_steps.c.seq), 0)).where(
-            dispute_steps.c.dispute_id == d.id
-        )
-    ).scalar_one()
-    for emit in step.emits:
-        seq += 1
-        conn.execute(
-            insert(dispute_steps).values(
-                dispute_id=d.id,
-                seq=seq,
-                name=emit.name,
-                at=utc(now),
-                actor=_actor_of(emit, d)[:300],
-                detail=json.dumps(_json_safe(emit.detail), sort_keys=True),
-            )
-        )
-    for n in step.notices:
-        conn.execute(
-            insert(notifications).values(
-                dispute_id=d.id,
-                step_seq=seq,
-                agreement_id=ref.agreement_id,
-                agreement_version=ref.version,
-                agreement_hash=ref.hash,
-                party=n.party,
-                role=n.role.value,
-                address=address(conn, ref.agreement, n.party, n.role),
-                subject=n.subject[:300],
-                message=n.message,
-                deadline=utc(n.deadline) if n.deadline else None,
-                created_at=utc(now),
-            )
-        )
-    return revision
 
 
-def clear_pending(conn: Connection, dispute_id: str) -> None:
-    conn.execute(update(disputes).where(disputes.c.id == dispute_id).values(pending_effect=None))
+def step_rows(step: Step, now: datetime, last_seq: int) -> list[dict[str, Any]]:
+    """The step log rows of ``step``'s emits, numbered on from ``last_seq``."""
+    d = step.dispute
+    return [
+        {
+            "dispute_id": d.id,
+            "seq": last_seq + i,
+            "name": emit.name,
+            "at": utc(now),
+            "actor": _actor_of(emit, d)[:300],
+            "detail": json.dumps(_json_safe(emit.detail), sort_keys=True),
+        }
+        for i, emit in enumerate(step.emits, start=1)
+    ]
+
+
+def notification_rows(
+    step: Step,
+    now: datetime,
+    ref: AgreementRef,
+    seq: int,
+    address: Callable[[str, ActorRole], str | None],
+) -> list[dict[str, Any]]:
+    """The notifications of ``step``, each addressed by ``address(party, role)``."""
+    return [
+        {
+            "dispute_id": step.dispute.id,
+            "step_seq": seq,
+            "agreement_id": ref.agreement_id,
+            "agreement_version": ref.version,
+            "agreement_hash": ref.hash,
+            "party": n.party,
+            "role": n.role.value,
+            "address": address(n.party, n.role),
+            "subject": n.subject[:300],
+            "message": n.message,
+            "deadline": utc(n.deadline) if n.deadline else None,
+            "created_at": utc(now),
+        }
+        for n in step.notices
+    ]
 
 
 def ledger_events(step: Step, now: datetime, ref: AgreementRef, keystore: KeyStore) -> list[Event]:

@@ -54,7 +54,7 @@ from accord.model.enums import Status
 from accord.model.flows import DataItem
 from accord.notifications.deliver import notification_from_row
 from accord.notifications.model import Notification
-from accord.service import agreements
+from accord.service import agreements, dispute_journal
 from accord.service.users import User
 from accord.store.disputes import cca_requests, dispute_steps, disputes, notifications
 from accord.workspace import Workspace
@@ -170,15 +170,17 @@ def _commit(
     actor: str,
 ) -> Dispute:
     with ws.engine.begin() as conn:
-        ref = journal.agreement_ref(conn, step.dispute.agreement_id)
-        journal.save(conn, step, now, ref, expected_revision=expected_revision, pending=step.effect)
+        ref = dispute_journal.agreement_ref(conn, step.dispute.agreement_id)
+        dispute_journal.save(
+            conn, step, now, ref, expected_revision=expected_revision, pending=step.effect
+        )
         # The step and its ledger events commit together, or neither does.
         events = journal.ledger_events(step, now, ref, ws.keystore)
         ws.ledger.append_many(events, now, conn=conn)
     if step.effect is not None:
         _apply_effect(ws, step.dispute, step.effect, actor)
         with ws.engine.begin() as conn:
-            journal.clear_pending(conn, step.dispute.id)
+            dispute_journal.clear_pending(conn, step.dispute.id)
     return step.dispute
 
 
@@ -194,8 +196,8 @@ def _chain(*steps: Step) -> Step:
 
 def _load(ws: Workspace, dispute_id: str) -> tuple[journal.Stored, journal.AgreementRef]:
     with ws.engine.connect() as conn:
-        stored = journal.load(conn, dispute_id)
-        return stored, journal.agreement_ref(conn, stored.dispute.agreement_id)
+        stored = dispute_journal.load(conn, dispute_id)
+        return stored, dispute_journal.agreement_ref(conn, stored.dispute.agreement_id)
 
 
 def _new_id(agreement_id: str, flow_id: str, party: str, now: datetime, ws: Workspace) -> str:
@@ -229,7 +231,7 @@ def raise_dispute(
     """Raise a dispute: record it, narrow the flow at once (tier 0), start the ladder."""
     now = ws.clock.now()
     with ws.engine.connect() as conn:
-        ref = journal.agreement_ref(conn, agreement_id)
+        ref = dispute_journal.agreement_ref(conn, agreement_id)
     try:
         live = ref.agreement.flow(flow_id) if ref.status is Status.active else None
     except KeyError:
@@ -345,13 +347,13 @@ def sweep(ws: Workspace, now: datetime | None = None) -> list[scheduler.Swept]:
                 select(disputes.c.id).where(disputes.c.pending_effect.is_not(None))
             ).scalars()
         )
-        unfinished = [journal.load(conn, i) for i in ids]
+        unfinished = [dispute_journal.load(conn, i) for i in ids]
     for stored in unfinished:
         assert stored.pending is not None
         _apply_effect(ws, stored.dispute, stored.pending, "accord (recovery)")
         with ws.engine.begin() as conn:
-            journal.clear_pending(conn, stored.dispute.id)
-    return scheduler.sweep(ws, now or ws.clock.now())
+            dispute_journal.clear_pending(conn, stored.dispute.id)
+    return dispute_journal.sweep(ws, now or ws.clock.now())
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -376,7 +378,7 @@ class DisputeRecord:
 
 def show(ws: Workspace, dispute_id: str) -> DisputeRecord:
     with ws.engine.connect() as conn:
-        stored = journal.load(conn, dispute_id)
+        stored = dispute_journal.load(conn, dispute_id)
         steps = conn.execute(
             select(dispute_steps)
             .where(dispute_steps.c.dispute_id == dispute_id)
@@ -455,7 +457,7 @@ def _cca_sides(agreement: Agreement) -> tuple[str, str]:
 def cca_request(ws: Workspace, agreement_id: str) -> CcaRecord:
     """Record the written request carried by a proposed CCA agreement (refused if incomplete)."""
     with ws.engine.connect() as conn:
-        ref = journal.agreement_ref(conn, agreement_id)
+        ref = dispute_journal.agreement_ref(conn, agreement_id)
     request = cca.check_cca_agreement(ref.agreement)
     requester, discloser = _cca_sides(ref.agreement)
     assert request.received_at is not None
@@ -532,7 +534,7 @@ def _answerable(ws: Workspace, request_id: str, responder: Actor) -> tuple[CcaRe
             [Problem("responder.party", f"the discloser is {record.discloser}")],
         )
     with ws.engine.connect() as conn:
-        return record, journal.agreement_ref(conn, record.agreement_id)
+        return record, dispute_journal.agreement_ref(conn, record.agreement_id)
 
 
 def cca_refuse(
@@ -565,7 +567,7 @@ def cca_escalate(
     if actor.party != record.requester:
         raise NotPermitted("only the requester escalates a refusal")
     with ws.engine.connect() as conn:
-        ref = journal.agreement_ref(conn, record.agreement_id)
+        ref = dispute_journal.agreement_ref(conn, record.agreement_id)
     flow = next(f for f in ref.agreement.flows if f.recipient == record.requester)
     refusal = record.response
     dispute = raise_dispute(

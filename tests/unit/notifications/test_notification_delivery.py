@@ -16,16 +16,10 @@ from aiosmtpd.controller import Controller
 from accord.clock import FixedClock
 from accord.disputes.model import Actor, ActorRole, Ground, Variant
 from accord.model import example_agreement
-from accord.notifications import (
-    SIGNATURE_HEADER,
-    SmtpTransport,
-    WebhookTransport,
-    deliver_pending,
-    pending,
-    sign_body,
-)
+from accord.notifications import SIGNATURE_HEADER, SmtpTransport, WebhookTransport, sign_body
 from accord.service import agreements
 from accord.service import disputes as service
+from accord.service.notifications import deliver_pending, pending
 from accord.workspace import Workspace
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
