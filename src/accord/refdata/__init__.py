@@ -7,6 +7,9 @@ and a builder of a DuckDB SQL expression for the engine to embed. It also owns t
 ONS reference geography and the :class:`Geography` lookups postcode -> LSOA 2021 -> LAD ->
 upper-tier authority at an effective date.
 
+The SQL-text helpers the builders use are public too, for the engine's own SQL:
+:func:`quote_identifier`, :func:`string_literal` and :data:`WHITESPACE_CLASS`.
+
 Imports nothing from accord except :mod:`accord.errors`.
 
 >>> validate_nhs_number("943 476 5919")
@@ -15,7 +18,7 @@ Imports nothing from accord except :mod:`accord.errors`.
 'SW1A 1AA'
 """
 
-from accord.refdata._sql import quote_identifier
+from accord.refdata._sql import WHITESPACE_CLASS, quote_identifier, string_literal
 from accord.refdata.dates import iso_date_sql, validate_iso_date
 from accord.refdata.geography import Area, Authority, Geography, month_of
 from accord.refdata.gss import ENTITIES, LOWER_TIER, UPPER_TIER, gss_code_sql, validate_gss_code
@@ -32,6 +35,7 @@ from accord.refdata.uprn import uprn_sql, validate_uprn
 
 __all__ = [
     "ENTITIES",
+    "WHITESPACE_CLASS",
     "LOWER_TIER",
     "ODS_FRAMES",
     "UPPER_TIER",
@@ -49,6 +53,7 @@ __all__ = [
     "postcode_sql",
     "quote_identifier",
     "read_postcode_directory",
+    "string_literal",
     "uprn_sql",
     "validate_gss_code",
     "validate_iso_date",

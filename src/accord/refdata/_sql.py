@@ -26,7 +26,11 @@ def quote_identifier(name: str) -> str:
 
 
 def string_literal(value: str) -> str:
-    """Return ``value`` as a single-quoted SQL string literal (embedded quotes doubled)."""
+    """Return ``value`` as a single-quoted SQL string literal (embedded quotes doubled).
+
+    >>> string_literal("O'Neil")
+    "'O''Neil'"
+    """
     return "'" + value.replace("'", "''") + "'"
 
 
