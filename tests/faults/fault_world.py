@@ -26,6 +26,7 @@ from accord.ledger.events import (
     AgreementStateChanged,
     DeliveryMade,
     IncidentDeclared,
+    RunRecorded,
 )
 from accord.ledger.verify import verify_export
 from accord.model import Agreement, example_agreement
@@ -133,6 +134,17 @@ OPERATIONS: dict[str, Callable[[Workspace], None]] = {
 
 def _all_entries(ws: Workspace) -> list[object]:
     return [ws.ledger.entry(i).event for i in range(ws.ledger.size())]
+
+
+def run_record(ws: Workspace) -> list[dict[str, object]]:
+    """The run's ledger events but its run records: each opt-out decision and delivery, in
+    order. A retry must leave exactly what one uninterrupted run leaves: none lost, none twice.
+    (A retry of a recorded run adds a ``run-recorded`` event marked as a re-run.)"""
+    return [
+        e.event.to_payload()
+        for e in ws.ledger.entries_for_agreement(RUN_ID)
+        if not isinstance(e.event, RunRecorded)
+    ]
 
 
 def leaf_hashes(ws: Workspace) -> list[str]:

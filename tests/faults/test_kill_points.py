@@ -40,12 +40,14 @@ APPEND = "accord.ledger.log:Ledger._append"
 INSERT = "sqlalchemy.sql._dml_constructors:insert"
 PLAIN_COMMIT = "sqlalchemy.engine.base:Connection.commit"
 LOG = "accord.ledger.log:Ledger"
+RECORD = "accord.service._ledger:record"
 
 # (operation, the point: when, target, which call, optional scope)
 POINTS = [
     # a run: the engine writes extracts in staging, publishes, the service records
-    ("run", "before accord.engine.extracts:write_extract 1"),
-    ("run", "after accord.engine.extracts:write_extract 2"),
+    ("run", "before accord.engine.extracts:write_extract 1"),  # the exceptions file
+    ("run", "after accord.engine.extracts:write_extract 2"),  # the per-row state
+    ("run", "after accord.engine.extracts:write_extract 3"),  # a recipient's extract
     ("run", "before accord.engine.delivery:write_manifest 1"),
     ("run", "after accord.engine.delivery:write_manifest 2"),
     ("run", "before accord.engine.delivery:publish 1"),
@@ -57,8 +59,8 @@ POINTS = [
     ("run", "before accord.engine.delivery:clear 2"),  # staging not yet removed
     ("run", f"before {APPEND} 1"),
     ("run", f"after {APPEND} 1"),  # leaves written, not committed
-    ("run", f"before {COMMIT} 1 accord.service.runs:run"),
-    ("run", f"after {COMMIT} 1 accord.service.runs:run"),  # committed, not returned
+    ("run", f"before {COMMIT} 1 accord.service.runs:run since={RECORD}"),
+    ("run", f"after {COMMIT} 1 accord.service.runs:run since={RECORD}"),  # committed
     # the fifth approval, which also moves the version to approved
     ("approve", "before accord.ledger.keys:KeyStore.sign_event 5"),
     ("approve", f"before {APPEND} 5"),
@@ -99,6 +101,7 @@ def reference(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
             world.OPERATIONS[op](ws)
             results[op] = world.leaf_hashes(ws)[len(before) :]
         results["seen"] = world.recipients_see(ws)
+        results["run_record"] = world.run_record(ws)
     return results
 
 
@@ -160,6 +163,7 @@ def test_a_kill_at_any_point_loses_nothing_and_a_retry_completes(
             assert after.recorded == ref_seen.recorded
             assert after.published == ref_seen.published
             assert seen.recorded.items() <= after.recorded.items()
+            assert world.run_record(ws) == reference["run_record"]  # nothing lost or twice
         else:
             assert world.leaf_hashes(ws)[size_before:] == reference[op]
             assert after.recorded == {}
