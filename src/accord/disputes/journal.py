@@ -128,8 +128,8 @@ def pick_address(
         contact = None
     if contact and "@" in contact:
         return str(contact)
-    for r in user_rows:
-        if role.value in {x.strip() for x in r.roles.split(",")}:
+    for r in user_rows:  # roles are stored space-separated; older rows used commas
+        if role.value in r.roles.replace(",", " ").split():
             return str(r.email)
     return None
 
