@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import uvicorn
+from delta_sharing.protocol import CdfOptions, DeltaSharingProfile, Table
+from delta_sharing.rest_client import DataSharingRestClient
 from requests.exceptions import HTTPError
 
 from accord.cli import main
@@ -35,7 +37,7 @@ from accord.errors import UnsupportedClause
 from accord.server.app import create_app
 from accord.server.sharing.schema import delta_type, schema_string
 from accord.service import agreements as agreement_service
-from accord.service import runs
+from accord.service import runs, users
 from accord.synth import DailyChanges, write_delta, write_population, write_postcode_directory
 from accord.workspace import Workspace
 
@@ -44,6 +46,7 @@ SHARE = "urn_accord_agreement_example-shielding"
 GREENWICH, MIDDLESBROUGH = "gss:E09000011", "gss:E06000002"
 OWN_TABLE, OTHER_TABLE = "spl-e09000011", "spl-e06000002"
 SERVICE = "svc@greenwich.example"  # recipient_service of Greenwich
+OTHER_PERSON, OUTSIDER = "siro@middlesbrough.example", "siro@birmingham.example"
 DAY0 = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 DAY1 = DAY0 + timedelta(days=1)
 ROWS, POSTCODES, SEED = 12_000, 3_000, 3
@@ -238,11 +241,11 @@ def test_an_expired_or_missing_token_is_refused(server: Server) -> None:
     assert body["errorCode"] == "UNAUTHENTICATED"
 
 
-def _file_url(server: Server) -> str:
+def _file_url(server: Server, headers: dict[str, str] | None = None) -> str:
     response = httpx.post(
         f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}/query",
         json={},
-        headers=server.bearer(),
+        headers=headers or server.bearer(),
     )
     assert response.status_code == 200
     assert response.headers["delta-table-version"] == "2"
@@ -283,25 +286,213 @@ def test_file_urls_are_signed_bound_to_the_party_and_expire(server: Server, worl
     assert expired.status_code == 403 and "expired" in expired.json()["message"]
 
 
-def test_suspending_the_agreement_hides_every_table(server: Server) -> None:
+def test_suspending_the_agreement_stops_everything_and_says_why(server: Server) -> None:
     profile = server.profile()
     url = _file_url(server)
-    agreement_service.transition(server.ws, AGREEMENT_ID, "suspended", actor="tests")
+    agreement_service.transition(
+        server.ws, AGREEMENT_ID, "suspended", actor="tests", reason="dispute 7 narrowed the flow"
+    )
     client = delta_sharing.SharingClient(profile)
     assert client.list_shares() == [] and client.list_all_tables() == []
     with pytest.raises(HTTPError) as caught:
         delta_sharing.load_as_pandas(f"{profile}#{SHARE}.deliveries.{OWN_TABLE}")
-    assert caught.value.response.status_code == 404
-    # A link handed out before the suspension no longer serves the file.
-    assert httpx.get(url).status_code == 404
+    assert caught.value.response.status_code == 403
+    message = caught.value.response.json()["message"]
+    assert "suspended" in message and "dispute 7 narrowed the flow" in message
+    # A link handed out before the suspension no longer serves the file, and says why.
+    refused = httpx.get(url)
+    assert refused.status_code == 403 and "is suspended" in refused.json()["message"]
+    # Another party is not told the agreement exists.
+    other = httpx.get(f"{server.endpoint}/shares/{SHARE}", headers=server.bearer(OTHER_PERSON))
+    assert other.status_code == 403  # Middlesbrough is a recipient of the same agreement
+    outsider = httpx.get(f"{server.endpoint}/shares/{SHARE}", headers=server.bearer(OUTSIDER))
+    assert outsider.status_code == 404 and "suspended" not in outsider.text
 
 
-def test_a_client_that_takes_only_the_delta_format_gets_a_clear_error(server: Server) -> None:
-    url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+def test_revoking_a_profile_stops_its_token_and_its_links_at_once(server: Server) -> None:
+    profile = server.profile()
+    token = json.loads(Path(profile).read_text())["bearerToken"]
+    url = _file_url(server, {"Authorization": f"Bearer {token}"})
+    assert httpx.get(url).status_code == 200
+    users.revoke_token(server.ws, token.partition(".")[0])
+    refused = httpx.get(url)
+    assert refused.status_code == 403 and "revoked" in refused.json()["message"]
     with pytest.raises(HTTPError) as caught:
-        delta_sharing.load_as_pandas(url, use_delta_format=True)
-    assert caught.value.response.status_code == 400
-    assert "parquet" in caught.value.response.json()["message"]
+        delta_sharing.SharingClient(profile).list_shares()
+    assert caught.value.response.status_code == 401
+
+
+def test_a_link_is_bound_to_the_token_and_party_it_was_issued_to(server: Server) -> None:
+    url = _file_url(server)
+    other_token = server.bearer(OTHER_PERSON)["Authorization"].split()[1].partition(".")[0]
+    for bad in (_with(url, tok=other_token), _with(url, share="another_share")):
+        response = httpx.get(bad)
+        assert response.status_code == 403, bad
+
+
+def _events(server: Server, name: str) -> list[Any]:
+    return [
+        e.event
+        for e in server.ws.ledger.entries_for_agreement(AGREEMENT_ID)
+        if e.event.name == name
+    ]
+
+
+def test_every_query_and_download_is_one_ledger_event(server: Server, world: World) -> None:
+    profile = server.profile()
+    token_id = json.loads(Path(profile).read_text())["bearerToken"].partition(".")[0]
+    url = f"{profile}#{SHARE}.deliveries.{OWN_TABLE}"
+    before = server.ws.ledger.size()
+    delta_sharing.load_as_pandas(url)
+    delta_sharing.load_table_changes_as_pandas(url, starting_version=1)
+    (snapshot, feed) = _events(server, "sharing-queried")
+    assert (snapshot.recipient, snapshot.table, snapshot.query, snapshot.version) == (
+        GREENWICH, OWN_TABLE, "snapshot", 2,
+    )  # fmt: skip
+    assert snapshot.file_count == 1 and snapshot.token_id == token_id
+    assert (feed.query, feed.version, feed.ending_version, feed.file_count) == ("changes", 1, 2, 3)
+    downloads = _events(server, "sharing-file-downloaded")
+    # The reader's many range requests under one link are one download each.
+    assert len(downloads) == 4 and server.ws.ledger.size() == before + 6
+    manifest = json.loads(world.day1.delivery(OWN_TABLE).manifest_path.read_bytes())
+    first = downloads[0]
+    assert (first.file, first.version) == ("extract.parquet", 2)
+    assert first.file_sha256 == manifest["files"]["extract.parquet"]
+    # No row value in any access event.
+    rows = _extract(world.day1, OWN_TABLE)
+    text = json.dumps([e.to_payload() for e in _events(server, "sharing-queried") + downloads])
+    assert not any(r["nhs_number"] in text or r["family_name"] in text for r in rows[:50])
+    # The discloser's operator sees them per recipient, up to --at.
+    home = {"ACCORD_HOME": str(server.ws.root)}
+    out = _cli(["sharing", "accesses", AGREEMENT_ID, "--json"], home, server.clock)
+    assert [(a["recipient"], a["kind"]) for a in out] == [(GREENWICH, "query")] + [
+        (GREENWICH, "download")
+    ] + [(GREENWICH, "query")] + [(GREENWICH, "download")] * 3
+    earlier = (DAY1 - timedelta(days=1)).isoformat()
+    assert (
+        _cli(["sharing", "accesses", AGREEMENT_ID, "--json", "--at", earlier], home, server.clock)
+        == []
+    )
+    assert (
+        _cli(
+            ["sharing", "accesses", AGREEMENT_ID, "--json", "--recipient", MIDDLESBROUGH],
+            home,
+            server.clock,
+        )
+        == []
+    )
+
+
+def _cli(argv: list[str], environ: dict[str, str], clock: FixedClock) -> Any:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(argv, environ, clock=clock) == 0
+    return json.loads(buffer.getvalue())
+
+
+def test_a_streaming_query_reads_the_tables_log_by_version(server: Server, world: World) -> None:
+    headers = server.bearer()
+    table = f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}"
+    got = httpx.post(f"{table}/query", json={"startingVersion": 1}, headers=headers)
+    assert got.status_code == 200 and got.headers["delta-table-version"] == "1"
+    lines = [json.loads(line) for line in got.text.splitlines()][2:]
+    steps = [(next(iter(line)), line[next(iter(line))]["version"]) for line in lines]
+    assert steps == [("add", 1), ("remove", 2), ("add", 2)]
+    assert lines[1]["remove"]["id"] == lines[0]["add"]["id"]  # version 2 replaces version 1
+    only_two = httpx.post(
+        f"{table}/query", json={"startingVersion": 2, "endingVersion": 2}, headers=headers
+    )
+    assert len(only_two.text.splitlines()) == 4
+
+
+def test_long_reads_refresh_their_links_and_page_through_files(server: Server) -> None:
+    headers = server.bearer()
+    table = f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}"
+    first = httpx.post(f"{table}/query", json={"includeRefreshToken": True}, headers=headers)
+    assert "includeendstreamaction=true" in first.headers["delta-sharing-capabilities"]
+    lines = [json.loads(line) for line in first.text.splitlines()]
+    end = lines[-1]["endStreamAction"]
+    old_url = lines[2]["file"]["url"]
+    assert end["minUrlExpirationTimestamp"] == lines[2]["file"]["expirationTimestamp"]
+    # Near the end of its links' lifetime, a long read asks for fresh links to version 2.
+    server.clock.advance(timedelta(minutes=14))
+    refreshed = httpx.post(
+        f"{table}/query", json={"refreshToken": end["refreshToken"]}, headers=headers
+    )
+    again = [json.loads(line) for line in refreshed.text.splitlines()]
+    assert refreshed.headers["delta-table-version"] == "2"
+    assert again[2]["file"]["id"] == lines[2]["file"]["id"]
+    assert again[2]["file"]["url"] != old_url
+    server.clock.advance(timedelta(minutes=2))
+    assert httpx.get(old_url).status_code == 403  # the old link expired
+    assert httpx.get(again[2]["file"]["url"]).status_code == 200
+    bad = httpx.post(f"{table}/query", json={"refreshToken": "x:2"}, headers=headers)
+    assert bad.status_code == 400
+    # maxFiles pages a range one file at a time, each page naming the next.
+    seen, token = [], None
+    while True:
+        body: dict[str, Any] = {"startingVersion": 1, "maxFiles": 1}
+        if token:
+            body["pageToken"] = token
+        page = [
+            json.loads(x)
+            for x in httpx.post(f"{table}/query", json=body, headers=headers).text.splitlines()
+        ]
+        seen += [next(iter(line)) for line in page[2:-1]]
+        token = page[-1]["endStreamAction"].get("nextPageToken")
+        if token is None:
+            break
+    assert seen == ["add", "remove", "add"]
+    wrong = httpx.post(
+        f"{table}/query", json={"startingVersion": 2, "maxFiles": 1, "pageToken": "v2@1"},
+        headers=headers,
+    )  # fmt: skip
+    assert wrong.status_code == 400
+    queried = _events(server, "sharing-queried")
+    # One event per query: the paged query once, the refused ones not at all.
+    assert [e.query for e in queried] == ["snapshot", "snapshot", "stream"]
+
+
+def _rest(profile: str) -> DataSharingRestClient:
+    return DataSharingRestClient(DeltaSharingProfile.read_from_file(profile))
+
+
+def test_the_delta_response_format_when_the_client_asks_for_it(
+    server: Server, world: World
+) -> None:
+    """``responseformat=delta`` gets Delta actions (the client's own REST layer asks for it).
+
+    The client's kernel reader (delta-kernel-rust-sharing-wrapper 0.3.3) opens each ``add``
+    path through the object store of its local temporary table, so it can only read files on
+    its own disk; the test checks the actions and fetches the files the way any Delta reader
+    would, over their links.
+    """
+    rest = _rest(server.profile())
+    table = Table(OWN_TABLE, SHARE, "deliveries")
+    rest.set_delta_format_header()
+    files = rest.list_files_in_table(table)
+    lines = [json.loads(line) for line in files.lines]
+    assert files.delta_table_version == 2
+    assert lines[0] == {
+        "protocol": {"deltaProtocol": {"minReaderVersion": 1, "minWriterVersion": 4}}
+    }
+    meta = lines[1]["metaData"]["deltaMetadata"]
+    assert json.loads(meta["schemaString"])["fields"][0]["name"] == "nhs_number"
+    assert meta["configuration"] == {"delta.enableChangeDataFeed": "true"}
+    (add,) = [line["file"]["deltaSingleAction"]["add"] for line in lines[2:]]
+    extract = world.day1.delivery(OWN_TABLE).directory / "extract.parquet"
+    assert add["size"] == extract.stat().st_size and add["dataChange"] is True
+    assert httpx.get(add["path"]).content == extract.read_bytes()
+    cdf = rest.list_table_changes(table, CdfOptions(starting_version=2))
+    actions = [json.loads(line) for line in cdf.lines[2:]]
+    assert [next(iter(a["file"]["deltaSingleAction"])) for a in actions] == ["add", "remove"]
+    assert {a["file"]["version"] for a in actions} == {2}
+    # Offered both formats, the server answers in parquet: these tables need nothing more.
+    rest.remove_delta_format_header()
+    assert rest.autoresolve_query_format(table) == "parquet"
 
 
 def test_a_new_agreement_version_starts_a_new_history(server: Server) -> None:

@@ -1,16 +1,22 @@
-"""`accord sharing ...`: Delta Sharing profiles for recipients."""
+"""`accord sharing ...`: Delta Sharing profiles for recipients, and the record of their access."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, workspace_at
-from accord.server.sharing.profile import DEFAULT_ENDPOINT, write_profile
+from accord.cli._context import AT_OPTION, console, esc, now_at, workspace_at
+from accord.service import sharing
+from accord.service.sharing_profiles import DEFAULT_ENDPOINT, write_profile
 
-app = typer.Typer(help="Delta Sharing: profile files for recipients' delta-sharing clients.")
+app = typer.Typer(
+    help="Delta Sharing: profile files for recipients' delta-sharing clients, and their accesses."
+)
 
 
 @app.command()
@@ -36,3 +42,38 @@ def profile(
         " It holds a secret: send it to the recipient over a secure channel.",
         markup=False,
     )
+
+
+@app.command()
+def accesses(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="AGREEMENT"),
+    recipient: str | None = typer.Option(None, "--recipient", help="Only this party's accesses."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    at: str | None = AT_OPTION,
+) -> None:
+    """Every Delta Sharing query and file download under AGREEMENT up to ``--at``, per recipient.
+
+    Each is a ledger event: the recipient, the table, the version, the token and, for a
+    download, the file's SHA-256 (never a row value).
+    """
+    ws = workspace_at(ctx, at)
+    found = sharing.accesses(ws, agreement_id, recipient=recipient, until=now_at(ctx, at))
+    out = console()
+    if as_json:
+        out.print_json(json.dumps([a.as_dict() for a in found]))
+        return
+    counts = Counter((a.recipient, a.kind) for a in found)
+    for party in sorted({a.recipient for a in found}):
+        out.print(
+            f"{party}: {counts[party, 'query']} queries, {counts[party, 'download']} downloads",
+            markup=False,
+        )
+    table = Table("at", "recipient", "access", "table", "version", "detail", "token")
+    for column in table.columns:
+        column.overflow = "fold"
+    for a in found:
+        table.add_row(
+            *(esc(x) for x in (a.at, a.recipient, a.kind, a.table, a.version, a.detail, a.token_id))
+        )
+    out.print(table)

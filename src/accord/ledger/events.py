@@ -74,6 +74,8 @@ __all__ = [
     "RegisterPublished",
     "RunRecorded",
     "ReleaseReviewed",
+    "SharingFileDownloaded",
+    "SharingQueried",
     "SignedEvent",
     "TableReleased",
     "TableWithheld",
@@ -519,6 +521,41 @@ class TableWithheld(Event):
     reviewer: str
 
 
+# -- Delta Sharing access (accord.service.sharing) -----------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharingQueried(Event):
+    """A recipient's Delta Sharing query of one table: which versions, how many file links.
+
+    ``query`` is ``snapshot`` (a version of the table), ``stream`` (its files from
+    ``version`` to ``ending_version``) or ``changes`` (the change feed over that range).
+    ``token_id`` names the API token (never its secret). No row values.
+    """
+
+    name: ClassVar[str] = "sharing-queried"
+    recipient: str
+    table: str
+    query: str
+    version: int
+    ending_version: int | None = None
+    file_count: int
+    token_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharingFileDownloaded(Event):
+    """The first request under one signed file link: the file's SHA-256, never its rows."""
+
+    name: ClassVar[str] = "sharing-file-downloaded"
+    recipient: str
+    table: str
+    version: int
+    file: str
+    file_sha256: str
+    token_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -553,6 +590,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReleaseReviewed,
         TableReleased,
         TableWithheld,
+        SharingQueried,
+        SharingFileDownloaded,
     )
 }
 

@@ -41,7 +41,7 @@ from accord.service import disputes as dispute_service
 from accord.service import releases
 from accord.service.agreements import StoredVersion
 from accord.service.disputes import DisputeRecord
-from accord.service.users import User
+from accord.service.users import Role, User
 from accord.workspace import Workspace
 
 # A version number beyond a 64-bit integer is not one the store could hold.
@@ -241,8 +241,32 @@ def visible_dispute(ws: Workspace, user: User, dispute_id: str) -> DisputeRecord
     return record
 
 
+# -- Delta Sharing: who sees the record of accesses, who issues profiles ---------------------
+
+PROFILE_MANAGERS = (Role.siro, Role.iao)
+
+
+def require_profile_manager(user: User) -> None:
+    """A SIRO or information asset owner issues and revokes their own party's profiles."""
+    if user.is_recipient_service:
+        raise NotPermitted("a recipient service account cannot issue profiles")
+    user.require_role(*PROFILE_MANAGERS)
+
+
+def accesses_seen(ws: Workspace, user: User, agreement_id: str) -> tuple[StoredVersion, str | None]:
+    """The agreement version whose Delta Sharing accesses ``user`` may see, and whose: None
+    for a discloser's people (every recipient's), else the user's own party only."""
+    version = visible_version(ws, user, agreement_id)
+    if user.party_org_id in {p.org_id for p in version.agreement.disclosers}:
+        return version, None
+    return version, user.party_org_id
+
+
 __all__ = [
     "MAX_SEQ",
+    "PROFILE_MANAGERS",
+    "accesses_seen",
+    "require_profile_manager",
     "VisibleDelivery",
     "acting_version",
     "hidden_agreement",

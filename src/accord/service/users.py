@@ -373,6 +373,32 @@ def token_user(ws: Workspace, token: str) -> User:
     return user
 
 
+def token_in_force(ws: Workspace, token_id: str) -> User:
+    """The user the token ``token_id`` acts for, if it is neither revoked nor expired now.
+
+    For what a token handed out (a Delta Sharing file link names the token that asked for it):
+    raise :class:`NotPermitted`, saying why, when the token no longer stands.
+    """
+    with ws.engine.connect() as conn:
+        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        if row is None:
+            raise NotPermitted("this link's token is not valid", [Problem("tok", "unknown")])
+        if row.revoked_at is not None:
+            raise NotPermitted(
+                "the token this link was issued to has been revoked",
+                [Problem("tok", "ask the discloser for a new profile")],
+            )
+        if _aware(row.expires_at) <= ws.clock.now():
+            raise NotPermitted(
+                "the token this link was issued to has expired",
+                [Problem("tok", "ask the discloser for a new profile")],
+            )
+        user = _get(conn, row.user_id)
+    if user.disabled:
+        raise NotPermitted("the account this link was issued to is disabled")
+    return user
+
+
 def list_tokens(ws: Workspace, user: User) -> list[TokenInfo]:
     with ws.engine.connect() as conn:
         rows = conn.execute(
@@ -425,6 +451,7 @@ __all__ = [
     "revoke_token",
     "session_for",
     "start_session",
+    "token_in_force",
     "token_user",
     "user_by_email",
 ]

@@ -40,6 +40,8 @@ EXPECTED_NAMES = {
     "delivery-purged",
     # Two-person release review of aggregate tables (issue 15).
     "release-reviewed", "table-released", "table-withheld",
+    # Every Delta Sharing query and file download on the record (issue 17).
+    "sharing-queried", "sharing-file-downloaded",
 }  # fmt: skip
 
 

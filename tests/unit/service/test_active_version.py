@@ -19,9 +19,9 @@ from accord.ledger.events import DeliveryMade, VersionSuperseded
 from accord.model import Agreement, example_document, parse_agreement
 from accord.model.enums import Status
 from accord.refdata import Geography
-from accord.server.sharing.catalog import shares_for
 from accord.service import agreements, lifecycle, runs
 from accord.service.register import register_rows
+from accord.service.sharing import shares_for
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
 

@@ -21,8 +21,8 @@ from accord.clock import FixedClock
 from accord.errors import AccordError, IllegalTransition, InputError, NotPermitted
 from accord.ledger.events import ReleaseReviewed, TableReleased, TableWithheld
 from accord.model import Agreement, example_agreement
-from accord.server.sharing import catalog
 from accord.service import access, agreements, releases, retention, runs, users
+from accord.service import sharing as catalog
 from accord.service.register import register_rows
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace

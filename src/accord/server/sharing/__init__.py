@@ -1,12 +1,11 @@
 """accord.server.sharing: the Delta Sharing protocol for recipients, under ``/delta-sharing``.
 
-A recipient party pulls its own deliveries with the unchanged ``delta-sharing`` client:
+A thin HTTP layer: what a party sees, how queries are planned, the signed file links and the
+record of every access live in :mod:`accord.service.sharing` (and
+:mod:`accord.service.sharing_links`); receipts in :mod:`accord.service.receipts`.
 
-- :mod:`.catalog` decides what a party sees (shares = active agreements it receives under,
-  tables = its flows, versions = its deliveries) from the ledger and the delivery folders;
+- :mod:`.routes` is the REST protocol (parquet and delta response formats);
 - :mod:`.schema` describes an extract's Arrow schema in Delta's JSON schema;
-- :mod:`.urls` signs short-lived file URLs bound to the party, served by accord itself;
-- :mod:`.routes` is the REST protocol; :mod:`.profile` writes a client profile file;
 - :mod:`.receipts` is ``POST /api/deliveries/{id}/receipt``, a recipient's signed
   acknowledgement of a manifest (unstable: not yet in the OpenAPI document).
 

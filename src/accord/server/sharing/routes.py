@@ -1,24 +1,32 @@
 """The Delta Sharing REST protocol under ``/delta-sharing`` (PROTOCOL.md), for recipients.
 
-Authenticate with ``Authorization: Bearer <token>`` (an accord API token; ``accord sharing
-profile`` writes one into a profile file). The caller's party sees only its own shares: an
-agreement's share exists for a party only while the agreement is active and the party receives
-a flow under it. Anything else is 404, never a hint that it exists.
+Authenticate with ``Authorization: Bearer <token>`` (an accord API token; a profile file holds
+one). The caller's party sees only its own shares (:mod:`accord.service.sharing` decides what,
+and records every query and download); this module parses requests and renders the protocol's
+lines. Anything the party may not see is 404, never a hint that it exists; its own agreement,
+suspended or ended, is 403 saying so.
 
-Responses use the parquet response format (``delta-sharing-capabilities:
-responseformat=parquet``). Errors are ``{"errorCode": ..., "message": ...}``. File URLs point
-back at accord (:mod:`accord.server.sharing.urls`), never at storage.
+- **Formats**: the parquet response format by default; the delta format
+  (``delta-sharing-capabilities: responseformat=delta``) when the client asks for it alone.
+- **Versions**: ``GET .../version`` (with ``startingTimestamp``), snapshot queries by
+  ``version`` or ``timestamp``, streaming queries by ``startingVersion``/``endingVersion``, and
+  the change feed (``GET .../changes``) by version or timestamp.
+- **Long reads**: a snapshot query with ``includeRefreshToken`` ends with an
+  ``endStreamAction`` carrying a ``refreshToken``; the same query with that ``refreshToken``
+  returns the same version's files with fresh links. ``maxFiles``/``pageToken`` page the
+  files (``endStreamAction.nextPageToken``).
 
-Predicate and limit hints are accepted and ignored: every row served was already enforced by
-the agreement before it was delivered, so there is nothing for a hint to protect.
+Errors are ``{"errorCode": ..., "message": ...}``. File URLs point back at accord, never at
+storage. Predicate and limit hints are accepted and ignored: every row served was already
+enforced by the agreement before it was delivered, so there is nothing for a hint to protect.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from datetime import datetime
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 import pyarrow.parquet as pq
@@ -30,17 +38,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.errors import InputError, NotAuthenticated, NotFound, NotPermitted, Problem
 from accord.server import auth
 from accord.server.errors import as_accord_error, error_headers
-from accord.server.sharing import catalog
-from accord.server.sharing.catalog import SharedFile, SharedTable, TableVersion
 from accord.server.sharing.schema import schema_string
-from accord.server.sharing.urls import URL_LIFETIME, UrlSigner, parse_expiry, url_secret
+from accord.service import sharing
+from accord.service.sharing import FileChange, SharedFile, SharedTable, TableVersion
+from accord.service.sharing_links import URL_LIFETIME, Link, parse_expiry
 from accord.workspace import Workspace
 
 PREFIX = "/delta-sharing"
 NDJSON = "application/x-ndjson; charset=utf-8"
 VERSION_HEADER = "delta-table-version"
 CAPABILITIES_HEADER = "delta-sharing-capabilities"
-RESPONSE_FORMAT = "responseformat=parquet"
 
 _ERROR_CODES = {
     400: "INVALID_PARAMETER_VALUE",
@@ -81,29 +88,41 @@ class SharingRoute(APIRoute):
 router = APIRouter(prefix=PREFIX, route_class=SharingRoute, include_in_schema=False)
 
 
-def _party(request: Request) -> str:
-    """The caller's party, from an accord API token (sessions are not accepted here)."""
+@dataclass(frozen=True)
+class Caller:
+    party: str
+    token_id: str
+
+
+def _caller(request: Request) -> Caller:
+    """The caller's party and token, from an accord API token (sessions are not accepted)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated(
             "send 'Authorization: Bearer <token>'", [Problem("authorization", "missing")]
         )
-    return auth.token_caller(request, token.strip()).party_org_id
+    user = auth.token_caller(request, token.strip())
+    return Caller(user.party_org_id, token.strip().partition(".")[0])
 
 
-Party = Annotated[str, Depends(_party)]
+Who = Annotated[Caller, Depends(_caller)]
 Ws = Annotated[Workspace, Depends(auth.workspace)]
-MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0)]
-PageToken = Annotated[str | None, Query(alias="pageToken")]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
+PageToken = Annotated[str | None, Query(alias="pageToken", max_length=100)]
 
 
-def _page(items: Sequence[dict[str, Any]], max_results: int | None, token: str | None) -> Any:
+def _offset(token: str | None, length: int, where: str = "pageToken") -> int:
     try:
         start = int(token) if token else 0
     except ValueError:
         start = -1
-    if not 0 <= start <= len(items):
-        raise InputError("the page token is not valid", [Problem("pageToken", "not ours")])
+    if not 0 <= start <= length:
+        raise InputError("the page token is not valid", [Problem(where, "not ours")])
+    return start
+
+
+def _page(items: Sequence[dict[str, Any]], max_results: int | None, token: str | None) -> Any:
+    start = _offset(token, len(items))
     end = len(items) if max_results is None else min(len(items), start + max_results)
     body: dict[str, Any] = {"items": list(items[start:end])}
     if end < len(items):
@@ -116,138 +135,261 @@ def _table_item(t: SharedTable, share_id: str) -> dict[str, Any]:
 
 
 @router.get("/shares")
-def list_shares(
-    ws: Ws, party: Party, max_results: MaxResults = None, page: PageToken = None
-) -> Any:
-    items = [{"name": s.name, "id": s.id} for s in catalog.shares_for(ws, party)]
+def list_shares(ws: Ws, who: Who, max_results: MaxResults = None, page: PageToken = None) -> Any:
+    items = [{"name": s.name, "id": s.id} for s in sharing.shares_for(ws, who.party)]
     return _page(items, max_results, page)
 
 
 @router.get("/shares/{share}")
-def get_share(ws: Ws, party: Party, share: str) -> Any:
-    found = catalog.find_share(ws, party, share)
+def get_share(ws: Ws, who: Who, share: str) -> Any:
+    found = sharing.find_share(ws, who.party, share)
     return {"share": {"name": found.name, "id": found.id}}
 
 
 @router.get("/shares/{share}/schemas")
 def list_schemas(
-    ws: Ws, party: Party, share: str, max_results: MaxResults = None, page: PageToken = None
+    ws: Ws, who: Who, share: str, max_results: MaxResults = None, page: PageToken = None
 ) -> Any:
-    found = catalog.find_share(ws, party, share)
-    return _page([{"name": catalog.SCHEMA, "share": found.name}], max_results, page)
+    found = sharing.find_share(ws, who.party, share)
+    return _page([{"name": sharing.SCHEMA, "share": found.name}], max_results, page)
 
 
 @router.get("/shares/{share}/schemas/{schema}/tables")
 def list_tables(
     ws: Ws,
-    party: Party,
+    who: Who,
     share: str,
     schema: str,
     max_results: MaxResults = None,
     page: PageToken = None,
 ) -> Any:
-    found = catalog.find_share(ws, party, share)
-    if schema.lower() != catalog.SCHEMA:
+    found = sharing.find_share(ws, who.party, share)
+    if schema.lower() != sharing.SCHEMA:
         raise NotFound(f"no schema {schema} in share {found.name}")
     return _page([_table_item(t, found.id) for t in found.tables], max_results, page)
 
 
 @router.get("/shares/{share}/all-tables")
 def list_all_tables(
-    ws: Ws, party: Party, share: str, max_results: MaxResults = None, page: PageToken = None
+    ws: Ws, who: Who, share: str, max_results: MaxResults = None, page: PageToken = None
 ) -> Any:
-    found = catalog.find_share(ws, party, share)
+    found = sharing.find_share(ws, who.party, share)
     return _page([_table_item(t, found.id) for t in found.tables], max_results, page)
-
-
-def _parse_time(value: str, where: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise InputError(
-            "not a timestamp", [Problem(where, "use ISO 8601 with a zone: 2026-03-16T09:00:00Z")]
-        )
-    return when
 
 
 @router.api_route("/shares/{share}/schemas/{schema}/tables/{table}/version", methods=["GET"])
 def table_version(
     ws: Ws,
-    party: Party,
+    who: Who,
     share: str,
     schema: str,
     table: str,
-    starting_timestamp: Annotated[str | None, Query(alias="startingTimestamp")] = None,
+    starting_timestamp: Annotated[
+        str | None, Query(alias="startingTimestamp", max_length=40)
+    ] = None,
 ) -> Response:
-    found = catalog.find_table(ws, party, share, schema, table)
+    found = sharing.find_table(ws, who.party, share, schema, table)
     version = found.version
     if starting_timestamp is not None:
-        when = _parse_time(starting_timestamp, "startingTimestamp")
-        later = [v.version for v in found.versions if v.at >= when]
-        if not later:
-            raise InputError(
-                "no version at or after that time",
-                [Problem("startingTimestamp", f"the latest version is {found.version}")],
-            )
-        version = later[0]
+        version = sharing.version_since(found, starting_timestamp)
     return Response(headers={VERSION_HEADER: str(version)})
 
 
 @router.head("/shares/{share}/schemas/{schema}/tables/{table}")
-def table_version_head(ws: Ws, party: Party, share: str, schema: str, table: str) -> Response:
+def table_version_head(ws: Ws, who: Who, share: str, schema: str, table: str) -> Response:
     """The deprecated HEAD form of "query table version"."""
-    found = catalog.find_table(ws, party, share, schema, table)
+    found = sharing.find_table(ws, who.party, share, schema, table)
     return Response(headers={VERSION_HEADER: str(found.version)})
 
 
-def _check_capabilities(request: Request) -> None:
-    """Serve parquet; a client that will take only the delta format gets a clear 400."""
-    for capability in request.headers.get(CAPABILITIES_HEADER, "").lower().split(";"):
-        key, _, values = capability.strip().partition("=")
-        formats = {v.strip() for v in values.split(",")}
-        if key == "responseformat" and "parquet" not in formats:
+# -- response formats ---------------------------------------------------------------------
+
+Format = Literal["parquet", "delta"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the client said it can take (``delta-sharing-capabilities``)."""
+
+    format: Format
+    end_stream: bool
+
+    @classmethod
+    def of(cls, request: Request) -> Capabilities:
+        formats: set[str] = set()
+        end_stream = False
+        for capability in request.headers.get(CAPABILITIES_HEADER, "").lower().split(";"):
+            key, _, values = capability.strip().partition("=")
+            given = {v.strip() for v in values.split(",") if v.strip()}
+            if key == "responseformat":
+                formats |= given
+            elif key == "includeendstreamaction":
+                end_stream = "true" in given
+        if formats and not formats & {"parquet", "delta"}:
             raise InputError(
-                "this server sends the parquet response format only",
-                [Problem(CAPABILITIES_HEADER, "accept responseformat=parquet")],
+                "this server sends the parquet or the delta response format",
+                [Problem(CAPABILITIES_HEADER, "accept responseformat=parquet or delta")],
             )
+        # Offered both, the plain tables accord shares need nothing that parquet lacks.
+        chosen: Format = "delta" if formats == {"delta"} else "parquet"
+        return cls(chosen, end_stream)
+
+    def header(self, *, end_stream: bool = False) -> str:
+        value = f"responseformat={self.format}"
+        return value + (";includeendstreamaction=true" if end_stream else "")
 
 
-def _ndjson(lines: Iterable[dict[str, Any]], version: int) -> Response:
+def _ndjson(
+    lines: Iterable[dict[str, Any]], version: int, caps: Capabilities, *, end_stream: bool = False
+) -> Response:
     text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
-    headers = {VERSION_HEADER: str(version), CAPABILITIES_HEADER: RESPONSE_FORMAT}
+    headers = {
+        VERSION_HEADER: str(version),
+        CAPABILITIES_HEADER: caps.header(end_stream=end_stream),
+    }
     return Response(text, media_type=NDJSON, headers=headers)
 
 
-def _metadata(t: SharedTable, shown: TableVersion | None, version: int | None) -> dict[str, Any]:
+PROTOCOL_VERSION = {"minReaderVersion": 1}
+DELTA_PROTOCOL = {"minReaderVersion": 1, "minWriterVersion": 4}
+
+
+def _protocol(caps: Capabilities) -> dict[str, Any]:
+    if caps.format == "delta":
+        return {"protocol": {"deltaProtocol": DELTA_PROTOCOL}}
+    return {"protocol": PROTOCOL_VERSION}
+
+
+def _metadata(
+    t: SharedTable, shown: TableVersion | None, version: int | None, caps: Capabilities
+) -> dict[str, Any]:
     source = shown or t.versions[-1]
-    body: dict[str, Any] = {
-        "id": t.id,
-        "name": t.name,
-        "format": {"provider": "parquet"},
-        "schemaString": schema_string(pq.read_schema(source.extract.path)),
-        "partitionColumns": [],
-        "configuration": {"enableChangeDataFeed": "true"},
-        "size": shown.extract.size if shown else 0,
-        "numFiles": 1 if shown else 0,
-    }
+    schema = schema_string(pq.read_schema(source.extract.path))
+    size = {"size": shown.extract.size if shown else 0, "numFiles": 1 if shown else 0}
+    if caps.format == "delta":
+        body: dict[str, Any] = {
+            "deltaMetadata": {
+                "id": t.id,
+                "name": t.name,
+                "format": {"provider": "parquet", "options": {}},
+                "schemaString": schema,
+                "partitionColumns": [],
+                "configuration": {"delta.enableChangeDataFeed": "true"},
+                "createdTime": t.versions[0].timestamp_ms,
+            },
+            **size,
+        }
+    else:
+        body = {
+            "id": t.id,
+            "name": t.name,
+            "format": {"provider": "parquet"},
+            "schemaString": schema,
+            "partitionColumns": [],
+            "configuration": {"enableChangeDataFeed": "true"},
+            **size,
+        }
     if version is not None:
         body["version"] = version
     return {"metaData": body}
 
 
-PROTOCOL_LINE = {"protocol": {"minReaderVersion": 1}}
-
-
 @router.get("/shares/{share}/schemas/{schema}/tables/{table}/metadata")
 def table_metadata(
-    request: Request, ws: Ws, party: Party, share: str, schema: str, table: str
+    request: Request, ws: Ws, who: Who, share: str, schema: str, table: str
 ) -> Response:
-    _check_capabilities(request)
-    found = catalog.find_table(ws, party, share, schema, table)
+    caps = Capabilities.of(request)
+    found = sharing.find_table(ws, who.party, share, schema, table)
     latest = found.at_version(found.version)
-    return _ndjson([PROTOCOL_LINE, _metadata(found, latest, None)], found.version)
+    return _ndjson([_protocol(caps), _metadata(found, latest, None, caps)], found.version, caps)
+
+
+class _Files:
+    """Renders file actions with signed, expiring links for one request's caller."""
+
+    def __init__(
+        self, request: Request, ws: Workspace, who: Caller, t: SharedTable, caps: Capabilities
+    ) -> None:
+        self.base = str(request.url_for("sharing_file", file_id="FILE_ID"))
+        self.expires = int((ws.clock.now() + URL_LIFETIME).timestamp())
+        self.links = sharing.Links(ws, who.party, who.token_id, self.expires)
+        self.table = t
+        self.caps = caps
+
+    def url(self, f: SharedFile) -> str:
+        query = urlencode(self.links.query(self.table, f))
+        return self.base.replace("FILE_ID", f.file_id) + "?" + query
+
+    def _stats(self, f: SharedFile) -> str:
+        return json.dumps({"numRecords": f.rows})
+
+    def snapshot(self, f: SharedFile, version: TableVersion | None) -> dict[str, Any]:
+        """A ``file`` line of a snapshot (with its version when the query named one)."""
+        if self.caps.format == "delta":
+            add = {
+                "path": self.url(f),
+                "partitionValues": {},
+                "size": f.size,
+                "modificationTime": (version or self.table.versions[-1]).timestamp_ms,
+                "dataChange": True,
+                "stats": self._stats(f),
+            }
+            body: dict[str, Any] = {
+                "id": f.file_id,
+                "size": f.size,
+                "expirationTimestamp": self.expires * 1000,
+                "deltaSingleAction": {"add": add},
+            }
+        else:
+            body = {
+                "url": self.url(f),
+                "id": f.file_id,
+                "partitionValues": {},
+                "size": f.size,
+                "stats": self._stats(f),
+                "expirationTimestamp": self.expires * 1000,
+            }
+        if version is not None:
+            body["version"] = version.version
+            body["timestamp"] = version.timestamp_ms
+        return {"file": body}
+
+    def change(self, c: FileChange) -> dict[str, Any]:
+        """An ``add`` or ``remove`` line of a version range."""
+        v = c.version
+        if self.caps.format == "delta":
+            action: dict[str, Any] = {
+                "path": self.url(c.file),
+                "partitionValues": {},
+                "size": c.file.size,
+                "dataChange": True,
+            }
+            if c.action == "add":
+                action |= {"modificationTime": v.timestamp_ms, "stats": self._stats(c.file)}
+            else:
+                action |= {"deletionTimestamp": v.timestamp_ms, "extendedFileMetadata": True}
+            return {
+                "file": {
+                    "id": c.file.file_id,
+                    "size": c.file.size,
+                    "version": v.version,
+                    "timestamp": v.timestamp_ms,
+                    "expirationTimestamp": self.expires * 1000,
+                    "deltaSingleAction": {c.action: action},
+                }
+            }
+        body = {
+            "url": self.url(c.file),
+            "id": c.file.file_id,
+            "partitionValues": {},
+            "size": c.file.size,
+            "timestamp": v.timestamp_ms,
+            "version": v.version,
+            "expirationTimestamp": self.expires * 1000,
+        }
+        if c.action == "add":
+            body["stats"] = self._stats(c.file)
+        return {c.action: body}
 
 
 class QueryRequest(BaseModel):
@@ -259,163 +401,162 @@ class QueryRequest(BaseModel):
     json_predicate_hints: str | None = Field(None, alias="jsonPredicateHints")
     limit_hint: int | None = Field(None, alias="limitHint", ge=0)
     version: int | None = Field(None, ge=0)
-    timestamp: str | None = None
+    timestamp: str | None = Field(None, max_length=40)
     starting_version: int | None = Field(None, alias="startingVersion", ge=0)
     ending_version: int | None = Field(None, alias="endingVersion", ge=0)
+    max_files: int | None = Field(None, alias="maxFiles", ge=1, le=100_000)
+    page_token: str | None = Field(None, alias="pageToken", max_length=200)
+    include_refresh_token: bool | None = Field(None, alias="includeRefreshToken")
+    refresh_token: str | None = Field(None, alias="refreshToken", max_length=200)
 
 
-class _Urls:
-    """Signed, expiring file URLs for one request's party."""
-
-    def __init__(self, request: Request, ws: Workspace, party: str) -> None:
-        self.base = str(request.url_for("sharing_file", file_id="FILE_ID"))
-        self.signer = UrlSigner(url_secret(ws.keys_dir))
-        self.party = party
-        self.expires = int((ws.clock.now() + URL_LIFETIME).timestamp())
-
-    def file(self, f: SharedFile, version: TableVersion | None = None) -> dict[str, Any]:
-        query = urlencode(
-            {
-                "party": self.party,
-                "exp": self.expires,
-                "sig": self.signer.sign(f.file_id, self.party, self.expires),
-            }
-        )
-        body: dict[str, Any] = {
-            "url": self.base.replace("FILE_ID", f.file_id) + "?" + query,
-            "id": f.file_id,
-            "partitionValues": {},
-            "size": f.size,
-            "stats": json.dumps({"numRecords": f.rows}),
-            "expirationTimestamp": self.expires * 1000,
-        }
-        if version is not None:
-            body["version"] = version.version
-            body["timestamp"] = version.timestamp_ms
-        return body
+def _refresh_token(t: SharedTable, version: int) -> str:
+    return f"{t.id}:{version}"
 
 
-def _chosen(found: SharedTable, query: QueryRequest) -> tuple[int, bool]:
-    """The version a query reads, and whether the caller asked for one."""
-    if query.starting_version is not None:
+def _refreshed_version(t: SharedTable, token: str) -> int:
+    """The version a refresh token names, for the same table (history) only."""
+    table_id, _, number = token.rpartition(":")
+    if table_id != t.id or not number.isascii() or not number.isdigit():
         raise InputError(
-            "streaming queries are not served; read the change feed instead",
-            [Problem("startingVersion", "use GET .../changes?startingVersion=N")],
+            "the refresh token is not valid for this table",
+            [Problem("refreshToken", "query the table again without it")],
         )
-    if query.version is not None and query.timestamp is not None:
-        raise InputError(
-            "give a version or a timestamp, not both", [Problem("timestamp", "drop one")]
-        )
-    if query.version is not None:
-        found.at_version(query.version)
-        return query.version, True
-    if query.timestamp is not None:
-        when = _parse_time(query.timestamp, "timestamp")
-        earlier = [v.version for v in found.versions if v.at <= when]
-        if not earlier:
-            raise InputError(
-                "the table has no version at or before that time",
-                [Problem("timestamp", f"version 1 was delivered at {found.versions[0].at}")],
-            )
-        return earlier[-1], True
-    return found.version, False
+    version = int(number)
+    t.at_version(version)
+    return version
+
+
+def _paged(
+    lines: list[dict[str, Any]], query: QueryRequest, window: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of file lines; the token names the window it belongs to, then the offset."""
+    start = 0
+    if query.page_token is not None:
+        token_window, _, offset = query.page_token.rpartition("@")
+        if token_window != window:
+            raise InputError("the page token is not valid", [Problem("pageToken", "not ours")])
+        start = _offset(offset, len(lines))
+    end = len(lines) if query.max_files is None else min(len(lines), start + query.max_files)
+    return lines[start:end], (f"{window}@{end}" if end < len(lines) else None)
 
 
 @router.post("/shares/{share}/schemas/{schema}/tables/{table}/query")
 def query_table(
     request: Request,
     ws: Ws,
-    party: Party,
+    who: Who,
     share: str,
     schema: str,
     table: str,
     query: QueryRequest | None = None,
 ) -> Response:
-    _check_capabilities(request)
-    found = catalog.find_table(ws, party, share, schema, table)
-    number, asked = _chosen(found, query or QueryRequest())
-    shown = found.at_version(number)
-    lines = [PROTOCOL_LINE, _metadata(found, shown, number if asked else None)]
-    if shown is not None:
-        urls = _Urls(request, ws, party)
-        lines.append({"file": urls.file(shown.extract, shown if asked else None)})
-    return _ndjson(lines, number)
-
-
-def _bound(
-    found: SharedTable, version: int | None, timestamp: str | None, where: str, *, start: bool
-) -> int | None:
-    if version is not None and timestamp is not None:
-        raise InputError("give a version or a timestamp, not both", [Problem(where, "drop one")])
-    if timestamp is not None:
-        when = _parse_time(timestamp, where)
-        picked = [v.version for v in found.versions if (v.at >= when if start else v.at <= when)]
-        if not picked:
-            raise InputError("no version in that range", [Problem(where, timestamp)])
-        return picked[0] if start else picked[-1]
-    return version
+    caps = Capabilities.of(request)
+    query = query or QueryRequest()
+    found = sharing.find_table(ws, who.party, share, schema, table)
+    files = _Files(request, ws, who, found, caps)
+    if query.starting_version is not None:
+        if query.version is not None or query.timestamp is not None:
+            raise InputError(
+                "a streaming query takes no version or timestamp",
+                [Problem("startingVersion", "drop version and timestamp")],
+            )
+        start, end = sharing.version_range(found, query.starting_version, query.ending_version)
+        head = [_protocol(caps), _metadata(found, found.at_version(end), None, caps)]
+        body = [files.change(c) for c in sharing.stream_files(found, start, end)]
+        window, header = f"s{start}-{end}", start
+        kind: Literal["snapshot", "stream"] = "stream"
+        recorded: tuple[int, int | None] = (start, end)
+    else:
+        if query.refresh_token is not None:
+            number, asked = _refreshed_version(found, query.refresh_token), False
+        else:
+            number = sharing.snapshot_version(found, query.version, query.timestamp)
+            asked = query.version is not None or query.timestamp is not None
+        shown = found.at_version(number)
+        head = [_protocol(caps), _metadata(found, shown, number if asked else None, caps)]
+        body = [files.snapshot(shown.extract, shown if asked else None)] if shown else []
+        window, header, kind = f"v{number}", number, "snapshot"
+        recorded = (number, None)
+    page, next_token = _paged(body, query, window)
+    if query.page_token is None:  # one event per query, not per page
+        sharing.record_query(
+            ws,
+            found,
+            who.party,
+            who.token_id,
+            kind,
+            recorded[0],
+            ending_version=recorded[1],
+            file_count=len(body),
+        )
+    end_stream = caps.end_stream or query.max_files is not None or bool(query.include_refresh_token)
+    if end_stream:
+        action: dict[str, Any] = {"minUrlExpirationTimestamp": files.expires * 1000}
+        if next_token is not None:
+            action["nextPageToken"] = next_token
+        if kind == "snapshot" and (query.include_refresh_token or query.refresh_token):
+            action["refreshToken"] = _refresh_token(found, header)
+        page = [*page, {"endStreamAction": action}]
+    return _ndjson([*head, *page], header, caps, end_stream=end_stream)
 
 
 @router.get("/shares/{share}/schemas/{schema}/tables/{table}/changes")
 def table_changes(
     request: Request,
     ws: Ws,
-    party: Party,
+    who: Who,
     share: str,
     schema: str,
     table: str,
-    starting_version: Annotated[int | None, Query(alias="startingVersion", ge=0)] = None,
-    ending_version: Annotated[int | None, Query(alias="endingVersion", ge=0)] = None,
-    starting_timestamp: Annotated[str | None, Query(alias="startingTimestamp")] = None,
-    ending_timestamp: Annotated[str | None, Query(alias="endingTimestamp")] = None,
+    starting_version: Annotated[
+        int | None, Query(alias="startingVersion", ge=0, le=2**63 - 1)
+    ] = None,
+    ending_version: Annotated[int | None, Query(alias="endingVersion", ge=0, le=2**63 - 1)] = None,
+    starting_timestamp: Annotated[
+        str | None, Query(alias="startingTimestamp", max_length=40)
+    ] = None,
+    ending_timestamp: Annotated[str | None, Query(alias="endingTimestamp", max_length=40)] = None,
 ) -> Response:
     """The change feed: each delivery's additions as ``add`` and removals as ``remove`` files.
 
-    A delivery with no delta against the version before it (the first one, or a reset)
-    removes the previous extract and adds its own.
+    The client reads an ``add`` file's rows as inserts and a ``remove`` file's as deletes.
     """
-    _check_capabilities(request)
-    found = catalog.find_table(ws, party, share, schema, table)
-    start = _bound(found, starting_version, starting_timestamp, "startingVersion", start=True)
-    end = _bound(found, ending_version, ending_timestamp, "endingVersion", start=False)
-    if start is None:
-        raise InputError("say where the changes start", [Problem("startingVersion", "missing")])
-    end = found.version if end is None else end
-    if not start <= end <= found.version:
-        raise InputError(
-            "the version range is not valid",
-            [Problem("endingVersion", f"need {start} <= end <= {found.version}")],
-        )
-    urls = _Urls(request, ws, party)
-    lines: list[dict[str, Any]] = [PROTOCOL_LINE, _metadata(found, found.at_version(end), None)]
-    for number in range(max(start, 1), end + 1):
-        v = found.versions[number - 1]
-        before = found.versions[number - 2] if number > 1 else None
-        if (
-            before is not None
-            and v.additions is not None
-            and v.removals is not None
-            and not v.reset
-            and v.since_run == before.run_id
-        ):
-            lines.append({"add": urls.file(v.additions, v)})
-            lines.append({"remove": urls.file(v.removals, v)})
-            continue
-        if before is not None:
-            lines.append({"remove": urls.file(before.extract, v)})
-        lines.append({"add": urls.file(v.extract, v)})
-    return _ndjson(lines, start)
+    caps = Capabilities.of(request)
+    found = sharing.find_table(ws, who.party, share, schema, table)
+    start, end = sharing.version_range(
+        found,
+        sharing.bound(found, starting_version, starting_timestamp, "startingVersion", start=True),
+        sharing.bound(found, ending_version, ending_timestamp, "endingVersion", start=False),
+    )
+    files = _Files(request, ws, who, found, caps)
+    lines = [_protocol(caps), _metadata(found, found.at_version(end), None, caps)]
+    if caps.format == "delta":
+        lines[1]["metaData"]["version"] = start
+    body = [files.change(c) for c in sharing.changes(found, start, end)]
+    sharing.record_query(
+        ws, found, who.party, who.token_id, "changes", start, ending_version=end,
+        file_count=len(body),
+    )  # fmt: skip
+    return _ndjson([*lines, *body], start, caps)
 
 
 @router.api_route("/files/{file_id}", methods=["GET", "HEAD"], name="sharing_file")
-def get_file(ws: Ws, file_id: str, party: str = "", exp: str = "", sig: str = "") -> Response:
-    """One data file, for a signed link that has not expired and a party that may still see it."""
-    if not (party and sig and exp):
+def get_file(
+    ws: Ws,
+    file_id: str,
+    party: Annotated[str, Query(max_length=200)] = "",
+    share: Annotated[str, Query(max_length=200)] = "",
+    tok: Annotated[str, Query(max_length=64)] = "",
+    exp: Annotated[str, Query(max_length=5000)] = "",
+    sig: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """One data file, for a signed link that has not expired, issued to a token that still
+    stands, under an agreement still active, to a party that may still see the file."""
+    if not (party and share and tok and sig and exp):
         raise NotPermitted("this file link is not valid", [Problem("url", "incomplete")])
-    UrlSigner(url_secret(ws.keys_dir)).verify(
-        file_id, party, parse_expiry(exp), sig, now=int(ws.clock.now().timestamp())
-    )
-    found = catalog.find_file(ws, party, file_id)
+    link = Link(file_id, party, share, tok, parse_expiry(exp))
+    found = sharing.open_file(ws, link, sig)
     return FileResponse(found.path, media_type="application/octet-stream")
 
 

@@ -1,17 +1,23 @@
-"""Short-lived file URLs served by accord itself, bound to one party.
+"""Short-lived Delta Sharing file links served by accord itself, bound to one party and token.
 
 Delta Sharing clients fetch data files from a URL with no bearer token, like a cloud
-pre-signed URL. accord never hands out storage URLs: a file URL is
-``/delta-sharing/files/<file id>?party=<org id>&exp=<unix seconds>&sig=<HMAC>``, where the
-signature is HMAC-SHA256 over the file id, the party and the expiry under a secret kept in the
-workspace's keys folder (``delta-sharing-url.secret``, made once, mode 0600). The file route
-checks the signature, the expiry and, again, that the party may still see the file; changing
-any part of the URL, or waiting past the expiry, gets 403.
+pre-signed URL. accord never hands out storage URLs: a file link is
+``/delta-sharing/files/<file id>?party=<org id>&share=<share>&tok=<token id>&exp=<unix
+seconds>&sig=<HMAC>``, where the signature is HMAC-SHA256 over the file id, the party, the
+share, the token id and the expiry under a secret kept in the workspace's keys folder
+(``delta-sharing-url.secret``, made once, mode 0600).
+
+A valid signature is not enough: at fetch time :func:`accord.service.sharing.open_file` checks
+the standing of everything the link names, as it is *now*: the token that asked for it must
+still be valid (a revoked profile's links stop at once), the share's agreement must still be
+active (a suspended agreement's links are refused, saying so) and the party must still see the
+file. Changing any part of the link, or waiting past the expiry, gets 403.
 
 >>> signer = UrlSigner(b"k" * 32)
->>> sig = signer.sign("f1", "gss:E09000011", 1_800_000_000)
->>> signer.verify("f1", "gss:E09000011", 1_800_000_000, sig, now=1_799_999_000)
->>> signer.verify("f1", "gss:E06000002", 1_800_000_000, sig, now=1_799_999_000)
+>>> link = Link("f1", "gss:E09000011", "share_a", "tok_1", 1_800_000_000)
+>>> sig = signer.sign(link)
+>>> signer.verify(link, sig, now=1_799_999_000)
+>>> signer.verify(link._replace(party="gss:E06000002"), sig, now=1_799_999_000)
 Traceback (most recent call last):
 ...
 accord.errors.NotPermitted: this file link is not valid
@@ -26,6 +32,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from accord.errors import NotPermitted, Problem
 
@@ -69,22 +76,35 @@ def parse_expiry(text: str) -> int:
     return int(text)
 
 
+class Link(NamedTuple):
+    """What one file link names: the file, the party, its share, the token, the expiry."""
+
+    file_id: str
+    party: str
+    share: str
+    token_id: str
+    expires: int
+
+
 class UrlSigner:
-    """Sign and check (file id, party, expiry) triples."""
+    """Sign and check file links."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def sign(self, file_id: str, party: str, expires: int) -> str:
-        message = f"accord/delta-sharing-file\0{file_id}\0{party}\0{expires}".encode()
+    def sign(self, link: Link) -> str:
+        message = "\0".join(["accord/delta-sharing-file/2", *map(str, link)]).encode()
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
-    def verify(self, file_id: str, party: str, expires: int, sig: str, *, now: int) -> None:
+    def verify(self, link: Link, sig: str, *, now: int) -> None:
         """Return if the signature is right and not expired; raise :class:`NotPermitted`."""
-        if not hmac.compare_digest(sig.encode(), self.sign(file_id, party, expires).encode()):
+        if not hmac.compare_digest(sig.encode(), self.sign(link).encode()):
             raise NotPermitted("this file link is not valid", [Problem("sig", "does not match")])
-        if now >= expires:
+        if now >= link.expires:
             raise NotPermitted(
                 "this file link has expired", [Problem("exp", "ask the server for the table again")]
             )
+
+
+__all__ = ["SECRET_FILE", "URL_LIFETIME", "Link", "UrlSigner", "parse_expiry", "url_secret"]
