@@ -540,6 +540,14 @@ GET /releases/{delivery_id:path}
     303 404 404 404 404 404 404 403 404 404 303 303 303
 POST /releases/{delivery_id:path}
     401 404 404 404 404 404 404 403 404 404 401 401 401
+GET /agreements/{agreement_id}/accesses
+    303 200 200 200 200 200 200 403 404 404 303 303 303
+GET /sharing/profiles
+    303 403 200 403 403 403 200 403 200 200 303 303 303
+POST /sharing/profiles
+    401 403 422 403 403 403 422 403 422 422 401 401 401
+POST /sharing/profiles/{token_id}/revoke
+    401 403 404 403 403 403 404 403 404 404 401 401 401
 POST /sign-out
     403 303 303 303 303 303 303 303 303 303 401 401 401
 """

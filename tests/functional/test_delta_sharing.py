@@ -8,12 +8,15 @@ The client is used exactly as a recipient would: a profile file, ``SharingClient
 
 from __future__ import annotations
 
+import contextlib
+import html
 import json
+import re
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +53,7 @@ OTHER_PERSON, OUTSIDER = "siro@middlesbrough.example", "siro@birmingham.example"
 DAY0 = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 DAY1 = DAY0 + timedelta(days=1)
 ROWS, POSTCODES, SEED = 12_000, 3_000, 3
+PASSWORD = "correct horse battery staple"  # the functional conftest's
 
 
 @dataclass
@@ -688,3 +692,89 @@ def test_a_pending_amendment_changes_nothing_a_recipient_sees_until_it_is_active
     # The discloser's staff still see the agreement's whole delivery history.
     staff = httpx.get(api, headers=server.bearer("siro@nhs.example")).json()["deliveries"]
     assert ids <= {d["id"] for d in staff}
+
+
+@pytest.fixture
+def sign_in(server: Server) -> Iterator[Callable[[str], httpx.Client]]:
+    """Sign people in to the web app; their clients are closed after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda email: _signed_in(server, stack.enter_context(_client(server)), email)
+
+
+def _client(server: Server) -> httpx.Client:
+    return httpx.Client(base_url=server.endpoint.removesuffix("/delta-sharing"))
+
+
+def _signed_in(server: Server, client: httpx.Client, email: str) -> httpx.Client:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)
+    assert token
+    form = {"email": email, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"}
+    assert client.post("/sign-in", data=form).status_code == 303
+    return client
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_a_recipient_siro_issues_and_revokes_a_profile_in_the_web_app(
+    server: Server, world: World, sign_in: Callable[[str], httpx.Client]
+) -> None:
+    siro = sign_in("siro@greenwich.example")
+    page = siro.get("/sharing/profiles")
+    assert page.status_code == 200 and SERVICE in page.text
+    service_id = users.user_by_email(server.ws, SERVICE).id
+    issued = siro.post(
+        "/sharing/profiles",
+        data={"service": str(service_id), "days": "7", "csrf_token": _csrf(page.text)},
+    )
+    assert issued.status_code == 201, issued.text
+    shown = siro.get("/sharing/profiles.json").json()
+    (svc,) = shown["services"]
+    (profile,) = svc["profiles"]
+    # The profile is on the answer's page once, as the JSON file the client reads.
+    text = html.unescape(
+        re.search(
+            r'<pre class="accord-pre" id="issued-profile">(.*?)</pre>', issued.text, re.S
+        ).group(1)
+    )
+    document = json.loads(text)
+    assert document["bearerToken"].startswith(profile["id"] + ".")
+    assert document["endpoint"] == server.endpoint
+    assert document["expirationTime"].startswith(
+        (server.clock.now() + timedelta(days=7)).date().isoformat()
+    )
+    file = server.folder / "web.share"
+    file.write_text(text)
+    df = delta_sharing.load_as_pandas(f"{file}#{SHARE}.deliveries.{OWN_TABLE}")
+    assert len(df) == len(_extract(world.day1, OWN_TABLE))
+    # The discloser's SIRO sees Greenwich's query and download on the agreement's page.
+    nhs = sign_in("siro@nhs.example")
+    record = nhs.get(f"/agreements/{AGREEMENT_ID}/accesses.json").json()
+    per_recipient = {r["recipient"]: (r["queries"], r["downloads"]) for r in record["recipients"]}
+    assert per_recipient == {GREENWICH: (1, 1), MIDDLESBROUGH: (0, 0)}
+    assert {a["token_id"] for a in record["accesses"]} == {profile["id"]}
+    assert "sha256:" in nhs.get(f"/agreements/{AGREEMENT_ID}/accesses").text
+    # Middlesbrough's SIRO sees only Middlesbrough's accesses (none).
+    other = sign_in(OTHER_PERSON).get(f"/agreements/{AGREEMENT_ID}/accesses.json")
+    assert other.json()["accesses"] == [] and GREENWICH not in json.dumps(
+        other.json()["recipients"]
+    )
+    # Middlesbrough's SIRO cannot revoke Greenwich's profile; Greenwich's can.
+    other_page = sign_in(OTHER_PERSON)
+    refused = other_page.post(
+        f"/sharing/profiles/{profile['id']}/revoke",
+        data={"csrf_token": _csrf(other_page.get("/sharing/profiles").text)},
+    )
+    assert refused.status_code == 404
+    page = siro.get("/sharing/profiles")
+    revoked = siro.post(
+        f"/sharing/profiles/{profile['id']}/revoke", data={"csrf_token": _csrf(page.text)}
+    )
+    assert revoked.status_code == 303
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.SharingClient(str(file)).list_shares()
+    assert caught.value.response.status_code == 401
+    assert siro.get("/sharing/profiles.json").json()["services"][0]["profiles"][0]["revoked"]
