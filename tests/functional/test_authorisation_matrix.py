@@ -540,6 +540,8 @@ GET /releases/{delivery_id:path}
     303 404 404 404 404 404 404 403 404 404 303 303 303
 POST /releases/{delivery_id:path}
     401 404 404 404 404 404 404 403 404 404 401 401 401
+GET /api/agreements/{agreement_id}/accesses
+    401 200 200 200 200 200 200 403 404 404 401 401 401
 GET /agreements/{agreement_id}/accesses
     303 200 200 200 200 200 200 403 404 404 303 303 303
 GET /sharing/profiles

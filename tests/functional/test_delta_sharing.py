@@ -757,6 +757,17 @@ def test_a_recipient_siro_issues_and_revokes_a_profile_in_the_web_app(
     assert per_recipient == {GREENWICH: (1, 1), MIDDLESBROUGH: (0, 0)}
     assert {a["token_id"] for a in record["accesses"]} == {profile["id"]}
     assert "sha256:" in nhs.get(f"/agreements/{AGREEMENT_ID}/accesses").text
+    # The same record through the documented API, for Greenwich's only and up to a time.
+    api = f"{server.endpoint.removesuffix('/delta-sharing')}/api/agreements/{AGREEMENT_ID}/accesses"
+    headers = server.bearer("siro@nhs.example")
+    listed = httpx.get(api, params={"recipient": GREENWICH}, headers=headers).json()
+    assert [a["event_id"] for a in listed["accesses"]] == [
+        a["event_id"] for a in record["accesses"]
+    ]
+    before = (server.clock.now() - timedelta(days=1)).isoformat()
+    assert httpx.get(api, params={"until": before}, headers=headers).json()["accesses"] == []
+    mine = server.bearer(OTHER_PERSON)
+    assert httpx.get(api, params={"recipient": GREENWICH}, headers=mine).status_code == 422
     # Middlesbrough's SIRO sees only Middlesbrough's accesses (none).
     other = sign_in(OTHER_PERSON).get(f"/agreements/{AGREEMENT_ID}/accesses.json")
     assert other.json()["accesses"] == [] and GREENWICH not in json.dumps(
