@@ -254,9 +254,10 @@ def require_profile_manager(user: User) -> None:
 
 
 def accesses_seen(ws: Workspace, user: User, agreement_id: str) -> tuple[StoredVersion, str | None]:
-    """The agreement version whose Delta Sharing accesses ``user`` may see, and whose: None
-    for a discloser's people (every recipient's), else the user's own party only."""
-    version = visible_version(ws, user, agreement_id)
+    """The agreement's version in force, and whose Delta Sharing accesses ``user`` may see:
+    None for a discloser's people (every recipient's), else the user's own party's only."""
+    visible_version(ws, user, agreement_id)  # "not found" unless the user may see it
+    version = agreement_service.version_in_force(ws, agreement_id)
     if user.party_org_id in {p.org_id for p in version.agreement.disclosers}:
         return version, None
     return version, user.party_org_id
