@@ -37,10 +37,11 @@ from accord.cli import main
 from accord.clock import FixedClock
 from accord.engine import RunResult
 from accord.errors import UnsupportedClause
+from accord.law import Findings
 from accord.server.app import create_app
 from accord.server.sharing.schema import delta_type, schema_string
 from accord.service import agreements as agreement_service
-from accord.service import runs, users
+from accord.service import lifecycle, retention, runs, users
 from accord.synth import DailyChanges, write_delta, write_population, write_postcode_directory
 from accord.workspace import Workspace
 
@@ -311,6 +312,38 @@ def test_suspending_the_agreement_stops_everything_and_says_why(server: Server) 
     assert other.status_code == 403  # Middlesbrough is a recipient of the same agreement
     outsider = httpx.get(f"{server.endpoint}/shares/{SHARE}", headers=server.bearer(OUTSIDER))
     assert outsider.status_code == 404 and "suspended" not in outsider.text
+
+
+def test_ending_sharing_with_a_recipient_stops_its_tables_and_links(server: Server) -> None:
+    url = _file_url(server)
+    other = server.profile(OTHER_PERSON)
+    retention.cease(server.ws, AGREEMENT_ID, party=GREENWICH, reason="the response has ended")
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.load_as_pandas(f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}")
+    assert caught.value.response.status_code == 403
+    assert "has ended" in caught.value.response.json()["message"]
+    refused = httpx.get(url)
+    assert refused.status_code == 403 and "has ended" in refused.json()["message"]
+    # Middlesbrough, still sharing, reads its own table as before.
+    assert len(delta_sharing.load_as_pandas(f"{other}#{SHARE}.deliveries.{OTHER_TABLE}")) > 0
+
+
+def test_a_flow_the_sweep_suspends_is_refused_until_it_resumes(server: Server) -> None:
+    """The sweep's re-check suspends one flow (here: Greenwich's DSPT lapsed); its table and
+    links are refused, saying why, and served again once the flow resumes."""
+    url = _file_url(server)
+    active = agreement_service.active_version(server.ws, AGREEMENT_ID)
+    reason = "Greenwich's DSPT status lapsed"
+    block = lifecycle.Block("dspt", reason, (OWN_TABLE,), (GREENWICH,))
+    now = server.clock.now()
+    lifecycle.reconcile(server.ws, active, lifecycle.Recheck(Findings(), (block,)), now)
+    refused = httpx.get(url)
+    assert refused.status_code == 403 and reason in refused.json()["message"]
+    with pytest.raises(HTTPError) as caught:
+        delta_sharing.load_as_pandas(f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}")
+    assert "suspended" in caught.value.response.json()["message"]
+    lifecycle.reconcile(server.ws, active, lifecycle.Recheck(Findings(), ()), now)
+    assert httpx.get(url).status_code == 200
 
 
 def test_revoking_a_profile_stops_its_token_and_its_links_at_once(server: Server) -> None:

@@ -5,7 +5,10 @@
   asking for its share by name (or fetching a file link issued under it) is refused with the
   reason (:func:`find_share`): the recipient is told the agreement is suspended, never handed a
   bare "not found" for its own agreement.
-- Its one **schema** is ``deliveries``; each **table** is one flow to this party.
+- Its one **schema** is ``deliveries``; each **table** is one flow to this party. A table whose
+  flow the sweep has suspended, or whose sharing has ended (the recipient ceased or withdrew),
+  is refused with the reason, and so are the links to its files. A delivery purged at the end
+  of its retention is no longer offered.
 - Table **version** *n* is the party's *n*-th delivery of that flow under the active version
   (``delivery-made`` events in log order, matched on the active version's hash); version 0 is
   the empty table before the first delivery. Each version is one file, the run's extract, and,
@@ -43,10 +46,15 @@ from accord.engine.delivery import Layout
 from accord.engine.result import RunResult
 from accord.engine.run import RUN_RECORD
 from accord.errors import InputError, NotFound, NotPermitted, Problem, VerificationError
-from accord.ledger.events import DeliveryMade, SharingFileDownloaded, SharingQueried
+from accord.ledger.events import (
+    DeliveryMade,
+    DeliveryPurged,
+    SharingFileDownloaded,
+    SharingQueried,
+)
 from accord.model.enums import Status
 from accord.service import agreements as agreement_service
-from accord.service import releases
+from accord.service import lifecycle, releases, retention
 from accord.service import users as user_service
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
@@ -164,12 +172,20 @@ def _share(ws: Workspace, active: StoredVersion, party: str) -> Share | None:
     if not flows:
         return None
     name = share_name(active.agreement_id)
+    entries = ws.ledger.entries_for_agreement(active.agreement_id)
+    # The instance's copy of a delivery purged at the end of its retention is gone for good.
+    purged = {
+        e.event.delivery_id
+        for e in entries
+        if isinstance(e.event, DeliveryPurged) and e.event.recipient == party
+    }
     made = [
         e.event
-        for e in ws.ledger.entries_for_agreement(active.agreement_id)
+        for e in entries
         if isinstance(e.event, DeliveryMade)
         and e.event.recipient == party
         and e.event.agreement_hash == active.hash
+        and e.event.delivery_id not in purged
     ]
     made = releases.recipient_may_see(ws, active, made)
     tables = tuple(
@@ -214,8 +230,31 @@ def find_table(ws: Workspace, party: str, share: str, schema: str, table: str) -
         raise NotFound(f"no schema {schema} in share {found.name}")
     for t in found.tables:
         if t.name.lower() == table.lower():
+            _check_flow(ws, t)
             return t
     raise NotFound(f"no table {table} in {found.name}.{SCHEMA}")
+
+
+def _check_flow(ws: Workspace, table: SharedTable) -> None:
+    """Refuse, saying why, a table whose flow the sweep has suspended or whose sharing ended
+    (the recipient ceased or withdrew, or the flow's end date passed)."""
+    active = agreement_service.active_version(ws, table.agreement_id)
+    paused = lifecycle.open_suspensions(ws, active)
+    if table.flow_id in paused:
+        raise NotPermitted(
+            f"the flow {table.flow_id} is suspended: {paused[table.flow_id]}; nothing of it is"
+            " served until it resumes",
+            [Problem("table", f"{table.name} is suspended")],
+        )
+    try:
+        live = retention.sharing_flows(ws, active, ws.clock.now().date())
+    except NotPermitted:
+        live = []
+    if live is not None and table.flow_id not in live:
+        raise NotPermitted(
+            f"sharing of the flow {table.flow_id} has ended; nothing of it is served",
+            [Problem("table", f"{table.name} has ended")],
+        )
 
 
 def find_file(ws: Workspace, party: str, file_id: str) -> SharedFile:
@@ -486,6 +525,7 @@ def open_file(ws: Workspace, link: Link, sig: str) -> SharedFile:
     for table in share.tables:
         found = table.locate(link.file_id)
         if found is not None:
+            _check_flow(ws, table)
             _downloaded(ws, share, table, found[0], found[1], link, sig)
             return found[1]
     raise NotFound("no such file")
