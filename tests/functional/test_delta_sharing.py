@@ -303,7 +303,8 @@ def test_suspending_the_agreement_stops_everything_and_says_why(server: Server) 
         delta_sharing.load_as_pandas(f"{profile}#{SHARE}.deliveries.{OWN_TABLE}")
     assert caught.value.response.status_code == 403
     message = caught.value.response.json()["message"]
-    assert "suspended" in message and "dispute 7 narrowed the flow" in message
+    assert "suspended since 2026-03-21T10:00:00" in message
+    assert "dispute 7 narrowed the flow" in message
     # A link handed out before the suspension no longer serves the file, and says why.
     refused = httpx.get(url)
     assert refused.status_code == 403 and "is suspended" in refused.json()["message"]

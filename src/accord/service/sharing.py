@@ -34,7 +34,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,9 +201,9 @@ def _not_in_force(ws: Workspace, party: str, name: str) -> NotPermitted | None:
             continue
         if party not in {f.recipient for f in v.agreement.flows}:
             return None
-        changes = [c for c in agreement_service.status_changes(ws, v.agreement_id)]
+        changes = agreement_service.status_changes(ws, v.agreement_id)
         last = next((c for c in reversed(changes) if c.to_status is v.status), None)
-        why = f" since {last.at}" if last else ""
+        why = f" since {iso(last.at.replace(tzinfo=last.at.tzinfo or UTC))}" if last else ""
         if last and last.reason:
             why += f": {last.reason}"
         return NotPermitted(
