@@ -18,6 +18,7 @@ from accord.model.enums import (
     Identifiability,
     Mode,
     PurposeCategory,
+    PushMethod,
     Relationship,
     Status,
 )
@@ -116,6 +117,10 @@ class Agreement(Part):
                 problems.append(f"flows.{i}.recipient: {flow.recipient} is not a party")
             elif not party.receives:
                 problems.append(f"flows.{i}.recipient: {flow.recipient} does not receive data")
+            elif flow.push is PushMethod.mesh and party.mesh_mailbox is None:
+                problems.append(
+                    f"flows.{i}.push: {flow.recipient} has no mesh_mailbox to send to"
+                )
             unknown = [n for n in flow.projection if n not in names]
             if unknown:
                 problems.append(

@@ -198,6 +198,18 @@ class TransferMethod(StrEnum):
     secure_email = "secure_email"
 
 
+class PushMethod(StrEnum):
+    """How accord sends a delivery to its recipient after a run, besides the pull over HTTP.
+
+    ``mesh``: to the recipient party's MESH mailbox (NHS England's message exchange), under the
+    flow's MESH workflow id. ``outbox``: into a folder per recipient under the workspace's
+    ``outbox/``, for bodies that collect by SFTP or from a shared drive.
+    """
+
+    mesh = "mesh"
+    outbox = "outbox"
+
+
 class OnwardSharing(StrEnum):
     prohibited = "prohibited"
     permitted_to_listed = "permitted_to_listed"

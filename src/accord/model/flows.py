@@ -26,6 +26,7 @@ from accord.model.enums import (
     Location,
     OnwardSharing,
     PostcodeLevel,
+    PushMethod,
     Standard,
     TransferMethod,
 )
@@ -33,6 +34,8 @@ from accord.model.ids import OrgId
 from accord.model.legal import OptOutDecision
 
 FIELD_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+# A MESH workflow id as NHS England registers them (letters, digits, underscores, hyphens).
+MESH_WORKFLOW_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 class DataItem(Part):
@@ -197,6 +200,10 @@ class Flow(Part):
     delivery_format: DeliveryFormat = DeliveryFormat.parquet
     # Counts instead of rows (the aggregate output stage), or None for a record-level flow.
     aggregate: Aggregate | None = None
+    # Sent to the recipient after each run (``accord.service.push``), or None: pulled only.
+    push: PushMethod | None = None
+    # The MESH workflow id the message travels under; required with ``push: mesh``.
+    mesh_workflow_id: str | None = Field(default=None, pattern=MESH_WORKFLOW_ID)
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
@@ -210,4 +217,11 @@ class Flow(Part):
             raise ValueError("aggregate.measures names a field outside the projection")
         if self.start and self.end and self.end <= self.start:
             raise ValueError("end must be after start")
+        if self.push is PushMethod.mesh:
+            if self.mesh_workflow_id is None:
+                raise ValueError("push: mesh needs the flow's mesh_workflow_id")
+            if self.transfer_method is not TransferMethod.mesh:
+                raise ValueError("push: mesh needs transfer_method: mesh")
+        elif self.mesh_workflow_id is not None:
+            raise ValueError("mesh_workflow_id is only for a flow with push: mesh")
         return self

@@ -34,6 +34,9 @@ class Party(Part):
     # person owing a duty of confidentiality under an enactment or rule of law.
     health_professional_or_duty_of_confidentiality: bool = False
     contacts: Contacts = Field(default_factory=Contacts)
+    # The party's MESH mailbox id (NHS England issues it, e.g. X26ABC2): where a flow with
+    # ``push: mesh`` to this party is sent.
+    mesh_mailbox: str | None = Field(default=None, pattern=r"^[A-Z0-9]{3,20}$")
 
     @property
     def receives(self) -> bool:
