@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,6 +14,12 @@ from hypothesis import settings
 
 from accord.clock import FixedClock
 from accord.workspace import Workspace
+
+HERE = str(Path(__file__).parent)
+if HERE not in sys.path:  # mesh_sandbox.py sits here (pytest's importlib import mode)
+    sys.path.insert(0, HERE)
+
+import mesh_sandbox  # noqa: E402
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 START = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -88,3 +95,13 @@ def workspace(tmp_path: Path, database_url: str, clock: FixedClock) -> Iterator[
 def sqlite_workspace(tmp_path: Path, clock: FixedClock) -> Iterator[Workspace]:
     with Workspace.init(tmp_path / "ws", clock=clock) as ws:
         yield ws
+
+
+@pytest.fixture(scope="session")
+def mesh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[mesh_sandbox.MeshServer]:
+    """NHS England's MESH sandbox on 127.0.0.1 over mutual TLS, for the whole session
+    (``tests/mesh_sandbox.py`` says why this one and not ``fake-mesh``)."""
+    python = mesh_sandbox.sandbox_python()
+    if python is None:
+        pytest.skip(mesh_sandbox.SKIP_REASON)
+    yield from mesh_sandbox.start(python, tmp_path_factory.mktemp("mesh"))

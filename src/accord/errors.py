@@ -25,6 +25,8 @@ server maps them to HTTP status codes in one handler.
     +-- ConfigError                  exit 8   the workspace or settings are unusable
     +-- StorageFull                  exit 9   a write was refused: the disk or a size limit is full
     +-- StoreUnavailable             exit 10  the database went away mid-change; nothing was saved
+    +-- PushError                    exit 11  a delivery could not be sent (MESH, outbox); it stays
+                                              queued and is tried again
 
 Any other exception is a defect in accord: the command line prints its class name only (never
 its text, which may quote a value) and exits with :data:`EXIT_INTERNAL` (70), so a crash is
@@ -175,6 +177,13 @@ class StoreUnavailable(AccordError):
     http_status = 503
 
 
+class PushError(AccordError):
+    """Sending a delivery to its recipient (by MESH, or into the outbox) failed this time."""
+
+    exit_code = 11
+    http_status = 502
+
+
 __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
@@ -189,6 +198,7 @@ __all__ = [
     "NotAuthenticated",
     "NotFound",
     "NotPermitted",
+    "PushError",
     "PredicateError",
     "Problem",
     "SourceError",

@@ -70,6 +70,10 @@ __all__ = [
     "IncidentDeclared",
     "NotificationSent",
     "OptOutDecision",
+    "PushAcknowledged",
+    "PushFailed",
+    "PushSent",
+    "PushWithdrawn",
     "RecipientStateChanged",
     "RegisterPublished",
     "RunRecorded",
@@ -257,6 +261,63 @@ class DeliveryReceipt(SignedEvent):
     delivery_id: str
     recipient: str
     manifest_sha256: str
+
+
+# -- pushes to recipients (accord.service.push) ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushSent(Event):
+    """A delivery sent to its recipient: by ``mesh`` (``message_id`` is MESH's id for it, under
+    ``workflow_id``) or into the ``outbox`` (``address`` is the folder). ``package_sha256`` is
+    the SHA-256 of the bytes sent (the ZIP a MESH message carries; for the outbox, the
+    manifest's)."""
+
+    name: ClassVar[str] = "push-sent"
+    delivery_id: str
+    recipient: str
+    method: str
+    address: str
+    manifest_sha256: str
+    package_sha256: str
+    attempts: int
+    message_id: str | None = None
+    workflow_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushAcknowledged(Event):
+    """MESH's tracking shows the recipient acknowledged the message carrying this manifest."""
+
+    name: ClassVar[str] = "push-acknowledged"
+    delivery_id: str
+    recipient: str
+    message_id: str
+    manifest_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushWithdrawn(Event):
+    """A queued push that will not be sent: the agreement or flow stopped, or a person said so."""
+
+    name: ClassVar[str] = "push-withdrawn"
+    delivery_id: str
+    recipient: str
+    method: str
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PushFailed(Event):
+    """Every attempt to send a delivery failed; it waits for ``accord push retry``."""
+
+    name: ClassVar[str] = "push-failed"
+    delivery_id: str
+    recipient: str
+    method: str
+    attempts: int
+    error: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -568,6 +629,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OptOutDecision,
         DeliveryMade,
         DeliveryReceipt,
+        PushSent,
+        PushAcknowledged,
+        PushWithdrawn,
+        PushFailed,
         RegisterPublished,
         DisputeRaised,
         DisputeNarrowed,

@@ -118,9 +118,7 @@ class Agreement(Part):
             elif not party.receives:
                 problems.append(f"flows.{i}.recipient: {flow.recipient} does not receive data")
             elif flow.push is PushMethod.mesh and party.mesh_mailbox is None:
-                problems.append(
-                    f"flows.{i}.push: {flow.recipient} has no mesh_mailbox to send to"
-                )
+                problems.append(f"flows.{i}.push: {flow.recipient} has no mesh_mailbox to send to")
             unknown = [n for n in flow.projection if n not in names]
             if unknown:
                 problems.append(

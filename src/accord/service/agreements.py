@@ -426,6 +426,15 @@ def transition_in(
         events.append(_state_event(v, target, now, reason, actor))
     result = _get(conn, agreement_id, v.seq)
     record(ws, *events, conn=conn)
+    from accord.service import push  # push reads agreements: imported here, not at the top
+
+    # What was queued to send under a version that stops being in force goes no further.
+    for other in replaced:
+        push.withdraw_version_in(
+            ws, conn, other, Status.superseded, f"superseded by v{v.seq}", actor, now
+        )
+    if target is not Status.active:
+        push.withdraw_version_in(ws, conn, v, target, reason, actor, now)
     return result
 
 

@@ -8,6 +8,9 @@ event marked as a re-run.
 A run enforces the agreement's *active* version (``agreements.version_in_force``, the one rule
 every consumer uses): an amendment being drafted, reviewed or approved does not stop it; the new
 version takes over when it becomes active (one ``version-superseded`` event).
+
+A flow that pushes (``push: mesh`` or ``push: outbox``) has its deliveries queued in the same
+transaction as their events, and sent once it commits (:mod:`accord.service.push`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from accord.engine.run import Progress
 from accord.errors import InputError, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
 from accord.refdata import Geography
-from accord.service import lifecycle, releases, retention
+from accord.service import lifecycle, push, releases, retention
 from accord.service._ledger import iso, record
 from accord.service.agreements import version_in_force
 from accord.service.users import User
@@ -104,6 +107,9 @@ def run(
         if requested_by is not None:
             releases.hold_in(conn, result, version.agreement, requested_by, now)
         record(ws, *run_events(result, iso(now), deliveries_recorded=recorded), conn=conn)
+        queued = push.queue_in(ws, conn, result, version.agreement, now)
+    if queued:
+        push.send_due(ws, now, delivery_ids=queued)  # what fails stays queued, tried again
     return result
 
 

@@ -42,6 +42,8 @@ EXPECTED_NAMES = {
     "release-reviewed", "table-released", "table-withheld",
     # Every Delta Sharing query and file download on the record (issue 17).
     "sharing-queried", "sharing-file-downloaded",
+    # Pushes to recipients by MESH or the outbox (issue 17).
+    "push-sent", "push-acknowledged", "push-withdrawn", "push-failed",
 }  # fmt: skip
 
 
