@@ -52,14 +52,3 @@ def write(outbox: Path, recipient: str, name: str, delivery_dir: Path) -> Path:
             [Problem("outbox", f"{type(exc).__name__} writing under {final.parent}")],
         ) from exc
     return final
-
-
-def withdraw(outbox: Path, recipient: str, name: str) -> bool:
-    """Take a delivery back out of the outbox (before it is collected); True if it was there."""
-    final = place(outbox, recipient, name)
-    if not final.is_dir():
-        return False
-    gone = final.parent / ".staging" / f"{final.name}.withdrawn"
-    os.rename(final, gone)  # out of the collector's sight at once, then removed
-    shutil.rmtree(gone)
-    return True
