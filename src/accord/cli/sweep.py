@@ -27,11 +27,15 @@ def sweep_command(
     warn_days: str = typer.Option(
         "30,14,7", "--warn-days", help="Days before a date to warn its owners, comma-separated."
     ),
+    chase_days: int = typer.Option(
+        3, "--chase-days", min=1, help="Chase a delivery with no receipt after this many days."
+    ),
 ) -> None:
     """Re-check every live agreement at the date: expire, suspend flows or agreements whose
     basis, assurance or law no longer holds, resume those that hold again, warn the owners of
-    what ends soon; escalate disputes whose tier ran out; sign a tree head."""
-    policy = lifecycle.Policy(warn_days=parse_warn_days(warn_days))
+    what ends soon; send queued pushes, record MESH acknowledgements, chase deliveries without a
+    receipt; escalate disputes whose tier ran out; sign a tree head."""
+    policy = lifecycle.Policy(warn_days=parse_warn_days(warn_days), chase_days=chase_days)
     ws = workspace_at(ctx, at)
     done = lifecycle.sweep(ws, policy=policy)
     escalated = disputes.sweep(ws)

@@ -20,6 +20,10 @@ the injected clock (a restart loses nothing; a second sweep at the same moment d
    threshold of :attr:`Policy.warn_days` (30, 14 and 7 days by default); the day after the review
    date they are told, once, that the review is overdue (the ``review.overdue`` finding: the
    review decision is the SIRO's, playbook stage 12, so nothing is suspended for it).
+5. :func:`step_exit`: boundary changes, then exit and retention.
+6. :func:`step_push`: queued pushes that may no longer go are withdrawn, those due are sent,
+   MESH acknowledgements are recorded, and deliveries without a receipt after
+   :attr:`Policy.chase_days` are chased.
 
 Other subsystems add their own steps by appending to :data:`STEPS`.
 """
@@ -59,12 +63,19 @@ class Policy:
     """How far ahead the owners are warned: each threshold once, in days before a date."""
 
     warn_days: tuple[int, ...] = (30, 14, 7)
+    # A delivery with no receipt of its manifest this many days after it was made is chased.
+    chase_days: int = 3
 
     def __post_init__(self) -> None:
         if not self.warn_days or any(d <= 0 for d in self.warn_days):
             raise ConfigError(
                 "warning thresholds must be positive days",
                 [Problem("warn_days", f"got {self.warn_days!r}")],
+            )
+        if self.chase_days <= 0:
+            raise ConfigError(
+                "deliveries are chased after a positive number of days",
+                [Problem("chase_days", f"got {self.chase_days!r}")],
             )
         object.__setattr__(self, "warn_days", tuple(sorted(set(self.warn_days), reverse=True)))
 
@@ -673,7 +684,31 @@ def step_exit(c: SweepContext) -> list[Swept]:
     return [*boundaries.sweep(c.ws, c.now), *retention.sweep(c.ws, c.now)]
 
 
-STEPS: list[Step] = [step_due_actions, step_assurance, step_recheck, step_warnings, step_exit]
+def step_push(c: SweepContext) -> list[Swept]:
+    """Pushes (:mod:`.push`): withdraw what may no longer go, send what is due, record MESH
+    acknowledgements; then chase deliveries without a receipt (:mod:`.chasing`)."""
+    from accord.service import chasing, push  # push reads this module's suspensions
+
+    done = [Swept(p.agreement_id, 0, "push-withdrawn", p.delivery_id) for p in
+            push.withdraw_stopped(c.ws, c.now)]  # fmt: skip
+    done += [
+        Swept(p.agreement_id, 0, f"push-{p.state}", f"{p.delivery_id} by {p.method}")
+        for p in push.send_due(c.ws, c.now)
+    ]
+    done += [
+        Swept(p.agreement_id, 0, "push-acknowledged", p.delivery_id)
+        for p in push.poll_acknowledgements(c.ws, c.now)
+    ]
+    done += [
+        Swept(u.agreement_id, 0, "chased", f"{u.delivery_id} ({u.recipient}, {u.days} days)")
+        for u in chasing.chase(c.ws, c.now, after_days=c.policy.chase_days)
+    ]
+    return done
+
+
+STEPS: list[Step] = [
+    step_due_actions, step_assurance, step_recheck, step_warnings, step_exit, step_push,
+]  # fmt: skip
 
 
 def sweep(

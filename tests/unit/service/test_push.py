@@ -17,34 +17,17 @@ from typing import Any
 import pytest
 from mesh_client import MeshClient
 from mesh_sandbox import RECIPIENT, MeshServer
+from push_builders import MESH_FLOW, MESH_PARTY, OUTBOX_FLOW, pushing_agreement
 from sqlalchemy import select
 
 from accord.clock import FixedClock
 from accord.errors import NotPermitted
 from accord.ledger.events import PushAcknowledged, PushFailed, PushSent, PushWithdrawn
-from accord.model import Agreement, example_agreement
 from accord.push.mesh import MeshSettings
 from accord.service import agreements, push, runs
 from accord.store.disputes import notifications
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
-
-MESH_FLOW, OUTBOX_FLOW = "spl-e09000011", "spl-e06000002"
-MESH_PARTY, OUTBOX_PARTY = "gss:E09000011", "gss:E06000002"
-
-
-def pushing_agreement() -> Agreement:
-    """The example agreement: one flow sent by MESH to the sandbox's mailbox, one to the outbox."""
-    doc: dict[str, Any] = example_agreement().model_dump(mode="json")
-    for f in doc["flows"]:
-        if f["id"] == MESH_FLOW:
-            f.update(push="mesh", transfer_method="mesh", mesh_workflow_id="ACCORD_TEST")
-        else:
-            f.update(push="outbox", transfer_method="sftp")
-    for p in doc["parties"]:
-        if p["org_id"] == MESH_PARTY:
-            p["mesh_mailbox"] = RECIPIENT
-    return Agreement.model_validate(doc)
 
 
 @pytest.fixture
