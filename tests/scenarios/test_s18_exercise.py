@@ -175,3 +175,14 @@ def test_the_report_holds_no_password_and_the_operator_file_does(
     credentials = out / "workspace" / "exercise-credentials.txt"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert all(f"{u.email}\t{u.password}" in credentials.read_text() for u in r.users)
+
+
+def test_without_a_mesh_mailbox_the_pushed_council_gets_the_outbox_and_the_report_says_so(
+    exercise: tuple[ExerciseResult, Path],
+) -> None:
+    r, out = exercise
+    assert r.push_summary.startswith("No MESH mailbox was given to this exercise")
+    assert "MESH was not used" in r.push_summary and "outbox/gss_E08000025" in r.push_summary
+    folder = out / "workspace" / "outbox" / "gss_E08000025"
+    (delivered,) = [d for d in folder.iterdir() if not d.name.startswith(".")]
+    assert (delivered / "manifest.json").is_file()

@@ -27,6 +27,7 @@ from accord.cli import (
     exit,
     law,
     ledger,
+    push,
     release,
     serve,
     sharing,
@@ -51,7 +52,8 @@ app = typer.Typer(
         "Exit codes: 0 done; 1 a blocking finding (accord check); 2 bad input; 3 not found; "
         "4 not permitted; 5 a clause the backend cannot enforce; 6 verification failed; "
         "7 a dispute step is invalid; 8 the workspace or settings are unusable; 9 the disk "
-        "is full; 10 the database went away (nothing saved: retry); 70 an internal error in "
+        "is full; 10 the database went away (nothing saved: retry); 11 a push could not be "
+        "sent (it stays queued); 70 an internal error in "
         "accord (please report it); 130 interrupted."
     ),
 )
@@ -80,6 +82,7 @@ app.add_typer(sharing.app, name="sharing")
 app.add_typer(exit.app, name="exit")
 app.add_typer(exit.app, name="retention")
 app.add_typer(release.app, name="release")
+app.add_typer(push.app, name="push")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)
 app.command("run")(run_module.run_cli)

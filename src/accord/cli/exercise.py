@@ -10,6 +10,7 @@ from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, esc, now_at
 from accord.exercise import Options, run_exercise, write_report
+from accord.exercise.push_stage import MeshExercise
 from accord.exercise.report import human_duration
 from accord.exercise.runner import SPAN
 
@@ -24,6 +25,12 @@ def exercise_command(
     out: Path = typer.Option(Path("accord-exercise"), help="Folder for the exercise."),
     seed: int = typer.Option(2020, help="Seed of the synthetic data."),
     fresh: bool = typer.Option(False, "--fresh", help="Replace an earlier exercise in OUT."),
+    mesh: Path | None = typer.Option(
+        None,
+        "--mesh",
+        help="JSON naming a MESH mailbox to send one council's delivery from (see "
+        "docs/how-to/deliver-by-mesh.md); without it that delivery goes into the outbox.",
+    ),
     at: str | None = AT_OPTION,
 ) -> None:
     """Run an emergency exercise end to end and write an after-action report.
@@ -55,7 +62,14 @@ def exercise_command(
             )
 
         result = run_exercise(
-            Options(out=out, rows=rows, seed=seed, scenario=scenario, fresh=fresh),
+            Options(
+                out=out,
+                rows=rows,
+                seed=seed,
+                scenario=scenario,
+                fresh=fresh,
+                mesh=MeshExercise.load(mesh) if mesh is not None else None,
+            ),
             start=end - SPAN,
             progress=progress,
         )
@@ -82,6 +96,7 @@ def exercise_command(
         f"{result.exceptions:,} exceptions, {result.opted_out:,} opted out."
     )
     out_console.print(f"Dispute: {result.dispute_outcome}.", markup=False)
+    out_console.print(f"Pushed delivery: {result.push_summary}", markup=False)
     out_console.print(f"Ledger: {result.ledger_verdict}", markup=False)
     out_console.print(f"After-action report: {html} (and {md.name})", markup=False)
     siro = next((u for u in result.users if u.email.startswith("siro@nhs")), None)

@@ -94,6 +94,8 @@ class ExerciseResult:
     delta_removals: int = 0
     delta_machine_seconds: float = 0.0
     register_rows: int = 0
+    # How the one council sent its delivery fared: by MESH, or the outbox (exercise.push_stage).
+    push_summary: str = ""
     # Day 2: one council's DSPT lapses (accord.exercise.lifecycle_stage).
     assurance_lapse: str = ""
     assurance_paused: list[str] = field(default_factory=list)

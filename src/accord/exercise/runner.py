@@ -22,7 +22,8 @@ from accord.clock import FixedClock
 from accord.disputes.model import Actor, ActorRole, Ground, Variant
 from accord.engine import RunResult
 from accord.errors import ConfigError, Problem
-from accord.exercise.lifecycle_stage import dspt_lapse
+from accord.exercise import push_stage
+from accord.exercise.lifecycle_stage import LAPSING, dspt_lapse
 from accord.exercise.result import (
     ExerciseResult,
     FindingRow,
@@ -38,7 +39,7 @@ from accord.playbook import instantiate, required_approvals
 from accord.playbook.examples import letters_processor, nhs_england
 from accord.playbook.stages import playbook
 from accord.refdata import Geography
-from accord.service import agreements, approvals, incidents, runs, users
+from accord.service import agreements, approvals, incidents, push, runs, users
 from accord.service import disputes as dispute_service
 from accord.service.parties import upper_tier_parties
 from accord.service.register import publish_register
@@ -78,6 +79,8 @@ class Options:
     seed: int = 2020
     scenario: str = "shielding"
     fresh: bool = False
+    # A MESH mailbox to send one council's delivery from (else it goes into the outbox).
+    mesh: push_stage.MeshExercise | None = None
 
 
 def _target(stage_id: str) -> timedelta | None:
@@ -193,6 +196,8 @@ def run_exercise(
                 processor=processor,
                 now=clock.now(),
             )
+            pushed = push_stage.pushed_party(recipients, avoid={DISPUTING, LAPSING})
+            agreement = push_stage.with_push(agreement, pushed, options.mesh)
             stored = agreements.create(ws, agreement, actor=rota.requester.email)
             result.agreement_id = agreement.id
             result.recipients_total = len(recipients)
@@ -240,9 +245,16 @@ def run_exercise(
             target=_target("go_live"),
         ):
             approvals.move(ws, agreement.id, rota.discloser_siro, Status.active, "go live")
+            if options.mesh is not None:
+                push.configure_mesh(ws, options.mesh.sender)
             run = runs.run(ws, agreement.id, source=population, geography=geography)
             result.seconds_to_first_delivery = time.perf_counter() - t0
         _take_run(result, run, stored.agreement)
+        if options.mesh is not None:
+            tell("go_live", "the council collects its MESH message")
+            for sent in push.listing(ws, state="sent", agreement_id=agreement.id):
+                push_stage.collect_as_council(ws, options.mesh, sent)
+        result.push_summary = push_stage.summary(ws, stored.agreement, pushed, options.mesh)
 
         # -- Stage 9: transparency. --
         tell("transparency", "publishing the register")

@@ -43,6 +43,11 @@ DATED = [
     ("user", "add"),
     ("user", "token"),
     ("user", "revoke"),
+    ("push", "list"),
+    ("push", "send"),
+    ("push", "retry"),
+    ("push", "withdraw"),
+    ("push", "unreceived"),
 ]
 
 
