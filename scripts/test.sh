@@ -11,6 +11,12 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
 fi
+# NHS England's MESH sandbox, the real MESH server the push tests send to, pins its own FastAPI
+# and uvicorn, so it gets a venv of its own (tests/mesh_sandbox.py starts it on 127.0.0.1)
+if [ ! -x .venv-mesh/bin/python ] || ! .venv-mesh/bin/python -c 'import mesh_sandbox' 2>/dev/null; then
+  (python3 -m venv .venv-mesh && .venv-mesh/bin/python -m pip install --quiet 'mesh-sandbox==1.0.137') \
+    || echo "warning: could not install mesh-sandbox; the MESH tests will be skipped" >&2
+fi
 .venv/bin/python -m mypy src/accord
 .venv/bin/lint-imports
 # line coverage of accord (src/accord) over the suite; the floor is the figure measured when it
