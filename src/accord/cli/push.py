@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, esc, workspace_at
 from accord.push.mesh import DEFAULT_CHUNK, MeshSettings
@@ -18,23 +17,22 @@ from accord.service import chasing, push
 app = typer.Typer(help="Deliveries pushed to recipients by MESH or into the outbox.")
 
 
-def _table(pushes: list[push.Push]) -> Table:
-    table = Table("delivery", "recipient", "by", "to", "state", "tries", "MESH message", "note")
+def _show(pushes: list[push.Push]) -> None:
+    """One block per push: ids and reasons print whole, whatever the terminal's width."""
+    out = console()
     for p in pushes:
-        note = p.withdrawn_reason or p.last_error or ""
-        if p.state == push.QUEUED and p.attempts:
-            note = f"next try {p.next_attempt_at}; {note}"
-        table.add_row(
-            esc(p.delivery_id),
-            esc(p.recipient),
-            esc(p.method),
-            esc(p.address),
-            esc(p.state),
-            str(p.attempts),
-            esc(p.message_id or "-"),
-            esc(note),
+        out.print(
+            f"{p.delivery_id}: {p.state}, by {p.method} to {p.address} for {p.recipient} "
+            f"({p.attempts} tries)",
+            markup=False,
         )
-    return table
+        if p.message_id:
+            out.print(f"  MESH message {p.message_id} (workflow {p.workflow_id})", markup=False)
+        if p.state == push.QUEUED and p.attempts:
+            out.print(f"  next try at {p.next_attempt_at}", markup=False)
+        note = p.withdrawn_reason or p.last_error
+        if note:
+            out.print(f"  {note}", markup=False)
 
 
 @app.command("list")
@@ -49,7 +47,7 @@ def list_command(
     """The push queue, oldest first."""
     ws = workspace_at(ctx, at)
     found = push.listing(ws, state=state, agreement_id=agreement_id)
-    console().print(_table(found) if found else "Nothing has been pushed.")
+    _show(found) if found else console().print("Nothing has been pushed.")
 
 
 @app.command("send")
@@ -59,9 +57,8 @@ def send_command(ctx: typer.Context, at: str | None = AT_OPTION) -> None:
     ws = workspace_at(ctx, at)
     tried = push.send_due(ws)
     acknowledged = push.poll_acknowledgements(ws)
-    out = console()
-    out.print(_table(tried) if tried else "Nothing was due to send.")
-    out.print(f"{len(acknowledged)} acknowledgement(s) recorded.")
+    _show(tried) if tried else console().print("Nothing was due to send.")
+    console().print(f"{len(acknowledged)} acknowledgement(s) recorded.")
 
 
 @app.command("retry")
@@ -72,7 +69,7 @@ def retry_command(
 ) -> None:
     """Queue a failed push again with fresh attempts, and try it now."""
     ws = workspace_at(ctx, at)
-    console().print(_table([push.retry(ws, delivery_id)]))
+    _show([push.retry(ws, delivery_id)])
 
 
 @app.command("withdraw")
@@ -85,7 +82,7 @@ def withdraw_command(
 ) -> None:
     """Withdraw a push not yet sent; the recipient's SIRO and DPO are told why."""
     ws = workspace_at(ctx, at)
-    console().print(_table([push.withdraw(ws, delivery_id, reason=reason, actor=actor)]))
+    _show([push.withdraw(ws, delivery_id, reason=reason, actor=actor)])
 
 
 @app.command("unreceived")
@@ -97,17 +94,16 @@ def unreceived_command(
     """Deliveries without a receipt of their manifest (signed receipt or MESH acknowledgement)."""
     ws = workspace_at(ctx, at)
     found = chasing.unreceived(ws, after_days=days)
-    table = Table("delivery", "recipient", "made", "days", "push", "manifest")
+    out = console()
     for u in found:
-        table.add_row(
-            esc(u.delivery_id),
-            esc(u.recipient),
-            u.made_at.isoformat(),
-            str(u.days),
-            esc(u.push_state or "-"),
-            u.manifest_sha256[:16],
+        out.print(
+            f"{u.delivery_id}: to {u.recipient}, made {u.made_at.isoformat()} ({u.days} days "
+            f"ago), {'pushed: ' + u.push_state if u.push_state else 'pulled'}; manifest "
+            f"{u.manifest_sha256}",
+            markup=False,
         )
-    console().print(table if found else "Every delivery has a receipt.")
+    if not found:
+        out.print("Every delivery has a receipt.")
 
 
 @app.command("mesh-setup")

@@ -10,7 +10,9 @@ and records the acknowledgement as the council's receipt. Without ``--mesh`` the
 delivery goes into ``outbox/`` for collection by SFTP, and the report says MESH was not used.
 
 ``FILE`` is JSON: ``{"sender": {MeshSettings...}, "recipient_mailbox": "X26ABC2",
-"recipient_password": "..."}`` (the last is optional).
+"recipient_password": "...", "recipient_cert": "...", "recipient_key": "..."}``; the last three
+are optional (without a certificate of its own the council's mailbox uses the sender's, as the
+sandbox allows; NHS England's environments issue one per mailbox).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class MeshExercise:
     sender: mesh.MeshSettings
     recipient_mailbox: str
     recipient_password: str | None = None
+    recipient_cert: str | None = None
+    recipient_key: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> MeshExercise:
@@ -56,8 +60,11 @@ class MeshExercise:
                 "the exercise's MESH file needs the council's mailbox id",
                 [Problem("recipient_mailbox", "missing")],
             )
-        password = value.get("recipient_password")
-        return cls(mesh.MeshSettings.from_json(value["sender"]), mailbox, password or None)
+        extra = {
+            k: value.get(k) or None
+            for k in ("recipient_password", "recipient_cert", "recipient_key")
+        }
+        return cls(mesh.MeshSettings.from_json(value["sender"]), mailbox, **extra)
 
 
 def pushed_party(recipients: list[Party], avoid: set[str]) -> str:
@@ -109,7 +116,11 @@ def collect_as_council(ws: Workspace, setup: MeshExercise, p: push.Push) -> bool
     if setup.recipient_password is None or p.message_id is None:
         return False
     council = replace(
-        setup.sender, mailbox=setup.recipient_mailbox, password=setup.recipient_password
+        setup.sender,
+        mailbox=setup.recipient_mailbox,
+        password=setup.recipient_password,
+        cert=setup.recipient_cert or setup.sender.cert,
+        key=setup.recipient_key or setup.sender.key,
     )
     with mesh.client(council) as inbox:
         message = inbox.retrieve_message(p.message_id)

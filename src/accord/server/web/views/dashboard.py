@@ -15,10 +15,10 @@ from accord.server import auth
 from accord.server.negotiation import render
 from accord.server.web import present
 from accord.server.web.views import lifecycle as lifecycle_views
-from accord.service.agreements import StoredVersion
-from accord.workspace import Workspace
 from accord.service import approvals as approval_service
 from accord.service import chasing
+from accord.service.agreements import StoredVersion
+from accord.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
