@@ -92,7 +92,8 @@ def backoff(attempt: int) -> timedelta:
     >>> [str(backoff(n)) for n in (1, 2, 3, 6)]
     ['0:01:00', '0:04:00', '0:16:00', '6:00:00']
     """
-    wait: timedelta = FIRST_WAIT * int(4 ** max(attempt - 1, 0))
+    steps = min(max(attempt - 1, 0), 8)  # 4**8 minutes is past the cap already
+    wait: timedelta = FIRST_WAIT * (4**steps)
     return min(wait, LONGEST_WAIT)
 
 

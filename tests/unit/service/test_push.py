@@ -10,11 +10,13 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mesh_client import MeshClient
 from mesh_sandbox import RECIPIENT, MeshServer
 from push_builders import MESH_FLOW, MESH_PARTY, OUTBOX_FLOW, pushing_agreement
@@ -24,7 +26,7 @@ from accord.clock import FixedClock
 from accord.errors import NotPermitted
 from accord.ledger.events import PushAcknowledged, PushFailed, PushSent, PushWithdrawn
 from accord.push.mesh import MeshSettings
-from accord.service import agreements, push, runs
+from accord.service import agreements, assurance, lifecycle, push, runs
 from accord.store.disputes import notifications
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
@@ -217,3 +219,30 @@ def test_mesh_settings_are_kept_readable_by_the_instance_only(live, mesh_server)
     assert path.stat().st_mode & 0o777 == 0o600
     assert push.mesh_settings(ws) == mesh_server.settings()
     assert json.loads(path.read_text())["mailbox"] == "X26ABC1"
+
+
+def test_a_flow_the_sweep_suspends_has_its_queued_push_withdrawn(live, mesh_server) -> None:
+    ws, source, clock = live
+    assurance.record_assurance(
+        ws,
+        {"party": MESH_PARTY, "scheme": "dspt", "status": "standards_met",
+         "effective_from": "2025-03-20", "valid_until": "2026-03-20"},
+        actor="ig",
+    )  # fmt: skip
+    push.configure_mesh(ws, _dead_mesh(mesh_server))
+    _run(ws, source)
+    assert _by_flow(ws)[MESH_FLOW].state == "queued"
+    clock.set(datetime(2026, 3, 21, 9, tzinfo=UTC))
+    done = lifecycle.sweep(ws)
+    assert ("push-withdrawn", _by_flow(ws)[MESH_FLOW].delivery_id) in {
+        (s.action, s.detail) for s in done
+    }
+    withdrawn = _by_flow(ws)[MESH_FLOW]
+    assert withdrawn.state == "withdrawn"
+    assert withdrawn.withdrawn_reason.startswith(f"the flow {MESH_FLOW} is suspended")
+
+
+@given(st.integers(min_value=1, max_value=60))
+def test_backoff_grows_and_is_capped(attempt: int) -> None:
+    assert push.backoff(attempt) <= push.backoff(attempt + 1) <= push.LONGEST_WAIT
+    assert push.backoff(attempt) >= push.FIRST_WAIT
