@@ -184,5 +184,6 @@ def test_without_a_mesh_mailbox_the_pushed_council_gets_the_outbox_and_the_repor
     assert r.push_summary.startswith("No MESH mailbox was given to this exercise")
     assert "MESH was not used" in r.push_summary and "outbox/gss_E08000025" in r.push_summary
     folder = out / "workspace" / "outbox" / "gss_E08000025"
-    (delivered,) = [d for d in folder.iterdir() if not d.name.startswith(".")]
-    assert (delivered / "manifest.json").is_file()
+    delivered = [d for d in folder.iterdir() if not d.name.startswith(".")]
+    assert len(delivered) == 3  # go-live, the day-1 delta and the day-2 run
+    assert all((d / "manifest.json").is_file() for d in delivered)
