@@ -689,8 +689,10 @@ def step_push(c: SweepContext) -> list[Swept]:
     acknowledgements; then chase deliveries without a receipt (:mod:`.chasing`)."""
     from accord.service import chasing, push  # push reads this module's suspensions
 
-    done = [Swept(p.agreement_id, 0, "push-withdrawn", p.delivery_id) for p in
-            push.withdraw_stopped(c.ws, c.now)]  # fmt: skip
+    done = [
+        Swept(p.agreement_id, 0, "push-withdrawn", p.delivery_id)
+        for p in push.withdraw_stopped(c.ws, c.now)
+    ]
     done += [
         Swept(p.agreement_id, 0, f"push-{p.state}", f"{p.delivery_id} by {p.method}")
         for p in push.send_due(c.ws, c.now)

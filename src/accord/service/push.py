@@ -2,7 +2,9 @@
 
 A flow with ``push: mesh`` or ``push: outbox`` has each of its deliveries queued in the run's
 own transaction (:func:`queue_in`, from :func:`accord.service.runs.run`), and the run then
-sends what it queued (:func:`send_due`). ``accord sweep`` (and ``accord serve``'s scheduler)
+sends what it queued (:func:`send_due`). An aggregate table is held until its two-person
+release review releases it (:func:`release_in`, from :func:`accord.service.releases.review`);
+a withheld table is never sent. ``accord sweep`` (and ``accord serve``'s scheduler)
 sends whatever is still due, reads MESH's tracking for acknowledgements and withdraws what may
 no longer go; ``accord push`` lists, sends, retries and withdraws by hand.
 
@@ -66,6 +68,7 @@ __all__ = [
     "outbox_root",
     "poll_acknowledgements",
     "queue_in",
+    "release_in",
     "retry",
     "send_due",
     "withdraw",
@@ -77,13 +80,15 @@ MAX_ATTEMPTS = 6
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
 MESH_SETTINGS = "mesh.json"
-QUEUED, SENT, ACKNOWLEDGED, WITHDRAWN, FAILED = (
+QUEUED, SENT, ACKNOWLEDGED, WITHDRAWN, FAILED, HELD = (
     "queued",
     "sent",
     "acknowledged",
     "withdrawn",
     "failed",
+    "held",
 )
+UNSENT = (QUEUED, FAILED, HELD)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -186,14 +191,16 @@ def queue_in(
 ) -> list[str]:
     """Queue, in the run's transaction, each delivery of a flow that pushes; the ids queued.
 
-    An aggregate flow's table waits for its release review and is not queued here. A delivery
-    already queued (a re-run of the same inputs) is left as it is.
+    An aggregate flow's table is stored ``held`` until its release review releases it
+    (:func:`release_in`) or withholds it. A delivery already queued (a re-run of the same
+    inputs) is left as it is.
     """
     queued: list[str] = []
     for d in result.deliveries:
         flow = agreement.flow(d.flow_id)
-        if flow.push is None or flow.aggregate is not None:
+        if flow.push is None:
             continue
+        held = flow.aggregate is not None
         delivery_id = f"{result.run_id}/{d.flow_id}"
         exists = conn.execute(
             select(push_queue.c.delivery_id).where(push_queue.c.delivery_id == delivery_id)
@@ -214,14 +221,30 @@ def queue_in(
                 workflow_id=flow.mesh_workflow_id,
                 manifest_sha256=d.manifest_sha256,
                 directory=str(Path(os.path.relpath(d.directory, ws.root))),
-                state=QUEUED,
+                state=HELD if held else QUEUED,
                 attempts=0,
                 next_attempt_at=iso(now),
                 created_at=iso(now),
             )
         )
-        queued.append(delivery_id)
+        if not held:
+            queued.append(delivery_id)
     return queued
+
+
+def release_in(conn: Connection, delivery_id: str, released: bool, now: datetime) -> bool:
+    """A held table's review decided, in its transaction: released tables are queued (True),
+    withheld ones never leave. Nothing happens for a table that is not pushed."""
+    moved = conn.execute(
+        update(push_queue)
+        .where(push_queue.c.delivery_id == delivery_id, push_queue.c.state == HELD)
+        .values(
+            state=QUEUED if released else WITHDRAWN,
+            next_attempt_at=iso(now),
+            withdrawn_reason=None if released else "the table was withheld by its review",
+        )
+    )
+    return released and moved.rowcount == 1
 
 
 def listing(
@@ -290,7 +313,7 @@ def _withdraw_in(
         update(push_queue)
         .where(
             push_queue.c.delivery_id == p.delivery_id,
-            push_queue.c.state.in_((QUEUED, FAILED)),
+            push_queue.c.state.in_(UNSENT),
         )
         .values(state=WITHDRAWN, withdrawn_reason=reason)
     )
@@ -325,7 +348,7 @@ def _pending_in(conn: Connection, agreement_hash: str) -> list[Push]:
         select(push_queue)
         .where(
             push_queue.c.agreement_hash == agreement_hash,
-            push_queue.c.state.in_((QUEUED, FAILED)),
+            push_queue.c.state.in_(UNSENT),
         )
         .order_by(push_queue.c.delivery_id)
     ).all()
@@ -385,7 +408,7 @@ def _versions_of(ws: Workspace, pushes: Sequence[Push]) -> dict[str, StoredVersi
 def withdraw_stopped(ws: Workspace, now: datetime | None = None) -> list[Push]:
     """Withdraw every unsent push whose agreement, version or flow no longer lets it go."""
     now = now or ws.clock.now()
-    waiting = listing(ws, state=QUEUED) + listing(ws, state=FAILED)
+    waiting = [p for state in UNSENT for p in listing(ws, state=state)]
     versions = _versions_of(ws, waiting)
     done: list[Push] = []
     for p in waiting:

@@ -49,6 +49,7 @@ from accord.errors import IllegalTransition, InputError, NotFound, NotPermitted,
 from accord.ledger.events import DeliveryMade, Event, ReleaseReviewed, TableReleased, TableWithheld
 from accord.model import Agreement, Flow, PostcodeTo
 from accord.service import agreements as agreement_service
+from accord.service import push
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
 from accord.service.users import Role, User
@@ -472,11 +473,14 @@ def review(
                     [Problem("review", "read it again")],
                 )
             record(ws, *_events(rel, reviewer, decision, note, state, now), conn=conn)
+            pushed = state != PENDING and push.release_in(conn, delivery_id, state == RELEASED, now)
     except IntegrityError:
         raise NotPermitted(
             "you have already reviewed this table; a second reviewer must be someone else",
             [Problem("reviewer", reviewer.email)],
         ) from None
+    if pushed:  # a released table of a flow that pushes goes to its recipient now
+        push.send_due(ws, now, delivery_ids=[delivery_id])
     return get(ws, delivery_id)
 
 

@@ -3,7 +3,9 @@
 One row per delivery (its ledger ``delivery_id``), written in the run's transaction. ``state``
 moves ``queued`` -> ``sent`` -> ``acknowledged`` (MESH only: the recipient acknowledged the
 message), or ``queued`` -> ``withdrawn`` (the agreement or flow stopped first, or a person
-withdrew it) or ``failed`` (every attempt failed; ``accord push retry`` queues it again).
+withdrew it) or ``failed`` (every attempt failed; ``accord push retry`` queues it again). An
+aggregate table starts ``held`` until its release review releases (``queued``) or withholds
+(``withdrawn``) it.
 A sender claims a row by a compare-and-set ``UPDATE`` on ``attempts``, so two senders never
 send the same attempt. Times are the ledger's ISO form (UTC, ``Z``), which sorts as text.
 """

@@ -25,8 +25,10 @@ from sqlalchemy import select
 from accord.clock import FixedClock
 from accord.errors import NotPermitted
 from accord.ledger.events import PushAcknowledged, PushFailed, PushSent, PushWithdrawn
+from accord.model import Agreement
+from accord.model.examples import example_counts_agreement
 from accord.push.mesh import MeshSettings
-from accord.service import agreements, assurance, lifecycle, push, runs
+from accord.service import agreements, assurance, lifecycle, push, releases, runs, users
 from accord.store.disputes import notifications
 from accord.synth import write_population, write_postcode_directory
 from accord.workspace import Workspace
@@ -246,3 +248,35 @@ def test_a_flow_the_sweep_suspends_has_its_queued_push_withdrawn(live, mesh_serv
 def test_backoff_grows_and_is_capped(attempt: int) -> None:
     assert push.backoff(attempt) <= push.backoff(attempt + 1) <= push.LONGEST_WAIT
     assert push.backoff(attempt) >= push.FIRST_WAIT
+
+
+def test_an_aggregate_table_is_pushed_only_once_its_review_releases_it(tmp_path) -> None:
+    doc = example_counts_agreement("urn:accord:agreement:counts").model_dump(mode="json")
+    for f in doc["flows"]:
+        f.update(push="outbox", transfer_method="sftp")
+    a = Agreement.model_validate(doc)
+    with Workspace.init(tmp_path / "ws", clock=FixedClock(a.incident.declared_at)) as ws:
+        directory = runs.postcode_directory(ws)
+        write_postcode_directory(directory, postcodes=2_000, seed=5)
+        source = tmp_path / "people.parquet"
+        write_population(source, rows=3_000, seed=5, postcode_directory=directory)
+        agreements.create(ws, a)
+        for target in ("in_review", "approved", "active"):
+            agreements.transition(ws, a.id, target)
+        for email, roles in [("req@nhs.example", ["requester"]), ("dpo@nhs.example", ["dpo"]),
+                             ("cg@nhs.example", ["caldicott_guardian"])]:  # fmt: skip
+            users.add_user(ws, email, email.split("@")[0], "ods:X26", roles, "pw-long-enough-1")
+        requester = users.user_by_email(ws, "req@nhs.example")
+        runs.run(ws, a.id, source=source, geography=runs.load_geography(ws),
+                 requested_by=requester)  # fmt: skip
+        held = {p.recipient: p for p in push.listing(ws)}
+        assert {p.state for p in held.values()} == {"held"}
+        assert not (ws.root / "outbox").exists()  # nothing leaves before the review
+        first, second = sorted(held.values(), key=lambda p: p.recipient)
+        for email in ("dpo@nhs.example", "cg@nhs.example"):
+            releases.review(ws, first.delivery_id, users.user_by_email(ws, email), "approve")
+        reviewer = users.user_by_email(ws, "dpo@nhs.example")
+        releases.review(ws, second.delivery_id, reviewer, "reject", note="too small")
+        after = {p.recipient: p.state for p in push.listing(ws)}
+        assert after == {first.recipient: "sent", second.recipient: "withdrawn"}
+        assert (ws.root / first.address).is_dir() and not (ws.root / second.address).exists()
