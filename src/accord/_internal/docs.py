@@ -87,7 +87,8 @@ def cli_reference() -> str:
         "found a blocking finding); 2 bad input; 3 not found; 4 not permitted; 5 a clause the "
         "backend cannot enforce; 6 verification failed; 7 a dispute step is invalid; 8 the "
         "workspace or settings are unusable; 9 the disk is full; 10 the database went away "
-        "(nothing was saved: retry); 70 an internal error in "
+        "(nothing was saved: retry); 11 a push could not be sent (it stays queued and is "
+        "tried again); 70 an internal error in "
         "accord (a defect: please report it; never 1); 130 interrupted. An error changes "
         "nothing already stored, and no message quotes a row value.\n"
     )
