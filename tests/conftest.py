@@ -12,8 +12,11 @@ import psycopg
 import pytest
 from hypothesis import settings
 
-from accord.clock import FixedClock
-from accord.workspace import Workspace
+# tests/engines.py (the engines every engine suite runs on) is imported by name from any folder.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from accord.clock import FixedClock  # noqa: E402
+from accord.workspace import Workspace  # noqa: E402
 
 HERE = str(Path(__file__).parent)
 if HERE not in sys.path:  # mesh_sandbox.py sits here (pytest's importlib import mode)
