@@ -15,6 +15,8 @@ from hypothesis import settings
 # tests/engines.py (the engines every engine suite runs on) is imported by name from any folder.
 sys.path.insert(0, str(Path(__file__).parent))
 
+from engines import ENGINES  # noqa: E402
+
 from accord.clock import FixedClock  # noqa: E402
 from accord.workspace import Workspace  # noqa: E402
 
@@ -108,3 +110,28 @@ def mesh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[mesh_sandb
     if python is None:
         pytest.skip(mesh_sandbox.SKIP_REASON)
     yield from mesh_sandbox.start(python, tmp_path_factory.mktemp("mesh"))
+
+
+SPARK_TEST_SETTINGS = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.memory": "1g",
+}
+"""Small inputs: one shuffle partition and no whole-stage code generation (its compile time
+dominates a query over a few rows). The engine is the same; only the session is tuned."""
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> object:
+    """The process's one SparkSession, started once for the whole run with test settings."""
+    from accord.engine.backends.spark import session
+
+    return session(SPARK_TEST_SETTINGS)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each engine of ``tests/engines.py`` in turn (Spark's session started once)."""
+    if request.param == "spark":
+        request.getfixturevalue("spark_session")
+    return str(request.param)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "spec"))
 sys.path.insert(0, str(Path(__file__).parent))
 from engine_cases import CASES, PEOPLE, RECIPIENTS, Case, person  # noqa: E402
 from engine_spec import NOW, POSTCODES, SECRET, read_delivery  # noqa: E402
-from engines import ENGINES, REFERENCE  # noqa: E402
+from engines import REFERENCE  # noqa: E402
 
 from accord.engine import RunResult, derive_key, pseudonym, run_agreement  # noqa: E402
 from accord.engine.transforms import value_text  # noqa: E402
@@ -97,13 +97,24 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
     return {case.id: delivered(_run(case, REFERENCE, root / case.id)) for case in CASES}
 
 
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], RunResult]:
+    """Runs already made in this module, by (engine, case id), so no case runs twice."""
+    return {}
+
+
+def _cached(runs, case: Case, engine: str, tmp_path: Path) -> RunResult:
+    if (engine, case.id) not in runs:
+        runs[engine, case.id] = _run(case, engine, tmp_path)
+    return runs[engine, case.id]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-@pytest.mark.parametrize("engine", ENGINES)
 def test_engine_delivers_what_the_reference_delivers(
-    engine: str, case: Case, reference: dict[str, dict[str, Any]], tmp_path: Path
+    engine: str, case: Case, reference: dict[str, dict[str, Any]], runs, tmp_path: Path
 ) -> None:
     want = reference[case.id]
-    got = delivered(_run(case, engine, tmp_path))
+    got = delivered(_cached(runs, case, engine, tmp_path))
     assert got["totals"] == want["totals"]
     assert got["exceptions"] == want["exceptions"]
     for fp in case.flows:
@@ -144,10 +155,9 @@ def test_reference_cases_are_not_vacuous(reference: dict[str, dict[str, Any]]) -
     }
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_pseudonyms_are_hmac_under_the_recipient_key(engine: str, tmp_path: Path) -> None:
+def test_pseudonyms_are_hmac_under_the_recipient_key(engine: str, runs, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.id == "transforms")
-    result = _run(case, engine, tmp_path)
+    result = _cached(runs, case, engine, tmp_path)
     a = case.agreement()
     key = derive_key(SECRET, agreement_id=a.id, key_id=f"recipient:{RECIPIENTS[0]}")
     for fid, field, values in [
@@ -161,7 +171,6 @@ def test_pseudonyms_are_hmac_under_the_recipient_key(engine: str, tmp_path: Path
         assert got == want, fid
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_deltas_are_the_same_on_every_engine(engine: str, tmp_path: Path) -> None:
     """A second run against the first: additions and removals agree with the reference."""
     case = next(c for c in CASES if c.id == "functions")

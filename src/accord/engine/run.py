@@ -53,7 +53,8 @@ class PostcodeSource(Protocol):
     def postcode_table(self, on: date) -> pa.Table: ...
 
 
-def get_backend(name: str | Backend) -> Backend:
+def get_backend(name: str | Backend, settings: dict[str, str] | None = None) -> Backend:
+    """The engine called ``name``; ``settings`` configure it (Spark: ``spark.*`` settings)."""
     if isinstance(name, Backend):
         return name
     if name == "duckdb":
@@ -64,8 +65,12 @@ def get_backend(name: str | Backend) -> Backend:
         from accord.engine.backends.in_memory import InMemoryBackend
 
         return InMemoryBackend()
+    if name == "spark":
+        from accord.engine.backends.spark import SparkBackend
+
+        return SparkBackend(settings=settings)
     raise ConfigError(
-        "unknown engine backend", [Problem("backend", "known: duckdb, in_memory (spark: not yet)")]
+        "unknown engine backend", [Problem("backend", "known: duckdb, in_memory, spark")]
     )
 
 

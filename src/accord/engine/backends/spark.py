@@ -1,0 +1,475 @@
+"""The scale backend: the plan as Spark SQL, run by Apache Spark (local mode or a cluster).
+
+The same stages as the DuckDB backend, each one Spark SQL query over temporary views:
+
+1. ``checked``: the source (Parquet read by Spark, its row number from ``_metadata.row_index``;
+   a CSV is first streamed by the shared reader into Parquet in the run's scratch folder, so
+   its row numbers and parsing are exactly the other engines') typed and checked field by
+   field, joined to the postcode directory and to each opt-out list, with the reasons a row
+   fails, and the rows a held flow matches made exceptions; persisted (memory, then disk);
+2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
+   recipients as a small broadcast table, each routed row marked opted out or not;
+3. the counts, by aggregation;
+4. per group of flows of one shape, one sorted query of the projected, transformed columns
+   (pseudonyms as HMAC-SHA256 in SQL: ``sha2(opad || unhex(sha2(ipad || value)))``, the pads
+   a joined key table, never SQL text), written by the executors as Parquet into the scratch
+   folder, range-partitioned by (flow, row number) so the part files are in order.
+
+The driver then streams the part files in order into the delivery layer's sink, which writes
+every extract with the one deterministic writer all engines share, stages it and publishes
+it atomically (``docs/explanation/spark-engine.md`` describes the commit protocol, and what
+changes on an object store). No Python runs per row.
+
+Spark is configured with the usual ``spark.*`` settings (``SparkBackend(settings=...)``,
+``accord run --engine spark --spark-conf spark.master=...``); without ``spark.master`` it runs
+in ``local[2]``. One SparkSession serves the process, started at the first Spark run: Spark
+allows one per JVM, so the settings of the first run are the session's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from accord.engine.backends import spark_sql as sql
+from accord.engine.backends.base import (
+    EXCEPTIONS_SCHEMA,
+    Backend,
+    Counts,
+    ExtractSink,
+    FlowCounts,
+    RunInputs,
+    extract_schema,
+)
+from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes
+from accord.engine.backends.duckdb_sql import AREA_COLUMNS, areas_used
+from accord.engine.plan import CheckKind, Plan, Pseudonymise
+from accord.engine.pseudonym import hmac_pads
+from accord.engine.sources import ROW, arrow_kind, csv_batches
+from accord.errors import ConfigError, Problem, SourceError, UnsupportedClause
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+EXTRA = "spark"
+DEFAULTS = {
+    "spark.master": "local[2]",
+    "spark.app.name": "accord",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.compression.codec": "zstd",
+}
+"""Settings a run needs (time zone, timestamp type) or that suit one machine; any may be
+overridden. ``spark.master`` decides where the work runs."""
+
+SMALL_ROWS = 10_000
+"""Driver-side tables up to this size travel inside the query plan, larger ones as Parquet."""
+
+_LOCK = threading.Lock()
+_SESSION: list[SparkSession] = []
+"""The process's one SparkSession (Spark allows one per JVM), started by the first run."""
+
+
+def session(settings: dict[str, str] | None = None) -> SparkSession:
+    """The process's SparkSession, started on first use with ``DEFAULTS`` and ``settings``."""
+    with _LOCK:
+        if _SESSION:
+            return _SESSION[0]
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise ConfigError(
+                "the Spark engine needs pyspark, which is not installed",
+                [Problem("engine", f"pip install 'accord[{EXTRA}]'")],
+            ) from None
+        builder = SparkSession.builder
+        for key, value in {**DEFAULTS, **(settings or {})}.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        _SESSION.append(spark)
+        return spark
+
+
+def available() -> bool:
+    """Whether pyspark can be imported (the ``spark`` extra is installed)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class SparkBackend(Backend):
+    name = "spark"
+
+    def __init__(
+        self, *, settings: dict[str, str] | None = None, scratch: Path | None = None
+    ) -> None:
+        if not available():
+            raise ConfigError(
+                "the Spark engine needs pyspark, which is not installed",
+                [Problem("engine", f"pip install 'accord[{EXTRA}]'")],
+            )
+        bad = [k for k in settings or {} if not k.startswith("spark.")]
+        if bad:
+            raise ConfigError(
+                "Spark settings are named spark.*",
+                [Problem(f"spark_conf.{k}", "not spark.*") for k in bad],
+            )
+        self.settings = dict(settings or {})
+        self.scratch = scratch
+        """Where runs stage their working files: on a cluster, storage every executor and
+        the driver share (default: the driver's temporary folder, right for local mode)."""
+
+    def check(self, plan: Plan) -> None:
+        """Refuse, before any row is read, a pattern Java's regular expressions read otherwise."""
+        super().check(plan)
+        for c in plan.validate.checks:
+            if c.kind is CheckKind.pattern and not _portable(str(c.value)):
+                raise UnsupportedClause(
+                    "the spark backend cannot enforce this pattern exactly",
+                    [Problem(f"checks.{c.field}", "pattern syntax that Java reads differently")],
+                )
+
+    def execute(self, plan: Plan, inputs: RunInputs, sink: ExtractSink) -> Counts:
+        if inputs.rows is not None:
+            raise AssertionError("the spark backend always reads the whole source")
+        spark = session(self.settings)
+        scratch = Path(tempfile.mkdtemp(prefix="accord-spark-", dir=self.scratch))
+        run = _Run(spark, plan, inputs, scratch)
+        try:
+            return run.execute(sink)
+        finally:
+            run.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+_PYTHON_ONLY = ("(?P", "(?#", "\\Z", "(?(")
+
+
+def _portable(pattern: str) -> bool:
+    """False for syntax Python's ``re`` (the reference) and Java's regex read differently."""
+    return not any(token in pattern for token in _PYTHON_ONLY)
+
+
+class _Run:
+    """One execution: temporary views named for the run, dropped by :meth:`close`."""
+
+    def __init__(self, spark: SparkSession, plan: Plan, inputs: RunInputs, scratch: Path) -> None:
+        self.spark = spark
+        self.plan = plan
+        self.inputs = inputs
+        self.scratch = scratch
+        self.prefix = f"accord_{uuid.uuid4().hex[:12]}_"
+        self.views: list[str] = []
+        self.persisted: list[DataFrame] = []
+
+    def view(self, name: str, df: DataFrame) -> str:
+        full = self.prefix + name
+        df.createOrReplaceTempView(full)
+        self.views.append(full)
+        return full
+
+    def table(self, name: str, table: pa.Table) -> str:
+        """A driver-side Arrow table as a view: a small one is sent with the query plan, a
+        large one (the postcode directory) goes through Parquet in the scratch folder."""
+        if table.num_rows <= SMALL_ROWS:
+            return self.view(name, self.spark.createDataFrame(table))
+        path = self.scratch / f"{name}.parquet"
+        pq.write_table(table, path)
+        return self.view(name, self.spark.read.parquet(str(path)))
+
+    def close(self) -> None:
+        for df in self.persisted:
+            df.unpersist()
+        for name in self.views:
+            self.spark.catalog.dropTempView(name)
+
+    # -- stages --------------------------------------------------------------------------------
+
+    def execute(self, sink: ExtractSink) -> Counts:
+        plan = self.plan
+        src = self._source()
+        geo = self._postcodes()
+        optouts = {k: self.table(f"optout_{k}", t.select(["nhs_number"])) for k, t in
+                   sorted(self.inputs.opt_outs.items())}  # fmt: skip
+        checked_df = self.spark.sql(self._checked_sql(src, geo, optouts)).persist()
+        self.persisted.append(checked_df)
+        checked = self.view("checked", checked_df)
+
+        exceptions = self._write(
+            f"SELECT {ROW} AS row_number, __reasons AS reason FROM {checked} "
+            f"WHERE __reasons <> '' ORDER BY {ROW}",
+            "exceptions",
+        )
+        sink.write_exceptions(_stream(exceptions, EXCEPTIONS_SCHEMA))
+
+        routed_df = self.spark.sql(self._routed_sql(checked)).persist()
+        self.persisted.append(routed_df)
+        routed = self.view("routed", routed_df)
+        per_flow = {
+            int(r[0]): (int(r[1]), int(r[2]))
+            for r in self.spark.sql(
+                f"SELECT __flow, count_if(NOT __opted), count_if(__opted) FROM {routed} "
+                "GROUP BY __flow"
+            ).collect()
+        }
+        counts = self._counts(checked, routed, per_flow)
+        for g, members in enumerate(shapes(plan).values()):
+            self._export(routed, members, sink, g)
+        return counts
+
+    def _source(self) -> str:
+        names = [f.name for f in self.plan.source.fields]
+        source = self.inputs.source
+        if source.format == "csv":
+            path = self.scratch / "source.parquet"
+            reader = csv_batches(source, names)  # raises SourceError naming the row
+            with pq.ParquetWriter(path, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+            return self.view("src", self.spark.read.parquet(str(path)))
+        df = self.spark.read.parquet(str(source.path))
+        row = f"_metadata.row_index + 1 AS {ROW}"
+        return self.view("src", df.selectExpr(row, *(sql.q(n) for n in names)))
+
+    def _postcodes(self) -> str | None:
+        plan = self.plan
+        if plan.lookup is None:
+            return None
+        if self.inputs.postcodes is None:
+            raise SourceError(
+                "the plan routes by postcode but no postcode directory was given",
+                [Problem("geography", "missing")],
+            )
+        used = areas_used(plan.flows + plan.held)
+        table = self.inputs.postcodes.select(["postcode", *(a for a in AREA_COLUMNS if a in used)])
+        return self.table("geo", table)
+
+    def _checked_sql(self, src: str, geo: str | None, optouts: dict[str, str]) -> str:
+        plan = self.plan
+        raw_types = dict(self.inputs.source.columns)
+        layer1: list[str] = [ROW]
+        layer2: list[str] = [ROW]
+        layer3: list[str] = [ROW]
+        reasons: list[str] = []
+        for f in plan.source.fields:
+            kind = arrow_kind(raw_types[f.name])
+            is_text = kind in {"string", "null"}
+            raw = sql.q(f.name)
+            if kind == "null":
+                raw = f"CAST({raw} AS STRING)"
+            m, ok, t = (sql.q(f"__{k}_{f.name}") for k in ("m", "ok", "t"))
+            missing = sql.missing_sql(raw, is_text)
+            type_ok = f"coalesce({sql.type_ok_sql(f, raw, is_text)}, FALSE)"
+            layer1 += [
+                f"{missing} AS {m}",
+                f"{type_ok} AS {ok}",
+                f"CASE WHEN NOT {missing} AND {type_ok} THEN {sql.typed_sql(f, raw, is_text)} "
+                f"END AS {t}",
+            ]
+            layer2 += [m, ok, t]
+            reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
+            if f.standard is not None:
+                n, s = sql.q(f"__n_{f.name}"), sql.q(f"__s_{f.name}")
+                normal, valid = sql.standard_sql(f, t)
+                layer2 += [f"{normal} AS {n}", f"{valid} AS {s}"]
+                reasons.append(
+                    f"CASE WHEN {t} IS NOT NULL AND NOT {s} THEN 'standard:{f.name}' END"
+                )
+                value = f"CASE WHEN {s} THEN {n} END"
+            else:
+                value = t
+            layer3 += [f"{value} AS {sql.q(f.name)}", m]
+        values = (
+            f"SELECT {', '.join(layer3)}, concat_ws(';', {', '.join(reasons)}) AS __r0 FROM "
+            f"(SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM {src}) s1) s2"
+        )
+        checks = [
+            f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "
+            f"THEN {sql.text(c.reason)} END"
+            for c in plan.validate.checks
+        ]
+        joins: list[str] = []
+        extra: list[str] = []
+        if plan.lookup is not None and geo is not None:
+            pc = _v(plan.lookup.field)
+            joins.append(f"LEFT JOIN {geo} g ON g.postcode = {pc}")
+            checks.append(
+                f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
+                f"THEN 'not_in_directory:{plan.lookup.field}' END"
+            )
+            used = areas_used(plan.flows + plan.held)
+            extra += [
+                f"g.{c} AS {sql.q(a)}" if c in used else f"CAST(NULL AS STRING) AS {sql.q(a)}"
+                for c, a in AREA_COLUMNS.items()
+            ]
+        else:
+            extra += [f"CAST(NULL AS STRING) AS {sql.q(a)}" for a in AREA_COLUMNS.values()]
+        for kind, view in optouts.items():
+            key = _v(plan.person_key or "")
+            joins.append(
+                f"LEFT JOIN (SELECT DISTINCT nhs_number FROM {view}) o_{kind} "
+                f"ON o_{kind}.nhs_number = {key}"
+            )
+            extra.append(f"(o_{kind}.nhs_number IS NOT NULL) AS __oo_{kind}")
+        fields = ", ".join(_v(f.name) for f in plan.source.fields)
+        reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
+        body = (
+            f"SELECT v.{ROW}, {fields}, concat_ws(';', {reason_sql}) AS __reasons0, "
+            f"{', '.join(extra)} FROM ({values}) v {' '.join(joins)}"
+        )
+        held = [
+            f"CASE WHEN {sql.predicate_sql(fp.route.predicate, plan.effective_date, _attrs(fp))} "
+            f"THEN {sql.text(reason)} END"
+            for fp, reason in plan.held_reasons
+        ]
+        reasons_sql = (
+            f"CASE WHEN c.__reasons0 = '' THEN concat_ws(';', {', '.join(held)}) "
+            "ELSE c.__reasons0 END"
+            if held
+            else "c.__reasons0"
+        )
+        return f"SELECT c.*, {reasons_sql} AS __reasons FROM ({body}) c"
+
+    def _routed_sql(self, checked: str) -> str:
+        plan = self.plan
+        groups: dict[Any, list[int]] = {}
+        for i, fp in enumerate(plan.flows):
+            groups.setdefault(fp.route.predicate, []).append(i)
+        kinds = sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
+        attrs = ("gss", "ods", "org_id", "code")
+        selects = []
+        for g, (pred, members) in enumerate(groups.items()):
+            columns: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
+            for a in attrs:
+                values = [plan.flows[i].route.recipient.attr(a) for i in members]
+                columns[f"__r_{a}"] = pa.array(values, pa.string())
+            for kind in kinds:
+                applied = [kind in (plan.flows[i].opt_outs.lists if plan.flows[i].opt_outs else ())
+                           for i in members]  # fmt: skip
+                columns[f"__apply_{kind}"] = pa.array(applied, pa.bool_())
+            recipients = self.table(f"recipients_{g}", pa.table(columns))
+            opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
+            selects.append(
+                f"SELECT /*+ BROADCAST(r) */ r.__flow, c.*, ({opted}) AS __opted "
+                f"FROM {checked} c JOIN {recipients} r "
+                f"ON {sql.predicate_sql(pred, plan.effective_date)} WHERE c.__reasons = ''"
+            )
+        return " UNION ALL ".join(selects)
+
+    def _counts(self, checked: str, routed: str, per_flow: dict[int, tuple[int, int]]) -> Counts:
+        spark = self.spark
+        total, bad = spark.sql(
+            f"SELECT count(*), count_if(__reasons <> '') FROM {checked}"
+        ).collect()[0]
+        by_reason = {
+            str(r[0]): int(r[1])
+            for r in spark.sql(
+                f"SELECT reason, count(*) FROM (SELECT explode(split(__reasons, ';')) AS reason "
+                f"FROM {checked} WHERE __reasons <> '') GROUP BY reason"
+            ).collect()
+        }
+        delivered, opted = spark.sql(
+            f"SELECT count_if(NOT o), count_if(o) FROM "
+            f"(SELECT bool_and(__opted) AS o FROM {routed} GROUP BY {ROW})"
+        ).collect()[0]
+        total, bad, delivered, opted = (int(x or 0) for x in (total, bad, delivered, opted))
+        return Counts(
+            input_rows=total,
+            exception_rows=bad,
+            exceptions_by_reason=dict(sorted(by_reason.items())),
+            opted_out_rows=opted,
+            not_entitled_rows=total - bad - delivered - opted,
+            delivered_rows=delivered,
+            flows={
+                fp.flow_id: FlowCounts(*per_flow.get(i, (0, 0)))
+                for i, fp in enumerate(self.plan.flows)
+            },
+        )
+
+    def _export(self, routed: str, members: list[int], sink: ExtractSink, g: int) -> None:
+        plan = self.plan
+        cols = plan.flows[members[0]].outputs()
+        pseudo = [j for j, c in enumerate(cols) if isinstance(c.transform, Pseudonymise)]
+        join = ""
+        if pseudo:
+            keys: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
+            for j in pseudo:
+                pads = []
+                for i in members:
+                    t = plan.flows[i].outputs()[j].transform
+                    assert isinstance(t, Pseudonymise)
+                    pads.append(hmac_pads(self.inputs.keys[t.key_id]))
+                keys[f"__ip_{j}"] = pa.array([a for a, _ in pads], pa.binary())
+                keys[f"__op_{j}"] = pa.array([b for _, b in pads], pa.binary())
+            view = self.table(f"keys_{g}", pa.table(keys))
+            join = f"JOIN {view} k ON k.__flow = r.__flow"
+        select = ", ".join(
+            sql.output_sql(c, (f"k.__ip_{j}", f"k.__op_{j}") if j in pseudo else None)
+            for j, c in enumerate(cols)
+        )
+        flows = ", ".join(str(i) for i in members)
+        folder = self._write(
+            f"SELECT /*+ BROADCAST(k) */ r.__flow AS __flow, r.{ROW} AS {ROW}, {select} "
+            f"FROM {routed} r {join} WHERE NOT r.__opted AND r.__flow IN ({flows}) "
+            f"ORDER BY __flow, {ROW}",
+            f"extract_{g}",
+        )
+        schema = extract_schema(plan.flows[members[0]])
+        with_flow = pa.schema([pa.field("__flow", pa.int32()), *schema])
+        split = Split(_stream(folder, with_flow))
+        for i in members:
+            fp = plan.flows[i]
+            sink.write_extract(fp.flow_id, _drop_flow(split.reader(i, schema), schema))
+        split.finish()
+
+    def _write(self, query: str, name: str) -> Path:
+        """Run ``query`` on the executors into Parquet part files, in order, in the scratch."""
+        folder = self.scratch / name
+        self.spark.sql(query).write.mode("overwrite").parquet(str(folder))
+        return folder
+
+
+def _v(name: str) -> str:
+    return f"v.{sql.q(name)}"
+
+
+def _attrs(fp: Any) -> dict[str, str | None]:
+    return {a: fp.route.recipient.attr(a) for a in ("gss", "ods", "org_id", "code")}
+
+
+def _stream(folder: Path, schema: pa.Schema) -> pa.RecordBatchReader:
+    """The part files of one Spark write, in order, as batches of ``schema`` (by name)."""
+    files = sorted(folder.glob("part-*.parquet"))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for path in files:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                if batch.num_rows:
+                    yield pa.RecordBatch.from_arrays(
+                        [batch.column(f.name).cast(f.type) for f in schema], schema=schema
+                    )
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _drop_flow(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in reader:
+            yield pa.RecordBatch.from_arrays([batch.column(f.name) for f in schema], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, batches())

@@ -1,0 +1,284 @@
+"""Spark SQL text for the Spark backend, built from plan nodes only.
+
+Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py``) and of its
+DuckDB twin (``duckdb_sql.py``) exactly. Identifiers come from checked plan names and are
+back-quoted; literals from the typed predicate tree or the plan, rendered by :func:`literal`
+(Spark reads backslash escapes in string literals, so backslashes are doubled as well as
+quotes). Regular expressions are Java's, matched whole with ``\\A(?:...)\\z``. Pseudonym keys
+are never rendered: they are columns of a key table joined by flow.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from accord.engine import predicate as p
+from accord.engine.backends.duckdb_sql import AREA_COLUMNS, FUNC_AREA, WHITESPACE_CHARS
+from accord.engine.backends.in_memory import (
+    DATETIME_TEXT,
+    FALSE_TEXT,
+    INTEGER_TEXT,
+    NUMBER_TEXT,
+    TRUE_TEXT,
+    YEAR_TEXT,
+)
+from accord.engine.plan import (
+    AREA_LEVELS,
+    AgeBand,
+    Check,
+    CheckKind,
+    OutputColumn,
+    PostcodeArea,
+    Pseudonymise,
+    SourceField,
+)
+from accord.engine.transforms import TOP_BAND
+from accord.refdata.gss import ENTITIES
+from accord.refdata.nhs_number import WEIGHTS as NHS_WEIGHTS
+from accord.refdata.ods import ODS_FRAMES
+from accord.refdata.postcode import COMPACT_PATTERN as POSTCODE_COMPACT
+
+SQL_TYPES = {
+    "string": "STRING",
+    "integer": "BIGINT",
+    "year": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP_NTZ",
+}
+_WS = "[" + "".join({" ": " ", "\t": "\\t", "\n": "\\n", "\r": "\\r"}[c] for c in WHITESPACE_CHARS)
+_WS += "]"
+
+
+def q(name: str) -> str:
+    if "`" in name or not name:
+        raise ValueError("identifier")
+    return f"`{name}`"
+
+
+def text(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"CAST({int(value)} AS BIGINT)"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("non-finite literal")
+        return f"CAST({float(value)!r} AS DOUBLE)"
+    if isinstance(value, datetime):
+        return f"CAST({text(value.isoformat(sep=' '))} AS TIMESTAMP_NTZ)"
+    if isinstance(value, date):
+        return f"DATE {text(value.isoformat())}"
+    if isinstance(value, str):
+        return text(value)
+    raise TypeError(type(value).__name__)
+
+
+def full_match(value: str, pattern: str) -> str:
+    """TRUE when the whole of ``value`` matches ``pattern`` (NULL when ``value`` is NULL)."""
+    whole = r"\A(?:" + pattern + r")\z"
+    return f"regexp_like({value}, {text(whole)})"
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(text(v) for v in values)
+
+
+def strip(value: str) -> str:
+    return f"regexp_replace({value}, {text('^' + _WS + '+|' + _WS + '+$')}, '')"
+
+
+# -- typing and checking a field ---------------------------------------------------------------
+
+
+def missing_sql(raw: str, is_text: bool) -> str:
+    return f"({raw} IS NULL OR {raw} = '')" if is_text else f"({raw} IS NULL)"
+
+
+def iso_date_ok(x: str) -> str:
+    return (
+        f"coalesce({full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} AND NOT startswith({x}, '0000') "
+        f"AND try_to_date({x}, 'yyyy-MM-dd') IS NOT NULL, FALSE)"
+    )
+
+
+def type_ok_sql(f: SourceField, raw: str, is_text: bool) -> str:
+    if not is_text:
+        return f"(NOT isnan(CAST({raw} AS DOUBLE)))" if f.type == "number" else "TRUE"
+    kind = f.type
+    if kind == "string":
+        return "TRUE"
+    if kind in {"integer", "year"}:
+        return full_match(raw, YEAR_TEXT if kind == "year" else INTEGER_TEXT)
+    if kind == "number":
+        return f"({full_match(raw, NUMBER_TEXT)} AND NOT isnan(try_cast({raw} AS DOUBLE)))"
+    if kind == "boolean":
+        return f"({raw} IN ({_in(TRUE_TEXT + FALSE_TEXT)}))"
+    if kind == "date":
+        return iso_date_ok(raw)
+    return (
+        f"({full_match(raw, DATETIME_TEXT)} AND NOT startswith({raw}, '0000') "
+        f"AND try_to_timestamp(replace({raw}, 'T', ' '), 'yyyy-MM-dd HH:mm:ss') IS NOT NULL)"
+    )
+
+
+def typed_sql(f: SourceField, raw: str, is_text: bool) -> str:
+    if f.type == "boolean" and is_text:
+        return f"({raw} IN ({_in(TRUE_TEXT)}))"
+    if f.type == "datetime" and is_text:
+        return (
+            f"CAST(try_to_timestamp(replace({raw}, 'T', ' '), 'yyyy-MM-dd HH:mm:ss') "
+            "AS TIMESTAMP_NTZ)"
+        )
+    if f.type == "date" and is_text:
+        return f"try_to_date({raw}, 'yyyy-MM-dd')"
+    return f"try_cast({raw} AS {SQL_TYPES[f.type]})"
+
+
+def compact(value: str) -> str:
+    out = value
+    for char in WHITESPACE_CHARS:
+        out = f"replace({out}, char({ord(char)}), '')"
+    return out
+
+
+def standard_sql(f: SourceField, t: str) -> tuple[str, str]:
+    """``(normalised, valid)`` expressions over the typed text ``t`` of a standard field."""
+    s = f.standard
+    if s == "NHS_NUMBER":
+        x = f"replace({t}, ' ', '')"
+        terms = " + ".join(
+            f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(NHS_WEIGHTS)
+        )
+        valid = (
+            f"coalesce(CASE WHEN {full_match(x, '[0-9]{10}')} "
+            f"THEN (11 - ({terms}) % 11) % 11 = ascii(substr({x}, 10, 1)) - 48 ELSE FALSE END, "
+            "FALSE)"
+        )
+        return x, valid
+    if s == "POSTCODE":
+        x = compact(t)
+        normal = (
+            f"CASE WHEN {full_match(x, POSTCODE_COMPACT)} THEN "
+            f"concat(upper(substr({x}, 1, length({x}) - 3)), ' ', upper(right({x}, 3))) END"
+        )
+        return normal, f"({normal} IS NOT NULL)"
+    if s == "GSS_CODE":
+        x = strip(t)
+        prefixes = _in(tuple(sorted(ENTITIES)))
+        valid = (
+            f"coalesce({full_match(x, '[ENSWensw][0-9]{8}')} "
+            f"AND upper(substr({x}, 1, 3)) IN ({prefixes}), FALSE)"
+        )
+        return t, valid
+    if s == "ODS_CODE":
+        return t, f"coalesce({full_match(strip(t), ODS_FRAMES[None])}, FALSE)"
+    if s == "UPRN":
+        x = strip(t)
+        valid = f"coalesce({full_match(x, '[0-9]{1,12}')} AND NOT {full_match(x, '0+')}, FALSE)"
+        return t, valid
+    return t, iso_date_ok(t)
+
+
+def check_fails_sql(c: Check, value: str, missing: str) -> str:
+    k, bound = c.kind, c.value
+    if k is CheckKind.required:
+        return missing
+    if k is CheckKind.pattern:
+        test = f"NOT {full_match(value, str(bound))}"
+    elif k is CheckKind.enum:
+        test = f"{value} NOT IN ({_in(bound)})"  # type: ignore[arg-type]
+    elif k is CheckKind.min_length:
+        test = f"length({value}) < {int(bound)}"  # type: ignore[arg-type]
+    elif k is CheckKind.max_length:
+        test = f"length({value}) > {int(bound)}"  # type: ignore[arg-type]
+    elif k is CheckKind.minimum:
+        test = f"{value} < {literal(bound)}"
+    else:  # maximum, not_after
+        test = f"{value} > {literal(bound)}"
+    return f"({value} IS NOT NULL AND {test})"
+
+
+# -- predicates --------------------------------------------------------------------------------
+
+
+def age_sql(value: str, on: date) -> str:
+    return (
+        f"({on.year} - year({value}) - CASE WHEN month({value}) > {on.month} OR "
+        f"(month({value}) = {on.month} AND day({value}) > {on.day}) THEN 1 ELSE 0 END)"
+    )
+
+
+def operand_sql(node: p.Operand, on: date, recipient: dict[str, str | None] | None) -> str:
+    """``recipient``: the attribute values of a fixed recipient, else the joined ``r`` row."""
+    if isinstance(node, p.Literal):
+        return literal(node.value)
+    if isinstance(node, p.FieldRef):
+        return f"c.{q(node.name)}"
+    if isinstance(node, p.RecipientRef):
+        if recipient is None:
+            return f"r.{q('__r_' + node.attr)}"
+        value = recipient[node.attr]
+        return "CAST(NULL AS STRING)" if value is None else text(value)
+    if node.func == "age":
+        return age_sql(f"c.{q(node.field)}", on)
+    return f"c.{q(AREA_COLUMNS[FUNC_AREA[node.func]])}"
+
+
+_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def predicate_sql(
+    pred: p.Predicate, on: date, recipient: dict[str, str | None] | None = None
+) -> str:
+    def go(x: p.Predicate) -> str:
+        return predicate_sql(x, on, recipient)
+
+    if isinstance(pred, p.And):
+        return "(" + " AND ".join(go(x) for x in pred.items) + ")"
+    if isinstance(pred, p.Or):
+        return "(" + " OR ".join(go(x) for x in pred.items) + ")"
+    if isinstance(pred, p.Not):
+        return f"(NOT {go(pred.item)})"
+    if isinstance(pred, p.Truth):
+        return f"({operand_sql(pred.operand, on, recipient)})"
+    if isinstance(pred, p.Compare):
+        left = operand_sql(pred.left, on, recipient)
+        right = operand_sql(pred.right, on, recipient)
+        return f"({left} {_OPS[pred.op]} {right})"
+    values = ", ".join(literal(v.value) for v in pred.values)
+    op = "NOT IN" if pred.negated else "IN"
+    return f"({operand_sql(pred.operand, on, recipient)} {op} ({values}))"
+
+
+# -- outputs -----------------------------------------------------------------------------------
+
+
+def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
+    """The SELECT item for one extract column; a pseudonym is hex HMAC-SHA256 over the pads."""
+    value = q(col.field)
+    t = col.transform
+    if isinstance(t, Pseudonymise):
+        if pads is None:
+            raise ValueError("a pseudonym column needs its key pads")
+        inner, outer = pads
+        message = f"encode(CAST({value} AS STRING), 'UTF-8')"
+        expr = f"sha2(concat({outer}, unhex(sha2(concat({inner}, {message}), 256))), 256)"
+    elif isinstance(t, AgeBand):
+        age = age_sql(value, t.on)
+        low = f"(({age}) div {t.width} * {t.width})"
+        expr = (
+            f"CASE WHEN ({age}) >= {TOP_BAND} THEN '{TOP_BAND}+' "
+            f"ELSE concat(CAST({low} AS STRING), '-', CAST({low} + {t.width - 1} AS STRING)) END"
+        )
+    elif isinstance(t, PostcodeArea):
+        expr = q(AREA_COLUMNS[AREA_LEVELS[t.level]])
+    else:
+        expr = value
+    return f"{expr} AS {q(col.name)}"
