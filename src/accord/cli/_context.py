@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from accord.clock import Clock, FixedClock, SystemClock
-from accord.errors import InputError, Problem
+from accord.errors import ConfigError, InputError, Problem
 from accord.workspace import Workspace
 
 AT_HELP = (
@@ -32,6 +32,31 @@ AT_HELP = (
     "timestamp with its offset (2026-03-16T09:00:00Z). Default: now."
 )
 AT_OPTION = typer.Option(None, "--at", metavar="DATE|TIMESTAMP", help=AT_HELP)
+ENGINE_OPTION = typer.Option(
+    "duckdb", "--engine", "--backend", help="The engine that runs the flows: duckdb, spark."
+)
+SPARK_CONF_OPTION = typer.Option(
+    None,
+    "--spark-conf",
+    metavar="KEY=VALUE",
+    help="A Spark setting for --engine spark (repeatable), e.g. spark.master=spark://host:7077;"
+    " default master local[2].",
+)
+
+
+def engine_settings(pairs: list[str] | None) -> dict[str, str] | None:
+    """``KEY=VALUE`` settings of ``--spark-conf`` as a dict (None when none were given)."""
+    if not pairs:
+        return None
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(
+                "a --spark-conf setting is KEY=VALUE", [Problem("spark_conf", "no '=' in it")]
+            )
+        out[key.strip()] = value.strip()
+    return out
 
 
 def parse_at(text: str) -> datetime:

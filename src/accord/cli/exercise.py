@@ -8,7 +8,15 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, esc, now_at
+from accord.cli._context import (
+    AT_OPTION,
+    ENGINE_OPTION,
+    SPARK_CONF_OPTION,
+    console,
+    engine_settings,
+    esc,
+    now_at,
+)
 from accord.exercise import Options, run_exercise, write_report
 from accord.exercise.push_stage import MeshExercise
 from accord.exercise.report import human_duration
@@ -31,6 +39,8 @@ def exercise_command(
         help="JSON naming a MESH mailbox to send one council's delivery from (see "
         "docs/how-to/deliver-by-mesh.md); without it that delivery goes into the outbox.",
     ),
+    engine: str = ENGINE_OPTION,
+    spark_conf: list[str] | None = SPARK_CONF_OPTION,
     at: str | None = AT_OPTION,
 ) -> None:
     """Run an emergency exercise end to end and write an after-action report.
@@ -69,6 +79,8 @@ def exercise_command(
                 scenario=scenario,
                 fresh=fresh,
                 mesh=MeshExercise.load(mesh) if mesh is not None else None,
+                engine=engine,
+                engine_settings=engine_settings(spark_conf),
             ),
             start=end - SPAN,
             progress=progress,

@@ -24,9 +24,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from accord.cli._context import AT_OPTION, console, esc, workspace_at
+from accord.cli._context import (
+    AT_OPTION,
+    ENGINE_OPTION,
+    SPARK_CONF_OPTION,
+    console,
+    engine_settings,
+    esc,
+    workspace_at,
+)
 from accord.cli.release import authenticated
-from accord.engine import RunResult
+from accord.engine import RunResult, get_backend
 from accord.service import releases, runs
 
 STAGES = {
@@ -132,7 +140,8 @@ def run_cli(
     ndoo: Path | None = typer.Option(None, "--ndoo", help="National data opt-out list."),
     type1: Path | None = typer.Option(None, "--type1", help="Type 1 opt-out list."),
     flow: list[str] | None = typer.Option(None, "--flow", help="Run only these flows."),
-    backend: str = typer.Option("duckdb", help="Engine backend: duckdb or in_memory."),
+    engine: str = ENGINE_OPTION,
+    spark_conf: list[str] | None = SPARK_CONF_OPTION,
     user: str | None = typer.Option(
         None,
         "--user",
@@ -159,7 +168,7 @@ def run_cli(
             flows=flow or None,
             previous=since,
             delivery="delta" if delta_only else None,
-            backend=backend,
+            backend=get_backend(engine, engine_settings(spark_conf)),
             progress=tick,
             requested_by=requester,
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from accord.engine import Backend
 from accord.refdata import Geography
 from accord.service import agreements, assurance, lifecycle, runs
 from accord.workspace import Workspace
@@ -39,7 +40,13 @@ class LapseOutcome:
 
 
 def dspt_lapse(
-    ws: Workspace, agreement_id: str, *, source: Path, geography: Geography, previous: str
+    ws: Workspace,
+    agreement_id: str,
+    *,
+    source: Path,
+    geography: Geography,
+    previous: str,
+    backend: str | Backend = "duckdb",
 ) -> LapseOutcome:
     """Record the council's last publication (due again yesterday), sweep, and run the day."""
     today = ws.clock.now().date()
@@ -60,7 +67,9 @@ def dspt_lapse(
     version = agreements.active_version(ws, agreement_id)
     name = version.agreement.party(LAPSING).name
     paused = sorted(lifecycle.open_suspensions(ws, version))
-    run = runs.run(ws, agreement_id, source=source, geography=geography, previous=previous)
+    run = runs.run(
+        ws, agreement_id, source=source, geography=geography, previous=previous, backend=backend
+    )
     return LapseOutcome(
         party=LAPSING,
         party_name=name,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from accord.clock import FixedClock
 from accord.disputes.model import Actor, ActorRole, Ground, Variant
-from accord.engine import RunResult
+from accord.engine import RunResult, get_backend
 from accord.errors import ConfigError, Problem
 from accord.exercise import push_stage
 from accord.exercise.lifecycle_stage import LAPSING, dspt_lapse
@@ -81,6 +81,10 @@ class Options:
     fresh: bool = False
     # A MESH mailbox to send one council's delivery from (else it goes into the outbox).
     mesh: push_stage.MeshExercise | None = None
+    engine: str = "duckdb"
+    engine_settings: dict[str, str] | None = None
+    """``engine`` runs the flows (``duckdb``, ``spark``, ``in_memory``); ``engine_settings``
+    configure it (for Spark, ``spark.*`` settings such as ``spark.master``)."""
 
 
 def _target(stage_id: str) -> timedelta | None:
@@ -121,6 +125,7 @@ def run_exercise(
     """Run the whole exercise into ``options.out``; return what it measured."""
     tell = progress or (lambda stage, message: None)
     began = time.perf_counter()
+    engine = get_backend(options.engine, options.engine_settings)  # refuses an unknown engine
     home = prepare_folder(options)
     clock = FixedClock(start.replace(microsecond=0))
     data = options.out / "data"
@@ -247,7 +252,7 @@ def run_exercise(
             approvals.move(ws, agreement.id, rota.discloser_siro, Status.active, "go live")
             if options.mesh is not None:
                 push.configure_mesh(ws, options.mesh.sender)
-            run = runs.run(ws, agreement.id, source=population, geography=geography)
+            run = runs.run(ws, agreement.id, source=population, geography=geography, backend=engine)
             result.seconds_to_first_delivery = time.perf_counter() - t0
         _take_run(result, run, stored.agreement)
         if options.mesh is not None:
@@ -291,7 +296,12 @@ def run_exercise(
             )
             started = time.perf_counter()
             delta = runs.run(
-                ws, agreement.id, source=day1, geography=geography, previous=run.run_id
+                ws,
+                agreement.id,
+                source=day1,
+                geography=geography,
+                previous=run.run_id,
+                backend=engine,
             )
             result.delta_machine_seconds = time.perf_counter() - started
             result.delta_additions = sum(d.additions or 0 for d in delta.deliveries)
@@ -305,7 +315,12 @@ def run_exercise(
         with timer.stage("assurance", "A council's DSPT lapses (day 2)", people_time=timedelta(0)):
             clock.set(declared_at + timedelta(days=2, hours=6))
             lapse = dspt_lapse(
-                ws, agreement.id, source=day1, geography=geography, previous=delta.run_id
+                ws,
+                agreement.id,
+                source=day1,
+                geography=geography,
+                previous=delta.run_id,
+                backend=engine,
             )
             result.assurance_lapse = lapse.summary()
             result.assurance_paused = lapse.paused_flows

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accord.engine import RunResult, run_agreement
+from accord.engine import Backend, RunResult, run_agreement
 from accord.engine.run import Progress
 from accord.errors import InputError, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
@@ -58,7 +58,7 @@ def run(
     flows: list[str] | None = None,
     previous: str | None = None,
     delivery: str | None = None,
-    backend: str = "duckdb",
+    backend: str | Backend = "duckdb",
     progress: Progress | None = None,
     requested_by: User | None = None,
 ) -> RunResult:

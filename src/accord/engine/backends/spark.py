@@ -152,9 +152,24 @@ class SparkBackend(Backend):
         run = _Run(spark, plan, inputs, scratch)
         try:
             return run.execute(sink)
+        except Exception as exc:
+            if not _from_spark(exc):
+                raise
+            # Spark's messages can quote a value (a cast that failed): report the class only.
+            raise SourceError(
+                "the source could not be processed", [Problem("source", type(exc).__name__)]
+            ) from None
         finally:
             run.close()
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _from_spark(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by Spark or its Java gateway (not by accord's own code)."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    return isinstance(exc, PySparkException | Py4JError)
 
 
 _PYTHON_ONLY = ("(?P", "(?#", "\\Z", "(?(")
@@ -358,9 +373,9 @@ class _Run:
             for a in attrs:
                 values = [plan.flows[i].route.recipient.attr(a) for i in members]
                 columns[f"__r_{a}"] = pa.array(values, pa.string())
+            lists = [o.lists if (o := plan.flows[i].opt_outs) else () for i in members]
             for kind in kinds:
-                applied = [kind in (plan.flows[i].opt_outs.lists if plan.flows[i].opt_outs else ())
-                           for i in members]  # fmt: skip
+                applied = [kind in applied_lists for applied_lists in lists]
                 columns[f"__apply_{kind}"] = pa.array(applied, pa.bool_())
             recipients = self.table(f"recipients_{g}", pa.table(columns))
             opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
