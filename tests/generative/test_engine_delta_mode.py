@@ -32,6 +32,7 @@ from engine_days import (  # noqa: E402  (beside this file; see conftest.py)
 from engine_days import agreement as _agreement  # noqa: E402
 from engine_days import write_csv as _csv  # noqa: E402
 from engine_days import write_optouts as _optouts  # noqa: E402
+from engines import SPARK_MISSING, SPARK_REASON  # noqa: E402
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,6 +92,26 @@ def _check(delta: RunResult, full: RunResult) -> None:
 )
 @given(pair=days(), opted=st.lists(st.sampled_from(NHS), unique=True, max_size=2))
 def test_a_delta_applied_to_its_base_is_the_full_run(
+    backend: str, pair: tuple[list[dict[str, str]], list[dict[str, str]]], opted: list[str]
+) -> None:
+    _delta_is_full_run(backend, pair, opted)
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
+@settings(
+    derandomize=True, max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(pair=days(), opted=st.lists(st.sampled_from(NHS), unique=True, max_size=2))
+def test_a_delta_applied_to_its_base_is_the_full_run_on_spark(
+    spark_session: object,
+    pair: tuple[list[dict[str, str]], list[dict[str, str]]],
+    opted: list[str],
+) -> None:
+    _delta_is_full_run("spark", pair, opted)
+
+
+def _delta_is_full_run(
     backend: str, pair: tuple[list[dict[str, str]], list[dict[str, str]]], opted: list[str]
 ) -> None:
     day0, day1 = pair

@@ -8,7 +8,8 @@ For every generated agreement and population, on both backends:
 3. no person on an applied opt-out list appears in an extract;
 4. exceptions + opted out + not entitled + delivered == input rows;
 
-and the DuckDB backend gives exactly what the in-memory reference gives (same bytes).
+and the DuckDB backend gives exactly what the in-memory reference gives (same bytes); so does
+the Spark engine, on fewer examples (each Spark run costs seconds).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
+from engines import REFERENCE, SPARK_MISSING, SPARK_REASON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,14 +205,48 @@ def _extract(result: RunResult, flow_id: str) -> pa.Table:
 def test_engine_promises(
     rows: list[dict[str, str]], flows: list[dict[str, Any]], apply_ndoo: bool, opted: list[str]
 ) -> None:
+    _promises("duckdb", rows, flows, apply_ndoo, opted)
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
+@settings(
+    derandomize=True,
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    rows=rows_strategy,
+    flows=flows_strategy(),
+    apply_ndoo=st.booleans(),
+    opted=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
+)
+def test_engine_promises_on_spark(
+    spark_session: object,
+    rows: list[dict[str, str]],
+    flows: list[dict[str, Any]],
+    apply_ndoo: bool,
+    opted: list[str],
+) -> None:
+    _promises("spark", rows, flows, apply_ndoo, opted)
+
+
+def _promises(
+    engine: str,
+    rows: list[dict[str, str]],
+    flows: list[dict[str, Any]],
+    apply_ndoo: bool,
+    opted: list[str],
+) -> None:
     a = _agreement(flows, apply_ndoo)
     folder = Path(tempfile.mkdtemp(prefix="accord-gen-"))
     try:
         _write(folder / "source.csv", rows)
         results = {
-            b: _run(b, a, folder, opted if apply_ndoo else None) for b in ("in_memory", "duckdb")
+            b: _run(b, a, folder, opted if apply_ndoo else None) for b in (REFERENCE, engine)
         }
-        reference, duck = results["in_memory"], results["duckdb"]
+        reference, duck = results[REFERENCE], results[engine]
         by_rid = {f"r{i}": r for i, r in enumerate(rows)}
 
         for result in results.values():
@@ -241,7 +278,7 @@ def test_engine_promises(
                     delivered_rids.add(rid)
             assert len(delivered_rids) == result.delivered_rows
 
-        # the DuckDB backend equals the in-memory reference, byte for byte
+        # the engine equals the in-memory reference, byte for byte
         for d in reference.deliveries:
             assert duck.delivery(d.flow_id).files == d.files
             assert duck.delivery(d.flow_id).manifest_sha256 == d.manifest_sha256
