@@ -32,6 +32,7 @@ rows fresh, base extracts that do not line up with the base state, a missing per
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def execute(
     inputs: RunInputs,
     base: Path,
     bases: dict[str, Path],
-    write_exceptions: object,
+    write_exceptions: Callable[[pa.RecordBatchReader], None],
 ) -> DeltaOutcome | None:
     """Run over the rows not seen in ``base``; None (nothing written) when this path is off."""
     con = duckdb.connect(config={"memory_limit": backend.memory_limit})
@@ -105,7 +106,7 @@ def _execute(
     inputs: RunInputs,
     base: Path,
     bases: dict[str, Path],
-    write_exceptions: object,
+    write_exceptions: Callable[[pa.RecordBatchReader], None],
 ) -> DeltaOutcome | None:
     register_source(con, plan, inputs)
     h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
@@ -165,7 +166,7 @@ def _execute(
         f"USING (__h1, __h2) UNION ALL SELECT {ROW}, __reasons FROM fresh_state "
         "WHERE __reasons <> '' ORDER BY row_number"
     ).to_arrow_reader(BATCH_ROWS)
-    write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))  # type: ignore[operator]
+    write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
     state_delta = con.sql(
         "SELECT t.__h1, t.__h2, t.__n, o.__reasons, o.__flows, o.__opted FROM touched t "
         "JOIN (SELECT * FROM outcome UNION ALL SELECT DISTINCT ON (__h1, __h2) __h1, __h2, "

@@ -31,7 +31,6 @@ from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
 from accord.engine.anomalies import anomaly
 from accord.engine.backends.base import Backend, Counts, RunInputs, extract_schema
-from accord.engine.backends.duckdb import DuckDBBackend
 from accord.engine.extracts import Written, read_extract, write_extract
 from accord.engine.optouts import OptOutList
 from accord.engine.plan import FlowPlan, Plan
@@ -66,14 +65,15 @@ def run_delta(
     deltas: dict[str, dm.KeyDelta] | None = None
     rows: dict[str, int] = {}
     counts: Counts | None = None
-    if fast and state_fp is not None and isinstance(engine, DuckDBBackend):
+    stateful = engine.incremental
+    if fast and state_fp is not None and stateful is not None:
         base_run = inc.usable_base(layout, plan, bases, state_fp)
         if base_run is not None:
 
             def exceptions(batches: pa.RecordBatchReader) -> None:
                 write_extract(run_dir / "exceptions.parquet", batches, "parquet")
 
-            outcome = delta_fast.execute(engine, plan, inputs, base_run, bases, exceptions)
+            outcome = stateful.delta(plan, inputs, base_run, bases, exceptions)
             if outcome is not None:
                 deltas, counts = outcome.deltas, outcome.counts
                 rows = {k: v.rows for k, v in counts.flows.items()}

@@ -31,10 +31,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -65,6 +66,9 @@ from accord.engine.backends.duckdb import (
 from accord.engine.plan import AgeBand, CheckKind, Plan
 from accord.engine.sources import ROW, Source
 from accord.refdata._sql import string_literal
+
+if TYPE_CHECKING:
+    from accord.engine.delta_fast import DeltaOutcome
 
 STATE_META = "state.json"
 _RESERVED = {"filename", "file_row_number"}
@@ -121,6 +125,30 @@ def usable_base(
         if not (bases[fp.flow_id] / "extract.parquet").is_file():
             return None
     return folder
+
+
+@dataclass(frozen=True)
+class DuckDBIncremental:
+    """The DuckDB backend's :class:`~accord.engine.backends.base.Incremental` capability."""
+
+    backend: DuckDBBackend
+
+    def full(
+        self, plan: Plan, inputs: RunInputs, sink: ExtractSink, base: Path, bases: dict[str, Path]
+    ) -> Outcome | None:
+        return execute(self.backend, plan, inputs, sink, base, bases)
+
+    def delta(
+        self,
+        plan: Plan,
+        inputs: RunInputs,
+        base: Path,
+        bases: dict[str, Path],
+        write_exceptions: Callable[[pa.RecordBatchReader], None],
+    ) -> DeltaOutcome | None:
+        from accord.engine import delta_fast
+
+        return delta_fast.execute(self.backend, plan, inputs, base, bases, write_exceptions)
 
 
 @dataclass

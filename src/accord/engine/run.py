@@ -30,7 +30,6 @@ from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
 from accord.engine.backends.base import Backend, RunInputs
-from accord.engine.backends.duckdb import DuckDBBackend
 from accord.engine.compile import compile_plan
 from accord.engine.delta import Delta, DeltaMaker
 from accord.engine.delta_run import run_delta
@@ -170,7 +169,7 @@ def run_agreement(
                 state_fp=inc.fingerprint(
                     plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
                 )
-                if isinstance(engine, DuckDBBackend)
+                if engine.incremental is not None
                 else None,
                 fast=incremental,
                 source_sha=source_sha,
@@ -188,13 +187,14 @@ def run_agreement(
         inputs = RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys)
         state_fp = None
         outcome = None
-        if isinstance(engine, DuckDBBackend):
+        stateful = engine.incremental
+        if stateful is not None:
             state_fp = inc.fingerprint(
                 plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
             )
             base_run = inc.usable_base(layout, plan, bases, state_fp) if incremental else None
             if base_run is not None:
-                outcome = inc.execute(engine, plan, inputs, sink, base_run, bases)
+                outcome = stateful.full(plan, inputs, sink, base_run, bases)
         counts = outcome.counts if outcome is not None else engine.execute(plan, inputs, sink)
         sink.inner.finish()
         staged = sink.inner.flows

@@ -12,14 +12,20 @@ Arrow types (:func:`extract_schema`), as the in-memory reference.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
 from accord.engine.plan import FlowPlan, Plan
 from accord.engine.sources import Source
 from accord.errors import Problem, UnsupportedClause
+
+if TYPE_CHECKING:
+    from accord.engine.delta_fast import DeltaOutcome
+    from accord.engine.incremental import Outcome
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -95,8 +101,36 @@ class Counts:
             raise AssertionError("row accounting does not add up to the input rows")
 
 
+class Incremental(Protocol):
+    """What an engine that keeps per-row state offers (:mod:`accord.engine.incremental`): a run
+    that builds on the state of ``base`` (the previous run's folder) and reads only new or
+    changed rows. Each returns None, having written nothing, when a full run is due."""
+
+    def full(
+        self, plan: Plan, inputs: RunInputs, sink: ExtractSink, base: Path, bases: dict[str, Path]
+    ) -> Outcome | None:
+        """Whole extracts plus the deltas against ``bases`` (each flow's previous delivery)."""
+
+    def delta(
+        self,
+        plan: Plan,
+        inputs: RunInputs,
+        base: Path,
+        bases: dict[str, Path],
+        write_exceptions: Callable[[pa.RecordBatchReader], None],
+    ) -> DeltaOutcome | None:
+        """Additions and removals only, and a state delta (:mod:`accord.engine.delta_fast`)."""
+
+
 class Backend(ABC):
+    """An engine. Its capabilities are attributes, so the driver never asks for its type:
+    ``incremental`` is None unless the engine can build a run on the previous run's state."""
+
     name: str = "base"
+
+    @property
+    def incremental(self) -> Incremental | None:
+        return None
 
     def check(self, plan: Plan) -> None:
         """Raise :class:`UnsupportedClause` for any node this backend cannot enforce."""

@@ -35,6 +35,7 @@ from accord.engine.backends.base import (
     Counts,
     ExtractSink,
     FlowCounts,
+    Incremental,
     RunInputs,
     extract_schema,
 )
@@ -67,6 +68,12 @@ class DuckDBBackend(Backend):
     def __init__(self, *, memory_limit: str = "512MB", threads: int | None = None) -> None:
         self.memory_limit = memory_limit
         self.threads = threads
+
+    @property
+    def incremental(self) -> Incremental:
+        from accord.engine.incremental import DuckDBIncremental
+
+        return DuckDBIncremental(self)
 
     def execute(self, plan: Plan, inputs: RunInputs, sink: ExtractSink) -> Counts:
         with tempfile.TemporaryDirectory(prefix="accord-duckdb-") as scratch:
