@@ -15,7 +15,15 @@ own process so peak memory (``ru_maxrss``) belongs to one measurement:
     the aggregate stage (disclosure control under the NHS secondary care profile) instead of
     the list: the stage's cost as a share of (a);
 (b) ``bare``: DuckDB join and partitioned copy of the same rows, no governance;
-(c) ``pandas``: a straightforward pandas script doing the same governance.
+(c) ``pandas``: a straightforward pandas script doing the same governance;
+(f) ``spark``: (a) on the Spark engine in local mode (``local[2]``; the JVM's peak memory is
+    reported apart, as ``jvm_peak_mb``).
+
+Each enforced run also reports how its time splits by stage, from the run's progress ticks
+(engine-neutral): ``setup`` (compile, open and hash the source, run id), ``intake`` (read,
+type, check, normalise, look postcodes up, flag opt-outs: until the exceptions are handed
+over), ``extracts`` (route, project, transform, write every extract), ``deltas`` (deltas and
+manifests), ``publish`` (renames, pointers, run record).
 
 Targets (DESIGN.md): (a) <= 2 x (b); (c) >= 10 x (a); peak memory of (a) <= 1 GB at 2.2M rows and
 <= 2 GB at 22M rows; (d) <= 20% of (a). Figures are printed, never asserted. Each variant runs
@@ -68,10 +76,42 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
     if kind == "delta":
         runs = out / "runs"
         previous = next(p for p in runs.iterdir()).joinpath("latest").read_text().strip()
+    if kind == "spark":
+        out = work / f"out-{rows}-spark"
+        shutil.rmtree(out, ignore_errors=True)
+    marks: dict[str, float] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        marks.setdefault(f"{stage}:{done}", now)
+        marks[f"{stage}:last"] = now
+
     start = time.perf_counter()
-    if kind in {"accord", "delta", "dayfull", "aggregate"}:
-        now = on if kind in {"accord", "aggregate"} else s1_workload.NEXT_DAY
-        source = w.day0 if kind in {"accord", "aggregate"} else w.day1
+    if kind in {"accord", "delta", "dayfull", "aggregate", "spark"}:
+        now = on if kind in {"accord", "aggregate", "spark"} else s1_workload.NEXT_DAY
+        source = w.day0 if kind in {"accord", "aggregate", "spark"} else w.day1
+        backend: object = "duckdb"
+        if kind == "spark":
+            from accord.engine.backends.spark import SparkBackend, session
+
+            settings = {"spark.driver.memory": "2g", "spark.sql.shuffle.partitions": "4"}
+            session(settings)  # the JVM's start is not the run's time
+            backend = SparkBackend(settings=settings)
+            cold = time.perf_counter()
+            run_agreement(  # a first run warms the JVM (classes, code generation) up
+                agreement,
+                status="active",
+                source=source,
+                out_dir=work / f"out-{rows}-spark-cold",
+                secret=s1_workload.SECRET,
+                geography=geography,
+                now=now,
+                opt_out_lists={"ndoo": w.ndoo},
+                backend=backend,  # type: ignore[arg-type]
+            )
+            detail["cold_seconds"] = round(time.perf_counter() - cold, 3)
+            shutil.rmtree(work / f"out-{rows}-spark-cold")
+            start = time.perf_counter()
         result = run_agreement(
             agreement,
             status="active",
@@ -83,6 +123,8 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
             opt_out_lists={"ndoo": w.ndoo},
             previous=previous,
             delivery="delta" if kind == "delta" else None,
+            backend=backend,  # type: ignore[arg-type]
+            progress=tick,
         )
         detail = {
             "input": result.input_rows,
@@ -94,6 +136,8 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
             "additions": sum(d.additions or 0 for d in result.deliveries),
             "removals": sum(d.removals or 0 for d in result.deliveries),
             "flagged": len(result.flagged),
+            **_stages(marks, start),
+            **detail,
         }
     elif kind == "bare":
         target = work / "bare-out"
@@ -107,7 +151,40 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
         detail = {"files": s1_baselines.pandas_governance(w.day0, table, w.ndoo, target, on.date())}
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if kind == "spark":
+        detail["jvm_peak_mb"] = round(_jvm_peak_mb(), 1)
     return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), **detail}
+
+
+def _stages(marks: dict[str, float], start: float) -> dict[str, float]:
+    """Seconds per stage from the progress ticks (see the module docstring)."""
+    points = [
+        ("setup", marks.get("check:1")),
+        ("intake", marks.get("deliver:0")),
+        ("extracts", marks.get("deliver:last")),
+        ("deltas", marks.get("publish:1")),
+        ("publish", time.perf_counter()),
+    ]
+    out: dict[str, float] = {}
+    last = start
+    for name, at in points:
+        if at is None:
+            continue
+        out[f"stage_{name}"] = round(at - last, 3)
+        last = at
+    return out
+
+
+def _jvm_peak_mb() -> float:
+    """The Spark JVM's peak resident memory (VmHWM of the driver's java process)."""
+    from accord.engine.backends.spark import session
+
+    jvm = session().sparkContext._jvm  # type: ignore[attr-defined]
+    pid = int(jvm.java.lang.ProcessHandle.current().pid())
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def child(kind: str, args: argparse.Namespace) -> dict[str, float]:
@@ -137,10 +214,14 @@ def main() -> None:
     parser.add_argument("--postcodes", type=int, default=1_300_000)
     parser.add_argument("--work", type=Path, default=Path(".s1-work"))
     parser.add_argument(
-        "--measure", choices=["accord", "delta", "dayfull", "aggregate", "bare", "pandas"]
+        "--measure",
+        choices=["accord", "delta", "dayfull", "aggregate", "bare", "pandas", "spark"],
     )
     parser.add_argument(
-        "--skip", action="append", default=[], help="delta, dayfull, aggregate, bare or pandas"
+        "--skip",
+        action="append",
+        default=[],
+        help="delta, dayfull, aggregate, bare, pandas or spark",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant (median)")
     args = parser.parse_args()
@@ -157,7 +238,7 @@ def main() -> None:
     )
     results: dict[str, dict[str, float]] = {}
     for _ in range(args.repeat):  # interleaved, so machine load falls on every variant alike
-        for kind in ("accord", "delta", "dayfull", "aggregate", "bare", "pandas"):
+        for kind in ("accord", "delta", "dayfull", "aggregate", "bare", "pandas", "spark"):
             if kind in args.skip:
                 continue
             one = child(kind, args)
@@ -173,6 +254,10 @@ def main() -> None:
     print()
     print(f"medians of {args.repeat} runs; load average now {os.getloadavg()}")
     print(f"(a) accord full enforced run   {a:8.2f} s  peak {results['accord']['peak_mb']:.0f} MB")
+    split = {k[6:]: v for k, v in results["accord"].items() if k.startswith("stage_")}
+    print(
+        "    (a) by stage, last run:     " + ", ".join(f"{k} {v:.2f} s" for k, v in split.items())
+    )
     if "delta" in results:
         d = results["delta"]["seconds"]
         print(f"(d) accord 1% delta-only run   {d:8.2f} s  = {d / a:.0%} of (a)   (target <= 20%)")
@@ -188,6 +273,18 @@ def main() -> None:
     if "pandas" in results:
         c = results["pandas"]["seconds"]
         print(f"(c) pandas governance          {c:8.2f} s  (c)/(a) = {c / a:.1f}x  (target >= 10x)")
+    if "spark" in results:
+        s = results["spark"]
+        print(
+            f"(f) Spark engine, local[2]     {s['seconds']:8.2f} s  "
+            f"(f)/(a) = {s['seconds'] / a:.1f}x  (target <= 3x)  "
+            f"JVM peak {s.get('jvm_peak_mb', 0):.0f} MB, cold run {s.get('cold_seconds', 0):.1f} s"
+        )
+        split = {k[6:]: v for k, v in s.items() if k.startswith("stage_")}
+        print(
+            "    (f) by stage, last run:     "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in split.items())
+        )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 Owns compiling an agreement's flows into an immutable plan (:mod:`~accord.engine.plan`,
 :mod:`~accord.engine.compile`), the row-filter language (:mod:`~accord.engine.predicate`), the
 backends that run a plan (``backends/``: ``in_memory`` reference, ``duckdb`` default, ``spark``
-for scale, with the ``spark`` extra), pseudonym keys, atomic deliveries with manifests, deltas, exceptions and
-per-recipient volume anomalies.
+for scale, with the ``spark`` extra), pseudonym keys, atomic deliveries with manifests, deltas,
+exceptions and per-recipient volume anomalies.
 
 Imports only :mod:`accord.model`, :mod:`accord.refdata` and :mod:`accord.errors` from accord;
 never ``law``, ``store``, ``server`` or ``cli``. It does not write to the ledger: callers record
