@@ -18,21 +18,17 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from engine_cases import CASES, PEOPLE, RECIPIENTS, Case, person  # beside this file
+from engine_spec import NOW, POSTCODES, SECRET, read_delivery  # tests/spec (see conftest.py)
+from engines import REFERENCE
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "spec"))
-sys.path.insert(0, str(Path(__file__).parent))
-from engine_cases import CASES, PEOPLE, RECIPIENTS, Case, person  # noqa: E402
-from engine_spec import NOW, POSTCODES, SECRET, read_delivery  # noqa: E402
-from engines import REFERENCE  # noqa: E402
-
-from accord.engine import RunResult, derive_key, pseudonym, run_agreement  # noqa: E402
-from accord.engine.transforms import value_text  # noqa: E402
+from accord.engine import RunResult, derive_key, pseudonym, run_agreement
+from accord.engine.transforms import value_text
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> Path:
