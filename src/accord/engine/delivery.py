@@ -205,6 +205,13 @@ class StagingSink:
         repeated = [n for n in batches.schema.names if n not in _UNIQUE_STATE_COLUMNS]
         self.state = write_extract(folder / STATE, batches, "parquet", dictionary=repeated)
 
+    def write_routes(self, batches: pa.RecordBatchReader) -> None:
+        """Per valid row, the flows it reached (a backend without a state gives these for the
+        per-person index, :mod:`accord.engine.persons`)."""
+        folder = self.staging / "run"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_extract(folder / "routes.parquet", batches, "parquet", dictionary=["__flows"])
+
 
 _UNIQUE_STATE_COLUMNS = {"__row", "__h1", "__h2"}
 
@@ -258,6 +265,7 @@ def manifest(
     source_sha256: str,
     delta: dict[str, Any] | None,
     delivery: str | None = None,
+    rights_removed: int | None = None,
 ) -> bytes:
     lists = fp.opt_outs.lists if fp.opt_outs else ()
     body: dict[str, Any] = {
@@ -287,6 +295,8 @@ def manifest(
     }
     if staged.disclosure is not None:
         body["disclosure"] = staged.disclosure
+    if rights_removed is not None:  # of rows_removed: people whose objection was upheld
+        body["opt_outs"]["rights_removed"] = rights_removed
     if delivery is not None:  # "delta": no extract; ``rows`` is the reconstructed row count
         body["delivery"] = delivery
     return rfc8785.dumps(body)

@@ -26,6 +26,7 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine import delivery as dl
+from accord.engine import persons
 from accord.engine import delta_fast
 from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
@@ -156,6 +157,7 @@ def run_delta(
             )
         )
         tick("deliver", i + 1, len(plan.flows))
+    persons.index_run(plan, inputs.source, staging, inputs.keys, lists)
     return RunResult.of_run(
         plan,
         counts,

@@ -33,7 +33,7 @@ SCHEMA_TYPES = frozenset({"string", "integer", "number", "boolean", "date", "dat
 STANDARDS = frozenset({"NHS_NUMBER", "POSTCODE", "GSS_CODE", "ODS_CODE", "UPRN", "DATE_ISO8601"})
 """Standards checked per row; others (free text, SNOMED, phone) are not checked."""
 
-OPT_OUT_KINDS = frozenset({"ndoo", "type1"})
+OPT_OUT_KINDS = frozenset({"ndoo", "type1", "rights"})  # rights: engine/persons.py
 AREA_LEVELS = {"lsoa": "lsoa21", "district": "lad_code", "upper_tier": "utla_code"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -172,7 +172,7 @@ class RemoveOptOuts:
     def __post_init__(self) -> None:
         _name(self.key_field, "RemoveOptOuts.key_field")
         if not self.lists or not set(self.lists) <= OPT_OUT_KINDS:
-            raise _invalid("opt-out lists must be ndoo and/or type1")
+            raise _invalid("opt-out lists must be ndoo, type1 and/or rights")
         if tuple(sorted(set(self.lists))) != self.lists:
             raise _invalid("opt-out lists must be sorted and distinct")
 

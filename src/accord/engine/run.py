@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ import rfc8785
 from accord.engine import delivery as dl
 from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
+from accord.engine import persons
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
 from accord.engine.backends.base import Backend, RunInputs
 from accord.engine.compile import compile_plan
@@ -92,6 +93,8 @@ def run_agreement(
     incremental: bool = True,
     delivery: str | None = None,
     stored_hash: str | None = None,
+    person_key: bytes | None = None,
+    rights: Iterable[str] = (),
 ) -> RunResult:
     """Enforce the agreement's flows over ``source`` and deliver into ``out_dir``.
 
@@ -110,6 +113,10 @@ def run_agreement(
 
     ``stored_hash`` is the version's hash as stored and signed (see :mod:`accord.model.canonical`);
     the manifests and ledger events carry it.
+
+    ``person_key`` (the instance's person-index key) makes every delivery carry its per-person
+    index; ``rights`` (keyed hashes under that key of people whose objection or restriction
+    was upheld) are removed before routing from every flow (:mod:`accord.engine.persons`).
     """
     mode = delivery or dm.MODE_FULL
     if mode not in {dm.MODE_FULL, dm.MODE_DELTA}:
@@ -126,10 +133,17 @@ def run_agreement(
     out_dir = Path(out_dir)
     engine = get_backend(backend)
     plan = compile_plan(agreement, effective_date=now.date(), flows=flows, stored_hash=stored_hash)
+    rights = tuple(rights)
+    if rights:
+        if person_key is None:
+            raise ConfigError("suppressions need the person-index key", [Problem("rights", "")])
+        plan = persons.with_rights(plan)
     engine.check(plan)
     src = open_source(Path(source), source_format)
     check_columns(src, plan.source)
     lists = _opt_out_lists(plan, opt_out_lists or {})
+    if persons.RIGHTS in plan.opt_out_lists:
+        lists[persons.RIGHTS] = persons.suppression_list(rights)
     postcodes = _postcodes(plan, geography)
     source_sha = file_sha256(src.path)
     keys = {
@@ -138,6 +152,8 @@ def run_agreement(
         for t in fp.transforms
         if isinstance(t, Pseudonymise)
     }
+    if person_key is not None:
+        keys[persons.KEY_ID] = person_key
     postcodes_fp = _fingerprint(postcodes)
     secret_fp = hmac.new(secret, b"accord/run-id", hashlib.sha256).hexdigest()
     run_id = _run_id(plan, source_sha, lists, postcodes_fp, secret_fp, previous, mode)
@@ -201,6 +217,7 @@ def run_agreement(
         if state_fp is not None and sink.inner.state is not None:
             (staging / "run" / inc.STATE_META).write_bytes(rfc8785.dumps({"fingerprint": state_fp}))
         versions = {k: v.version for k, v in lists.items()}
+        rights_removed = persons.index_run(plan, src, staging, keys, lists)
         deliveries: list[Delivery] = []
         anomalies: list[Anomaly] = []
         maker = DeltaMaker()
@@ -226,6 +243,7 @@ def run_agreement(
                 exceptions=counts.exception_rows,
                 source_sha256=source_sha,
                 delta=delta,
+                rights_removed=rights_removed.get(fp.flow_id),
             )
             digest = dl.write_manifest(s, data)
             final = layout.flow_dir(fp) / run_id
@@ -296,6 +314,9 @@ class _ProgressSink:
     def write_state(self, batches: pa.RecordBatchReader) -> None:
         self.inner.write_state(batches)
 
+    def write_routes(self, batches: pa.RecordBatchReader) -> None:
+        self.inner.write_routes(batches)
+
 
 def _publish(
     plan: Plan, layout: dl.Layout, staging: Path, result: RunResult, tick: Progress
@@ -316,13 +337,14 @@ def _publish(
 
 
 def _opt_out_lists(plan: Plan, paths: dict[str, Path]) -> dict[str, OptOutList]:
-    missing = [k for k in plan.opt_out_lists if k not in paths]
+    wanted = [k for k in plan.opt_out_lists if k != persons.RIGHTS]  # given as hashes
+    missing = [k for k in wanted if k not in paths]
     if missing:
         raise SourceError(
             "the opt-out decision needs a list that was not given",
             [Problem(f"opt_out_lists.{k}", "required by the opt-out decision") for k in missing],
         )
-    return {k: read_opt_out_list(k, Path(paths[k])) for k in plan.opt_out_lists}
+    return {k: read_opt_out_list(k, Path(paths[k])) for k in wanted}
 
 
 def _postcodes(plan: Plan, geography: PostcodeSource | pa.Table | None) -> pa.Table | None:

@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from accord.engine import predicate
+from accord.engine import persons, predicate
 from accord.engine.backends import duckdb_sql as sql
 from accord.engine.backends.base import (
     EXCEPTIONS_SCHEMA,
@@ -187,6 +187,8 @@ class DuckDBBackend(Backend):
             )
         for kind, table in inputs.opt_outs.items():
             con.register(f"optout_{kind}", table.select(["nhs_number"]))
+        if persons.RIGHTS in inputs.opt_outs:
+            persons.register_pads(con, inputs.keys)
 
     def _checked_sql(self, plan: Plan, inputs: RunInputs) -> str:
         raw_types = dict(inputs.source.columns)
@@ -257,7 +259,8 @@ class DuckDBBackend(Backend):
             extra += [f"CAST(NULL AS VARCHAR) AS {sql.q(a)}" for a in sql.AREA_COLUMNS.values()]
         for kind in sorted(inputs.opt_outs):
             key = f"v.{sql.q(plan.person_key or '')}"
-            joins.append(f"LEFT JOIN optout_{kind} o_{kind} ON o_{kind}.nhs_number = {key}")
+            match = persons.match_sql(kind, key)
+            joins.append(f"LEFT JOIN optout_{kind} o_{kind} ON o_{kind}.nhs_number = {match}")
             extra.append(f"(o_{kind}.nhs_number IS NOT NULL) AS __oo_{kind}")
         fields = ", ".join(f"v.{sql.q(f.name)}" for f in plan.source.fields)
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])

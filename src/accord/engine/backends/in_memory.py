@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.engine import persons
 from accord.engine import predicate as p
 from accord.engine.backends.base import (
     EXCEPTIONS_SCHEMA,
@@ -154,6 +155,7 @@ def check_row(
     raw: dict[str, Any],
     opt_outs: dict[str, set[str]],
     geo: dict[str, dict[str, str | None]],
+    person_key: bytes | None = None,
 ) -> Row:
     row = Row(number)
     missing: dict[str, bool] = {}
@@ -188,7 +190,10 @@ def check_row(
                 row.areas = found
     key = row.values.get(plan.person_key) if plan.person_key else None
     for kind, members in opt_outs.items():
-        if key is not None and key in members:
+        match = key
+        if kind == persons.RIGHTS and key is not None:
+            match = pseudonym(person_key or b"", value_text(key))
+        if match is not None and match in members:
             row.opted.add(kind)
     return row
 
@@ -285,8 +290,9 @@ class InMemoryBackend(Backend):
         by_reason: Counter[str] = Counter()
         tally: Counter[str] = Counter()
         raw_rows = _read(plan, inputs)
+        routes: list[dict[str, Any]] = []  # per valid row: flows delivered to, opted out of
         for raw in raw_rows:
-            row = check_row(plan, raw[ROW], raw, members, geo)
+            row = check_row(plan, raw[ROW], raw, members, geo, inputs.keys.get(persons.KEY_ID))
             if not row.reasons:
                 for held, reason in plan.held_reasons:
                     if evaluate(held.route.predicate, row, held, plan.effective_date) is True:
@@ -297,19 +303,27 @@ class InMemoryBackend(Backend):
                 tally["exception"] += 1
                 continue
             delivered = opted = False
-            for fp in plan.flows:
+            to: list[int] = []
+            removed: list[int] = []
+            routes.append({ROW: row.number, "__flows": to, "__opted": removed})
+            for i, fp in enumerate(plan.flows):
                 if evaluate(fp.route.predicate, row, fp, plan.effective_date) is not True:
                     continue
                 lists = fp.opt_outs.lists if fp.opt_outs else ()
                 if any(k in row.opted for k in lists):
                     opted = True
                     opted_per_flow[fp.flow_id] += 1
+                    removed.append(i)
                     continue
                 delivered = True
+                to.append(i)
                 outputs[fp.flow_id].append(self._output(fp, row, inputs))
             tally["delivered" if delivered else "opted_out" if opted else "not_entitled"] += 1
 
         sink.write_exceptions(pa.Table.from_pylist(exceptions, EXCEPTIONS_SCHEMA).to_reader())
+        write_routes = getattr(sink, "write_routes", None)
+        if write_routes is not None and persons.KEY_ID in inputs.keys:  # the per-person index
+            write_routes(pa.Table.from_pylist(routes, persons.ROUTES_SCHEMA).to_reader())
         for fp in plan.flows:
             table = pa.Table.from_pylist(outputs[fp.flow_id], extract_schema(fp))
             sink.write_extract(fp.flow_id, table.to_reader())

@@ -1,0 +1,223 @@
+"""The per-person index of deliveries, and suppression of people whose rights request was upheld.
+
+Every run that is given the instance's person-index key writes, beside each delivery's extract,
+``persons.parquet``: one column ``person``, the keyed hash (lower-case hex HMAC-SHA256 under that
+key) of the person key of every row delivered, distinct and sorted. The key never leaves the
+instance, so the file tells a recipient nothing, and it is not in the manifest's ``files`` (never
+offered to the recipient); it is published, kept and purged with the delivery folder it sits in.
+The fields delivered are the manifest's ``columns``.
+
+The index is built in DuckDB SQL from the run's *routes*: per source row, the flows it was
+delivered to (``__flows``) and those where an opt-out removed it (``__opted``). The DuckDB backend
+leaves them as its state (``state.parquet``); the in-memory reference hands them to the sink's
+``write_routes``. One scan of the source's person key, a join on the row number, HMAC in SQL over
+the key pads (:func:`accord.engine.pseudonym.hmac_pads`): no per-row Python.
+
+A suppression is the opt-out stage's own mechanism: an opt-out list of kind ``rights`` whose
+members are keyed hashes rather than NHS numbers (:func:`suppression_list`); :func:`with_rights`
+makes every flow with a person key apply it, before routing, in every backend.
+
+>>> key = b"k" * 32
+>>> person_hash(key, "943 476 5919") == person_hash(key, "9434765919")
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from accord.engine.backends import duckdb_sql as sql
+from accord.engine.delivery import slug
+from accord.engine.extracts import write_extract
+from accord.engine.optouts import OptOutList
+from accord.engine.plan import Plan, RemoveOptOuts
+from accord.engine.pseudonym import hmac_pads, pseudonym
+from accord.engine.sources import ROW, Source, arrow_kind
+from accord.refdata import validate_nhs_number
+from accord.refdata._sql import string_literal
+
+RIGHTS = "rights"
+"""The opt-out kind of people whose objection or restriction was upheld (keyed hashes)."""
+KEY_ID = "person-index"
+"""Where the person-index key sits in :attr:`RunInputs.keys`."""
+INDEX = "persons.parquet"
+INDEX_SCHEMA = pa.schema([pa.field("person", pa.string())])
+ROUTES = "routes.parquet"
+ROUTES_SCHEMA = pa.schema(
+    [(ROW, pa.int64()), ("__flows", pa.list_(pa.int32())), ("__opted", pa.list_(pa.int32()))]
+)
+STATE = "state.parquet"
+
+
+def person_hash(key: bytes, nhs_number: str) -> str:
+    """The keyed hash of one person key (an NHS number, normalised first)."""
+    return pseudonym(key, validate_nhs_number(nhs_number))
+
+
+def suppression_list(hashes: Iterable[str]) -> OptOutList:
+    """The ``rights`` opt-out list: distinct keyed hashes; its version names its content."""
+    members = sorted(set(hashes))
+    digest = hashlib.sha256("\n".join(members).encode()).hexdigest()
+    table = pa.table({"nhs_number": pa.array(members, pa.string())})
+    return OptOutList(RIGHTS, f"sha256:{digest[:16]}", table, digest)
+
+
+def with_rights(plan: Plan) -> Plan:
+    """``plan`` with every flow applying the ``rights`` list (a plan without a person key:
+    unchanged, it has no one to match)."""
+    if plan.person_key is None:
+        return plan
+    flows = []
+    for fp in plan.flows:
+        lists = set(fp.opt_outs.lists if fp.opt_outs else ()) | {RIGHTS}
+        flows.append(
+            dataclasses.replace(fp, opt_outs=RemoveOptOuts(tuple(sorted(lists)), plan.person_key))
+        )
+    return dataclasses.replace(plan, flows=tuple(flows))
+
+
+# -- SQL ----------------------------------------------------------------------------------------
+
+
+def register_pads(con: duckdb.DuckDBPyConnection, keys: dict[str, bytes]) -> None:
+    """The one-row table ``person_pads`` (the key's HMAC pads, bound, never a literal)."""
+    inner, outer = hmac_pads(keys[KEY_ID])
+    con.register(
+        "person_pads",
+        pa.table({"ip": pa.array([inner], pa.binary()), "op": pa.array([outer], pa.binary())}),
+    )
+
+
+def hash_sql(value: str) -> str:
+    """Hex HMAC-SHA256 of ``value`` (text) under the key in ``person_pads``."""
+    text = f"encode(CAST({value} AS VARCHAR))"
+    return (
+        "sha256((SELECT op FROM person_pads) || "
+        f"unhex(sha256((SELECT ip FROM person_pads) || {text})))"
+    )
+
+
+def match_sql(kind: str, key: str) -> str:
+    """What an opt-out list of ``kind`` is matched against: the key, or its keyed hash."""
+    return hash_sql(key) if kind == RIGHTS else key
+
+
+def _key_sql(plan: Plan, source: Source) -> str:
+    """The person key as the backends normalise it (NULL when missing or not valid)."""
+    assert plan.person_key is not None
+    f = next(f for f in plan.source.fields if f.name == plan.person_key)
+    kind = arrow_kind(source.arrow_type(f.name))
+    text = kind in {"string", "null"}
+    raw = sql.q(f.name) if kind != "null" else f"CAST({sql.q(f.name)} AS VARCHAR)"
+    typed = (
+        f"CASE WHEN NOT {sql.missing_sql(raw, text)} AND "
+        f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) THEN {sql.typed_sql(f, raw, text)} END"
+    )
+    if f.standard is None:
+        return typed
+    pre, normal, valid = sql.standard_sql(f, typed)
+    return f"CASE WHEN {valid(normal(pre))} THEN {normal(pre)} END"
+
+
+# -- the index ---------------------------------------------------------------------------------
+
+
+def index_run(
+    plan: Plan,
+    source: Source,
+    staging: Path,
+    keys: dict[str, bytes],
+    lists: dict[str, OptOutList],
+) -> dict[str, int]:
+    """The stage a run calls once its flows are staged (``staging/flows/<flow>``): write each
+    delivery's index when the run has the key; return the rows the ``rights`` list removed per
+    flow (empty when the list was not applied, or no index was written)."""
+    routes = routes_file(staging / "run")
+    if KEY_ID not in keys or routes is None:
+        return {}
+    folders = {
+        fp.flow_id: staging / "flows" / slug(fp.flow_id)
+        for fp in plan.flows
+        if (staging / "flows" / slug(fp.flow_id)).is_dir()
+    }
+    rights = lists.get(RIGHTS)
+    removed = write_indexes(
+        plan, source, routes, keys, folders, rights=rights.numbers if rights else None
+    )
+    return removed if rights else {}
+
+
+# -- building it ----------------------------------------------------------------------------------
+
+
+def routes_file(run_dir: Path) -> Path | None:
+    """The routes a run left in its (staged) run folder, if any."""
+    for name in (STATE, ROUTES):
+        if (run_dir / name).is_file():
+            return run_dir / name
+    return None
+
+
+def write_indexes(
+    plan: Plan,
+    source: Source,
+    routes: Path,
+    keys: dict[str, bytes],
+    folders: dict[str, Path],
+    *,
+    rights: pa.Table | None = None,
+    memory_limit: str = "512MB",
+) -> dict[str, int]:
+    """Write ``persons.parquet`` into each flow's staged folder (``folders``: flow id -> folder);
+    return, per flow, how many routed rows the ``rights`` list (``rights``) removed."""
+    from accord.engine.backends.base import RunInputs
+    from accord.engine.backends.duckdb import Split, cast_reader, register_source
+
+    suppressed = {fp.flow_id: 0 for fp in plan.flows}
+    if plan.person_key is None:
+        return suppressed
+    con = duckdb.connect(config={"memory_limit": memory_limit})
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        register_source(con, plan, RunInputs(source))
+        register_pads(con, keys)
+        path = string_literal(str(routes))
+        con.execute(
+            f"CREATE TEMP TABLE keyed AS SELECT r.__flows, r.__opted, "
+            f"{hash_sql('s.__key')} AS person FROM "
+            f"(SELECT {ROW}, __flows, __opted FROM read_parquet({path}) "
+            "WHERE len(__flows) > 0 OR len(__opted) > 0) r JOIN "
+            f"(SELECT {ROW}, {_key_sql(plan, source)} AS __key FROM src) s USING ({ROW}) "
+            "WHERE s.__key IS NOT NULL"
+        )
+        wanted = [
+            i
+            for i, fp in enumerate(plan.flows)
+            if fp.aggregate is None and fp.flow_id in folders  # an aggregate flow: counts only
+        ]
+        listed = ", ".join(str(i) for i in wanted) or "NULL"
+        reader = con.sql(
+            "SELECT DISTINCT __flow, person FROM (SELECT unnest(__flows) AS __flow, person "
+            f"FROM keyed) WHERE __flow IN ({listed}) ORDER BY __flow, person"
+        ).to_arrow_reader(1 << 17)
+        split = Split(reader)
+        for i in wanted:
+            part = cast_reader(split.reader(i, INDEX_SCHEMA), INDEX_SCHEMA)
+            write_extract(folders[plan.flows[i].flow_id] / INDEX, part, "parquet", dictionary=False)
+        split.finish()
+        if rights is not None and rights.num_rows:
+            con.register("rights_list", rights.select(["nhs_number"]))
+            for i, n in con.execute(
+                "SELECT f, count(*) FROM (SELECT unnest(__opted) AS f, person FROM keyed) "
+                "WHERE person IN (SELECT nhs_number FROM rights_list) GROUP BY f"
+            ).fetchall():
+                suppressed[plan.flows[i].flow_id] = int(n)
+    finally:
+        con.close()
+    return suppressed
