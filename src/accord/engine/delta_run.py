@@ -26,8 +26,7 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine import delivery as dl
-from accord.engine import persons
-from accord.engine import delta_fast
+from accord.engine import delta_fast, persons
 from accord.engine import deltamode as dm
 from accord.engine import incremental as inc
 from accord.engine.anomalies import anomaly
