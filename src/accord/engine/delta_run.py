@@ -65,6 +65,7 @@ def run_delta(
     deltas: dict[str, dm.KeyDelta] | None = None
     rows: dict[str, int] = {}
     counts: Counts | None = None
+    base_run: Path | None = None
     stateful = engine.incremental
     if fast and state_fp is not None and stateful is not None:
         base_run = inc.usable_base(layout, plan, bases, state_fp)
@@ -156,7 +157,8 @@ def run_delta(
             )
         )
         tick("deliver", i + 1, len(plan.flows))
-    persons.index_run(plan, inputs.source, staging, inputs.keys, lists)
+    base_state = base_run / dl.STATE if base_run is not None else None
+    persons.index_run(plan, inputs.source, staging, inputs.keys, lists, base_state=base_state)
     return RunResult.of_run(
         plan,
         counts,

@@ -53,6 +53,7 @@ ROUTES_SCHEMA = pa.schema(
     [(ROW, pa.int64()), ("__flows", pa.list_(pa.int32())), ("__opted", pa.list_(pa.int32()))]
 )
 STATE = "state.parquet"
+STATE_DELTA = "state-delta.parquet"
 
 
 def person_hash(key: bytes, nhs_number: str) -> str:
@@ -134,12 +135,16 @@ def index_run(
     staging: Path,
     keys: dict[str, bytes],
     lists: dict[str, OptOutList],
+    *,
+    base_state: Path | None = None,
 ) -> dict[str, int]:
     """The stage a run calls once its flows are staged (``staging/flows/<flow>``): write each
     delivery's index when the run has the key; return the rows the ``rights`` list removed per
     flow (empty when the list was not applied, or no index was written)."""
-    routes = routes_file(staging / "run")
-    if KEY_ID not in keys or routes is None:
+    if KEY_ID not in keys:
+        return {}
+    routes = routes_sql(plan, staging / "run", base_state)
+    if routes is None:
         return {}
     folders = {
         fp.flow_id: staging / "flows" / slug(fp.flow_id)
@@ -156,25 +161,39 @@ def index_run(
 # -- building it ----------------------------------------------------------------------------------
 
 
-def routes_file(run_dir: Path) -> Path | None:
-    """The routes a run left in its (staged) run folder, if any."""
+def routes_sql(plan: Plan, run_dir: Path, base_state: Path | None = None) -> str | None:
+    """A query (over ``cur``: the source's row numbers and content hashes) of the routes a run left in its (staged) run folder: its state or
+    routes by row number; or, for a delta-only run that wrote a state delta, the base run's
+    state (``base_state``) amended by that delta, matched by content hash. None: no routes."""
     for name in (STATE, ROUTES):
         if (run_dir / name).is_file():
-            return run_dir / name
-    return None
+            path = string_literal(str(run_dir / name))
+            return f"SELECT {ROW}, __flows, __opted FROM read_parquet({path})"
+    delta = run_dir / STATE_DELTA
+    if base_state is None or not delta.is_file():
+        return None
+    d, b = string_literal(str(delta)), string_literal(str(base_state))
+    return (
+        f"SELECT s.{ROW}, o.__flows, o.__opted FROM cur s JOIN ("
+        f"SELECT __h1, __h2, __flows, __opted FROM read_parquet({d}) WHERE __n > 0 "
+        "UNION ALL SELECT * FROM (SELECT DISTINCT ON (__h1, __h2) __h1, __h2, __flows, __opted "
+        f"FROM read_parquet({b})) ANTI JOIN read_parquet({d}) USING (__h1, __h2)"
+        ") o USING (__h1, __h2)"
+    )
 
 
 def write_indexes(
     plan: Plan,
     source: Source,
-    routes: Path,
+    routes: str,
     keys: dict[str, bytes],
     folders: dict[str, Path],
     *,
     rights: pa.Table | None = None,
     memory_limit: str = "512MB",
 ) -> dict[str, int]:
-    """Write ``persons.parquet`` into each flow's staged folder (``folders``: flow id -> folder);
+    """Write ``persons.parquet`` into each flow's staged folder (``folders``: flow id -> folder)
+    from ``routes`` (:func:`routes_sql`);
     return, per flow, how many routed rows the ``rights`` list (``rights``) removed."""
     from accord.engine.backends.base import RunInputs
     from accord.engine.backends.duckdb import Split, cast_reader, register_source
@@ -187,14 +206,19 @@ def write_indexes(
         con.execute("SET preserve_insertion_order = false")
         register_source(con, plan, RunInputs(source))
         register_pads(con, keys)
-        path = string_literal(str(routes))
+        hashes = ""
+        if "__h1" in routes:  # matched by content hash: one scan gives the hashes and the key
+            h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
+            hashes = f", {h1} AS __h1, {h2} AS __h2"
+        con.execute(
+            f"CREATE TEMP TABLE cur AS SELECT {ROW}, {_key_sql(plan, source)} AS __key{hashes} "
+            "FROM src"
+        )
         con.execute(
             f"CREATE TEMP TABLE keyed AS SELECT r.__flows, r.__opted, "
             f"{hash_sql('s.__key')} AS person FROM "
-            f"(SELECT {ROW}, __flows, __opted FROM read_parquet({path}) "
-            "WHERE len(__flows) > 0 OR len(__opted) > 0) r JOIN "
-            f"(SELECT {ROW}, {_key_sql(plan, source)} AS __key FROM src) s USING ({ROW}) "
-            "WHERE s.__key IS NOT NULL"
+            f"(SELECT * FROM ({routes}) WHERE len(__flows) > 0 OR len(__opted) > 0) r JOIN "
+            f"cur s USING ({ROW}) WHERE s.__key IS NOT NULL"
         )
         wanted = [
             i
