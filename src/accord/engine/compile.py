@@ -61,11 +61,16 @@ def compile_plan(
     effective_date: date,
     flows: list[str] | None = None,
     stored_hash: str | None = None,
+    read_person_key: bool = False,
 ) -> n.Plan:
     """Compile the chosen flows (default: every flow in force on ``effective_date``).
 
     ``stored_hash`` is the hash the version was stored and signed under (its identity, which a
     version stored under an earlier hashing scheme keeps); without it, the document's hash.
+
+    ``read_person_key`` keeps the person key (the NHS_NUMBER item) in the plan and reads it
+    even when no flow delivers it or applies opt-outs: the per-person index and suppressions
+    (:mod:`accord.engine.persons`) match on it.
 
     A flow whose recipient no longer exists on ``effective_date`` (a council abolished or
     recoded, :mod:`accord.refdata.succession`) delivers nothing: it is compiled against each
@@ -118,7 +123,7 @@ def compile_plan(
     for fp in held:
         needed |= p.fields_used(fp.route.predicate)
     needed |= lookup_fields
-    if opting and person_key is not None:
+    if (opting or read_person_key) and person_key is not None:
         needed.add(person_key)
     ordered = [d for d in agreement.data_items if d.name in needed]
     source = n.ReadSource(tuple(_source_field(d.name, types, agreement) for d in ordered))
@@ -142,7 +147,9 @@ def compile_plan(
         source=source,
         validate=n.ValidateRows(tuple(checks)),
         lookup=lookup,
-        person_key=person_key if opting else _delivered_key(person_key, flow_plans),
+        person_key=person_key
+        if opting or read_person_key
+        else _delivered_key(person_key, flow_plans),
         flows=tuple(flow_plans),
         held=tuple(held),
     )

@@ -162,9 +162,10 @@ def index_run(
 
 
 def routes_sql(plan: Plan, run_dir: Path, base_state: Path | None = None) -> str | None:
-    """A query (over ``cur``: the source's row numbers and content hashes) of the routes a run left in its (staged) run folder: its state or
-    routes by row number; or, for a delta-only run that wrote a state delta, the base run's
-    state (``base_state``) amended by that delta, matched by content hash. None: no routes."""
+    """A query of the routes a run left in its (staged) run folder: its state or routes by row
+    number; or, for a delta-only run that wrote a state delta, the base run's state
+    (``base_state``) amended by that delta, matched by content hash to ``cur`` (the source's
+    row numbers and content hashes). None: no routes."""
     for name in (STATE, ROUTES):
         if (run_dir / name).is_file():
             path = string_literal(str(run_dir / name))

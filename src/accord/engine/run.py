@@ -132,7 +132,13 @@ def run_agreement(
     tick("check", 0, 1)
     out_dir = Path(out_dir)
     engine = get_backend(backend)
-    plan = compile_plan(agreement, effective_date=now.date(), flows=flows, stored_hash=stored_hash)
+    plan = compile_plan(
+        agreement,
+        effective_date=now.date(),
+        flows=flows,
+        stored_hash=stored_hash,
+        read_person_key=person_key is not None,
+    )
     rights = tuple(rights)
     if rights:
         if person_key is None:

@@ -1,0 +1,91 @@
+"""A suppressed person never reaches any recipient; the per-person index says who was sent.
+
+On random populations and agreements (the generators of ``test_engine_properties``), with a
+random set of people whose objection was upheld (given as keyed hashes only), on both backends:
+
+1. no delivered row belongs to a suppressed person, in any flow;
+2. each delivery's index holds exactly the keyed hashes of the people its extract came from;
+3. the DuckDB backend writes the same index and manifests as the in-memory reference.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_engine_properties import (
+    NOW,
+    POSTCODES,
+    SECRET,
+    VALID_NHS,
+    _agreement,
+    _write,
+    flows_strategy,
+    rows_strategy,
+)
+
+from accord.engine import RunResult, persons, run_agreement
+
+KEY = b"generative-person-index-key-0001"
+
+
+def _run(backend: str, folder: Path, flows: list[dict[str, Any]], rights: list[str]) -> RunResult:
+    return run_agreement(
+        _agreement(flows, False),
+        status="active",
+        source=folder / "source.csv",
+        out_dir=folder / backend,
+        secret=SECRET,
+        geography=POSTCODES,
+        now=NOW,
+        backend=backend,
+        person_key=KEY,
+        rights=rights,
+    )
+
+
+@settings(
+    derandomize=True,
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    rows=rows_strategy,
+    flows=flows_strategy(),
+    suppressed=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
+)
+def test_a_suppressed_person_never_reaches_any_recipient(
+    rows: list[dict[str, str]], flows: list[dict[str, Any]], suppressed: list[str]
+) -> None:
+    hashes = [persons.person_hash(KEY, n) for n in suppressed]
+    folder = Path(tempfile.mkdtemp(prefix="accord-rights-"))
+    try:
+        _write(folder / "source.csv", rows)
+        results = {b: _run(b, folder, flows, hashes) for b in ("in_memory", "duckdb")}
+        by_rid = {f"r{i}": r for i, r in enumerate(rows)}
+        for result in results.values():
+            for f in flows:
+                d = result.delivery(f["id"])
+                rids = pq.read_table(d.directory / "extract.parquet")["rid"].to_pylist()
+                sent = {by_rid[rid]["nhs_number"] for rid in rids}
+                assert not sent & set(suppressed)  # 1.
+                index = pq.read_table(d.directory / persons.INDEX)["person"].to_pylist()
+                expected = {persons.person_hash(KEY, n) for n in sent if n}
+                assert index == sorted(expected)  # 2.
+                assert not set(index) & set(hashes)
+        reference, duck = results["in_memory"], results["duckdb"]
+        for d in reference.deliveries:  # 3.
+            other = duck.delivery(d.flow_id)
+            assert other.manifest_sha256 == d.manifest_sha256
+            assert (other.directory / persons.INDEX).read_bytes() == (
+                d.directory / persons.INDEX
+            ).read_bytes()
+        assert duck.opted_out_rows == reference.opted_out_rows
+    finally:
+        shutil.rmtree(folder)
