@@ -24,6 +24,7 @@ from accord.store.base import DEFAULT_SQLITE_NAME
 
 MARKER = "accord-workspace.txt"
 PSEUDONYM_SECRET = "pseudonym.secret"
+PERSON_INDEX_KEY = "person-index.key"
 
 
 @dataclass
@@ -68,6 +69,14 @@ class Workspace:
         """The instance secret pseudonym keys are derived from; it never leaves the instance."""
         return (self.keys_dir / PSEUDONYM_SECRET).read_bytes()
 
+    def person_index_key(self) -> bytes:
+        """The instance key of the per-person index (keyed hashes of person keys); like the
+        pseudonym secret it never leaves the instance. Made on first use (0600)."""
+        path = self.keys_dir / PERSON_INDEX_KEY
+        if not path.exists():
+            _new_secret(path)
+        return path.read_bytes()
+
     @classmethod
     def init(
         cls, root: Path, *, database_url: str | None = None, clock: Clock | None = None
@@ -77,11 +86,9 @@ class Workspace:
         for sub in ("", "keys", "deliveries", "reports", "refdata"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "keys", 0o700)
-        secret = root / "keys" / PSEUDONYM_SECRET
-        if not secret.exists():
-            fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
+        for name in (PSEUDONYM_SECRET, PERSON_INDEX_KEY):
+            if not (root / "keys" / name).exists():
+                _new_secret(root / "keys" / name)
         (root / MARKER).write_text("This folder is an accord workspace.\n", encoding="utf-8")
         ws = cls(root, database_url or sqlite_url(root), clock or SystemClock())
         _ = ws.engine  # create the schema now
@@ -111,6 +118,16 @@ class Workspace:
     def on_init(self) -> None:
         """Create the instance signing key (and anything else a fresh instance needs)."""
         self.keystore.instance_key()
+
+
+def _new_secret(path: Path) -> None:
+    """32 random bytes in a file only the instance's user reads (never overwritten)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # made by a concurrent first use
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secrets.token_bytes(32))
 
 
 def sqlite_url(root: Path) -> str:

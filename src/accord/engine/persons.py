@@ -246,3 +246,29 @@ def write_indexes(
     finally:
         con.close()
     return suppressed
+
+
+# -- looking a person up -----------------------------------------------------------------------
+
+
+def find(deliveries: Path, agreement_ids: Iterable[str], person: str) -> list[Path]:
+    """The delivery folders (under ``deliveries``, of ``agreement_ids`` only) whose index holds
+    ``person`` (a keyed hash), in path order. One DuckDB query over the index files; each file
+    is sorted, so its row-group statistics skip the groups that cannot hold the hash."""
+    files = [
+        str(p)
+        for a in sorted(set(agreement_ids))
+        for p in sorted((deliveries / slug(a)).glob(f"*/*/*/{INDEX}"))
+    ]
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT filename FROM read_parquet($files, filename = true) "
+            "WHERE person = $person ORDER BY filename",
+            {"files": files, "person": person},
+        ).fetchall()
+    finally:
+        con.close()
+    return [Path(r[0]).parent for r in rows]

@@ -70,14 +70,17 @@ __all__ = [
     "IncidentDeclared",
     "NotificationSent",
     "OptOutDecision",
+    "PersonLookedUp",
     "PushAcknowledged",
     "PushFailed",
     "PushSent",
     "PushWithdrawn",
     "RecipientStateChanged",
     "RegisterPublished",
-    "RunRecorded",
     "ReleaseReviewed",
+    "RightsRequestReceived",
+    "RightsRequestStep",
+    "RunRecorded",
     "SharingFileDownloaded",
     "SharingQueried",
     "SignedEvent",
@@ -615,6 +618,52 @@ class SharingFileDownloaded(Event):
     file: str
     file_sha256: str
     token_id: str
+# -- people's rights (accord.service.rights) ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RightsRequestReceived(Event):
+    """A person's rights request, recorded by the party that received it. The person appears
+    only as a keyed hash under the instance's person-index key, never as an NHS number."""
+
+    name: ClassVar[str] = "rights-request-received"
+    request_id: str
+    kind: str
+    person: str
+    received_by: str
+    lead_party: str
+    received_on: str
+    due_on: str
+    recorded_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RightsRequestStep(Event):
+    """One step of a rights request: ``routed`` to the lead party, ``reminded``, ``extended``
+    (complex: two further months), ``upheld``, ``refused``, ``answered``, or ``lifted`` (a
+    recorded decision reversing a suppression). ``suppressed_in``: the agreements whose flows
+    stop sending the person from their next run."""
+
+    name: ClassVar[str] = "rights-request-step"
+    request_id: str
+    step: str
+    party: str
+    actor: str
+    due_on: str | None = None
+    suppressed_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonLookedUp(Event):
+    """Someone asked which deliveries included a person (by keyed hash): who, for which
+    party, and whether it was ``answered`` or ``refused``; never what was found."""
+
+    name: ClassVar[str] = "person-looked-up"
+    concerns_agreement: ClassVar[bool] = False
+    person: str
+    by: str
+    party: str
+    outcome: str
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -657,6 +706,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TableWithheld,
         SharingQueried,
         SharingFileDownloaded,
+        RightsRequestReceived,
+        RightsRequestStep,
+        PersonLookedUp,
     )
 }
 

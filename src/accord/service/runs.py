@@ -22,7 +22,7 @@ from accord.engine.run import Progress
 from accord.errors import InputError, NotPermitted, Problem
 from accord.ledger.events import DeliveryMade, Event, OptOutDecision, RunRecorded
 from accord.refdata import Geography
-from accord.service import lifecycle, push, releases, retention
+from accord.service import lifecycle, push, releases, retention, rights
 from accord.service._ledger import iso, record
 from accord.service.agreements import version_in_force
 from accord.service.users import User
@@ -93,6 +93,8 @@ def run(
         source=source,
         out_dir=ws.root,  # the engine writes deliveries/ and the discloser-only runs/ here
         secret=ws.pseudonym_secret(),
+        person_key=ws.person_index_key(),  # every delivery carries its per-person index
+        rights=rights.suppressed_people(ws, agreement_id),
         geography=geography,
         now=now,
         opt_out_lists=opt_out_lists,

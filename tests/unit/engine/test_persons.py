@@ -114,3 +114,15 @@ def test_a_later_run_indexes_exactly_what_a_fresh_full_run_would(
     by_flow = {d.flow_id: d for d in later.deliveries}
     assert persons.person_hash(KEY, NHS[0]) in _index(by_flow["spl-e06000002"])
     assert _index(by_flow["spl-e09000011"]) == [persons.person_hash(KEY, NHS[4])]
+
+
+def test_find_names_every_delivery_that_holds_the_person_and_no_other(tmp_path: Path) -> None:
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", POP), person_key=KEY)
+    root = tmp_path / "out" / "deliveries"
+    aid = result.agreement_id
+    by_flow = {d.flow_id: d for d in result.deliveries}
+    assert persons.find(root, [aid], persons.person_hash(KEY, NHS[1])) == [
+        by_flow["spl-e06000002"].directory
+    ]
+    assert persons.find(root, [aid], persons.person_hash(KEY, NHS[3])) == []  # not routable
+    assert persons.find(root, ["urn:accord:other"], persons.person_hash(KEY, NHS[1])) == []

@@ -44,6 +44,8 @@ EXPECTED_NAMES = {
     "sharing-queried", "sharing-file-downloaded",
     # Pushes to recipients by MESH or the outbox (issue 17).
     "push-sent", "push-acknowledged", "push-withdrawn", "push-failed",
+    # People's rights: requests, their steps, lookups (issue 14).
+    "rights-request-received", "rights-request-step", "person-looked-up",
 }  # fmt: skip
 
 
