@@ -203,3 +203,16 @@ def test_requests_are_seen_only_by_the_handlers_of_the_two_parties(world: World)
         rights.decide(w.ws, w.lead, r.request_id, "answer")  # erasure: uphold or refuse
     assert rights.decide(w.ws, w.lead, r.request_id, "refuse").state == "refused"
     assert rights.suppressed_people(w.ws, w.a.id) == []
+
+
+def test_the_index_is_purged_with_the_deliveries_it_describes(world: World) -> None:
+    from accord.service import lifecycle, retention
+
+    w = world.at(day(4))
+    _run_both(w)
+    retention.cease(w.ws, w.b.id, party="gss:E08000016")  # Barnsley keeps nothing of B
+    lifecycle.sweep(w.ws, day(5))
+    left = sorted((h.agreement_id, h.recipient) for h in rights.lookup(w.ws, w.lead, PERSON))
+    assert left == [(w.b.id, "gss:E08000019"), (w.a.id, "gss:E09000011")]
+    assert not list((w.ws.deliveries_dir / "urn_accord_agreement_adult-support" / "gss_E08000016")
+                    .rglob("persons.parquet"))  # fmt: skip

@@ -29,6 +29,7 @@ from accord.cli import (
     ledger,
     push,
     release,
+    rights,
     serve,
     sharing,
     sweep,
@@ -83,6 +84,7 @@ app.add_typer(exit.app, name="exit")
 app.add_typer(exit.app, name="retention")
 app.add_typer(release.app, name="release")
 app.add_typer(push.app, name="push")
+app.add_typer(rights.app, name="rights")
 app.command("check")(law.check_command)
 app.command("verify")(ledger.verify_command)
 app.command("run")(run_module.run_cli)

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from accord.cli._context import AT_OPTION, console, esc, workspace_at
 from accord.errors import InputError, Problem
-from accord.service import disputes, heads, lifecycle
+from accord.service import disputes, heads, lifecycle, rights
 
 
 def parse_warn_days(text: str) -> tuple[int, ...]:
@@ -34,17 +34,20 @@ def sweep_command(
     """Re-check every live agreement at the date: expire, suspend flows or agreements whose
     basis, assurance or law no longer holds, resume those that hold again, warn the owners of
     what ends soon; send queued pushes, record MESH acknowledgements, chase deliveries without a
-    receipt; escalate disputes whose tier ran out; sign a tree head."""
+    receipt; escalate disputes whose tier ran out; remind the handlers of rights requests due soon
+    or overdue; sign a tree head."""
     policy = lifecycle.Policy(warn_days=parse_warn_days(warn_days), chase_days=chase_days)
     ws = workspace_at(ctx, at)
     done = lifecycle.sweep(ws, policy=policy)
     escalated = disputes.sweep(ws)
+    reminded = rights.sweep(ws)
     table = Table("agreement", "v", "action", "detail")
     for s in done:
         table.add_row(esc(s.agreement_id or "-"), str(s.seq or "-"), esc(s.action), esc(s.detail))
     out = console()
     out.print(table if done else "No agreement changes were due.")
     out.print(f"{len(escalated)} dispute deadline(s) applied.")
+    out.print(f"{len(reminded)} rights request reminder(s) given.")
     signed = heads.sign_head(ws)  # heads are signed on the instance's schedule, here
     out.print(f"Signed tree head of size {signed.head.size}.")
     for w in signed.witnesses:

@@ -142,7 +142,10 @@ def run_agreement(
     rights = tuple(rights)
     if rights:
         if person_key is None:
-            raise ConfigError("suppressions need the person-index key", [Problem("rights", "")])
+            raise ConfigError(
+                "suppressions need the person-index key",
+                [Problem("person_key", "pass the key the hashes were made with")],
+            )
         plan = persons.with_rights(plan)
     engine.check(plan)
     src = open_source(Path(source), source_format)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from accord.clock import Clock
 from accord.errors import VerificationError
-from accord.service import disputes, heads, lifecycle
+from accord.service import disputes, heads, lifecycle, rights
 from accord.workspace import Workspace
 
 _log = logging.getLogger("accord.server")
@@ -51,6 +51,7 @@ class Scheduler:
         now = (self.clock or ws.clock).now()
         done = lifecycle.sweep(ws, now, policy=self.policy)
         disputes.sweep(ws, now)
+        rights.sweep(ws, now)
         latest = ws.ledger.latest_head()
         if ws.ledger.size() > (latest.size if latest else 0):
             self.last_head = heads.sign_head(ws, now=now, post=self.post)

@@ -183,7 +183,10 @@ def receive(
     now = ws.clock.now()
     received = received_on or now.date()
     if received > now.date():
-        raise InputError("a request cannot be received in the future", [Problem("received", "")])
+        raise InputError(
+            "a request cannot be received in the future",
+            [Problem("received", f"after {now.date().isoformat()}")],
+        )
     v = _version(ws, user, agreement_id)
     person = person_hash(ws, nhs_number)
     lead = v.agreement.rights.lead_party

@@ -48,6 +48,11 @@ DATED = [
     ("push", "retry"),
     ("push", "withdraw"),
     ("push", "unreceived"),
+    ("rights", "receive"),
+    ("rights", "show"),
+    ("rights", "list"),
+    ("rights", "decide"),
+    ("rights", "lookup"),
 ]
 
 
