@@ -188,6 +188,7 @@ def _url(path: str, world: World) -> tuple[str, list[str]]:
         "table": "spl-e09000011",  # Greenwich's own table
         "file_id": "f-nope",
         "rest": "nope",
+        "request_id": "rr-nope",
     }
 
     sent: list[str] = []
@@ -552,6 +553,16 @@ POST /sharing/profiles/{token_id}/revoke
     401 403 404 403 403 403 404 403 404 404 401 401 401
 POST /sign-out
     403 303 303 303 303 303 303 303 303 303 401 401 401
+GET /api/rights/requests
+    401 403 403 403 403 200 403 403 403 403 401 401 401
+POST /api/rights/requests
+    401 422 422 422 422 422 422 403 422 422 401 401 401
+GET /api/rights/requests/{request_id}
+    401 404 404 404 404 404 404 403 404 404 401 401 401
+POST /api/rights/requests/{request_id}/decisions
+    401 422 422 422 422 422 422 403 422 422 401 401 401
+POST /api/rights/lookup
+    401 422 422 422 422 422 422 403 422 422 401 401 401
 """
 
 

@@ -25,6 +25,7 @@ from accord.server.api import lifecycle as api_lifecycle
 from accord.server.api import me as api_me
 from accord.server.api import register as api_register
 from accord.server.api import releases as api_releases
+from accord.server.api import rights as api_rights
 from accord.server.api import sharing as api_sharing
 from accord.server.api import witness as api_witness
 from accord.server.auth import CookieSigner, session_secret
@@ -132,6 +133,7 @@ def create_app(
         api_witness,
         api_exit,
         api_releases,
+        api_rights,
         api_sharing,
     ):
         app.include_router(module.router)

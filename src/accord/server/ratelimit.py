@@ -13,7 +13,9 @@ package would do the bucket arithmetic, but reads the wall clock and keeps memor
 What is limited (see :class:`RateLimits`):
 
 - ``POST /sign-in``: failed attempts per account (the email, normalised) and per address;
-- bearer tokens: uses per token, and failed tokens (unknown, expired, revoked) per address.
+- bearer tokens: uses per token, and failed tokens (unknown, expired, revoked) per address;
+- person lookups (``/api/rights/lookup``) per handler account, refused ones included;
+- the person's own view (``/my-data``): attempts per address, so codes cannot be guessed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class RateLimits:
     sign_in_per_address: Limit = Limit(50, timedelta(minutes=15))
     token_uses_per_token: Limit = Limit(1200, timedelta(minutes=1))
     bad_tokens_per_address: Limit = Limit(30, timedelta(minutes=1))
+    person_lookups_per_user: Limit = Limit(30, timedelta(hours=1))
+    own_view_per_address: Limit = Limit(10, timedelta(minutes=15))
     max_keys: int = 10_000
 
 
@@ -135,6 +139,8 @@ class Limiter:
         self.bad_token = buckets(
             limits.bad_tokens_per_address, "invalid API tokens from this address"
         )
+        self.lookup = buckets(limits.person_lookups_per_user, "person lookups by this account")
+        self.own_view = buckets(limits.own_view_per_address, "attempts from this address")
 
 
 __all__ = ["Buckets", "Limit", "Limiter", "RateLimits"]
