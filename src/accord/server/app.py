@@ -48,6 +48,7 @@ from accord.server.web.views import (
     signin,
 )
 from accord.server.web.views import exit as exit_views
+from accord.server.web.views import rights as rights_views
 from accord.server.web.views import sharing as sharing_views
 from accord.workspace import Workspace
 
@@ -140,7 +141,7 @@ def create_app(
     app.include_router(sharing_router)
     app.include_router(wellknown.router)
     views = (signin, dashboard, new_agreement, agreement_views, disputes, exercise, register)
-    for view in (*views, lifecycle, exit_views, releases, sharing_views):
+    for view in (*views, lifecycle, exit_views, releases, sharing_views, rights_views):
         app.include_router(view.router)
     app.add_middleware(JsonSuffix)
     docs = docs_policy(f"{app.title} - Swagger UI", "/api/openapi.json", "/docs/oauth2-redirect")

@@ -188,7 +188,24 @@ def receive(
             [Problem("received", f"after {now.date().isoformat()}")],
         )
     v = _version(ws, user, agreement_id)
-    person = person_hash(ws, nhs_number)
+    request_id = _receive(
+        ws, v, person_hash(ws, nhs_number), kind, user.party_org_id, user.email, received, note
+    )
+    return get(ws, user, request_id)
+
+
+def _receive(
+    ws: Workspace,
+    v: StoredVersion,
+    person: str,
+    kind: str,
+    received_by: str,
+    recorded_by: str,
+    received: date,
+    note: str | None,
+) -> str:
+    """Store a request, route it to the lead party, record both steps; its id."""
+    now = ws.clock.now()
     lead = v.agreement.rights.lead_party
     due = due_date(received)
     request_id = "rr-" + secrets.token_hex(6)
@@ -199,11 +216,11 @@ def receive(
             request_id=request_id,
             kind=kind,
             person=person,
-            received_by=user.party_org_id,
+            received_by=received_by,
             lead_party=lead,
             received_on=received.isoformat(),
             due_on=due.isoformat(),
-            recorded_by=user.email,
+            recorded_by=recorded_by,
         )
     ]
     with ws.engine.begin() as conn:
@@ -215,25 +232,25 @@ def receive(
                 agreement_hash=v.hash,
                 kind=kind,
                 person=person,
-                received_by=user.party_org_id,
+                received_by=received_by,
                 lead_party=lead,
                 received_on=received.isoformat(),
                 due_on=due.isoformat(),
                 extended=False,
                 state="open",
-                recorded_by=user.email,
+                recorded_by=recorded_by,
                 note=note,
                 created_at=iso(now),
             )
         )
-        if lead != user.party_org_id:
+        if lead != received_by:
             events.append(
                 RightsRequestStep(
                     **base,
                     request_id=request_id,
                     step="routed",
                     party=lead,
-                    actor=user.email,
+                    actor=recorded_by,
                     due_on=due.isoformat(),
                 )
             )
@@ -242,14 +259,14 @@ def receive(
             v,
             lead,
             f"Rights request {request_id}: {KIND_WORDS[kind]}, due {due.isoformat()}",
-            f"{user.party_org_id} received {KIND_WORDS[kind]} under {v.agreement.title} on "
+            f"{received_by} received {KIND_WORDS[kind]} under {v.agreement.title} on "
             f"{received.isoformat()}. Your party leads on people's rights for this agreement "
             f"and must answer by {due.isoformat()}.",
             now,
             due,
         )
         record(ws, *events, conn=conn)
-    return get(ws, user, request_id)
+    return request_id
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ TAG_COLOURS = {
     "urgent": "govuk-tag--red",
     "soon": "govuk-tag--orange",
     "later": "govuk-tag--blue",
+    # rights requests (service/rights.py): their states beside the deadline clock
+    "upheld": "govuk-tag--green",
+    "refused": "govuk-tag--grey",
+    "answered": "govuk-tag--green",
+    "lifted": "govuk-tag--grey",
 }
 
 
