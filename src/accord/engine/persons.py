@@ -2,7 +2,7 @@
 
 Every run that is given the instance's person-index key writes, beside each delivery's extract,
 ``persons.parquet``: one column ``person``, the keyed hash (lower-case hex HMAC-SHA256 under that
-key) of the person key of every row delivered, distinct and sorted. The key never leaves the
+key) of the person key of every row delivered, in the extract's row order. The key never leaves the
 instance, so the file tells a recipient nothing, and it is not in the manifest's ``files`` (never
 offered to the recipient); it is published, kept and purged with the delivery folder it sits in.
 The fields delivered are the manifest's ``columns``.
@@ -38,7 +38,7 @@ from accord.engine.extracts import write_extract
 from accord.engine.optouts import OptOutList
 from accord.engine.plan import Plan, RemoveOptOuts
 from accord.engine.pseudonym import hmac_pads, pseudonym
-from accord.engine.sources import ROW, Source, arrow_kind
+from accord.engine.sources import ROW, Source
 from accord.refdata import validate_nhs_number
 from accord.refdata._sql import string_literal
 
@@ -95,13 +95,12 @@ def register_pads(con: duckdb.DuckDBPyConnection, keys: dict[str, bytes]) -> Non
     )
 
 
-def hash_sql(value: str) -> str:
-    """Hex HMAC-SHA256 of ``value`` (text) under the key in ``person_pads``."""
+def hash_sql(value: str, pads: tuple[str, str] | None = None) -> str:
+    """Hex HMAC-SHA256 of ``value`` (text) under the key in ``person_pads`` (``pads``: columns
+    holding its pads, when the query joins that table; else scalar subqueries)."""
+    inner, outer = pads or ("(SELECT ip FROM person_pads)", "(SELECT op FROM person_pads)")
     text = f"encode(CAST({value} AS VARCHAR))"
-    return (
-        "sha256((SELECT op FROM person_pads) || "
-        f"unhex(sha256((SELECT ip FROM person_pads) || {text})))"
-    )
+    return f"sha256({outer} || unhex(sha256({inner} || {text})))"
 
 
 def match_sql(kind: str, key: str) -> str:
@@ -109,21 +108,16 @@ def match_sql(kind: str, key: str) -> str:
     return hash_sql(key) if kind == RIGHTS else key
 
 
-def _key_sql(plan: Plan, source: Source) -> str:
-    """The person key as the backends normalise it (NULL when missing or not valid)."""
+def _key_sql(plan: Plan) -> str:
+    """The person key (an NHS_NUMBER field) normalised as the backends normalise it, NULL when
+    missing. Only rows a backend delivered are indexed, and those passed its validation, so
+    the key needs no check here (the check digit arithmetic was most of this scan's cost)."""
     assert plan.person_key is not None
-    f = next(f for f in plan.source.fields if f.name == plan.person_key)
-    kind = arrow_kind(source.arrow_type(f.name))
-    text = kind in {"string", "null"}
-    raw = sql.q(f.name) if kind != "null" else f"CAST({sql.q(f.name)} AS VARCHAR)"
-    typed = (
-        f"CASE WHEN NOT {sql.missing_sql(raw, text)} AND "
-        f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) THEN {sql.typed_sql(f, raw, text)} END"
+    pre, _, _ = sql.standard_sql(
+        next(f for f in plan.source.fields if f.name == plan.person_key),
+        f"CAST({sql.q(plan.person_key)} AS VARCHAR)",
     )
-    if f.standard is None:
-        return typed
-    pre, normal, valid = sql.standard_sql(f, typed)
-    return f"CASE WHEN {valid(normal(pre))} THEN {normal(pre)} END"
+    return f"nullif({pre}, '')"
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -212,14 +206,13 @@ def write_indexes(
             h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
             hashes = f", {h1} AS __h1, {h2} AS __h2"
         con.execute(
-            f"CREATE TEMP TABLE cur AS SELECT {ROW}, {_key_sql(plan, source)} AS __key{hashes} "
-            "FROM src"
+            f"CREATE TEMP TABLE cur AS SELECT {ROW}, {_key_sql(plan)} AS __key{hashes} FROM src"
         )
         con.execute(
-            f"CREATE TEMP TABLE keyed AS SELECT r.__flows, r.__opted, "
-            f"{hash_sql('s.__key')} AS person FROM "
+            f"CREATE TEMP TABLE keyed AS SELECT r.{ROW}, r.__flows, r.__opted, "
+            f"{hash_sql('s.__key', ('k.ip', 'k.op'))} AS person FROM "
             f"(SELECT * FROM ({routes}) WHERE len(__flows) > 0 OR len(__opted) > 0) r JOIN "
-            f"cur s USING ({ROW}) WHERE s.__key IS NOT NULL"
+            f"cur s USING ({ROW}) CROSS JOIN person_pads k WHERE s.__key IS NOT NULL"
         )
         wanted = [
             i
@@ -228,8 +221,8 @@ def write_indexes(
         ]
         listed = ", ".join(str(i) for i in wanted) or "NULL"
         reader = con.sql(
-            "SELECT DISTINCT __flow, person FROM (SELECT unnest(__flows) AS __flow, person "
-            f"FROM keyed) WHERE __flow IN ({listed}) ORDER BY __flow, person"
+            f"SELECT __flow, person FROM (SELECT unnest(__flows) AS __flow, {ROW}, person "
+            f"FROM keyed) WHERE __flow IN ({listed}) ORDER BY __flow, {ROW}"
         ).to_arrow_reader(1 << 17)
         split = Split(reader)
         for i in wanted:
@@ -253,8 +246,7 @@ def write_indexes(
 
 def find(deliveries: Path, agreement_ids: Iterable[str], person: str) -> list[Path]:
     """The delivery folders (under ``deliveries``, of ``agreement_ids`` only) whose index holds
-    ``person`` (a keyed hash), in path order. One DuckDB query over the index files; each file
-    is sorted, so its row-group statistics skip the groups that cannot hold the hash."""
+    ``person`` (a keyed hash), in path order: one DuckDB query over the index files."""
     files = [
         str(p)
         for a in sorted(set(agreement_ids))

@@ -19,7 +19,7 @@ BACKENDS = ["duckdb", "in_memory"]
 
 def _index(d: object) -> list[str]:
     folder = d.directory  # type: ignore[attr-defined]
-    return list(pq.read_table(folder / persons.INDEX).column("person").to_pylist())
+    return sorted(pq.read_table(folder / persons.INDEX).column("person").to_pylist())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
