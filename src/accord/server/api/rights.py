@@ -34,7 +34,7 @@ class DecisionIn(BaseModel):
 
 
 class LookupIn(BaseModel):
-    nhs_number: str
+    nhs_number: str = Field(description="Ten digits with a valid check digit; spaces allowed")
 
 
 class RequestOut(BaseModel):
