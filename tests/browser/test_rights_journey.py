@@ -45,9 +45,20 @@ def test_a_handler_and_the_person_in_the_browser(server: Any, browser: Any, tmp_
     )
     number = _delivered(server, tmp_path)
     received = ws.clock.now().date()
-    r = rights.receive(ws, council, AID, "access", number, received_on=received)
     b = browser
     page = b.page
+
+    # Greenwich's DPO records a subject access request from the Rights page.
+    b.sign_in("dpo@greenwich.example")
+    b.visit("/rights")
+    page.get_by_label("A subject access request (Art 15)").check()
+    page.fill("#request-nhs-number", number)
+    page.get_by_role("button", name="Record the request").click()
+    page.wait_for_load_state()
+    b.check_accessibility()
+    (r,) = rights.list_requests(ws, council)
+    assert (r.kind, r.received_by, r.lead_party) == ("access", "gss:E09000011", "ods:X26")
+    assert page.get_by_text("The lead party, ods:X26, decides this request.").is_visible()
 
     b.sign_in("dpo@nhse.example")
     b.visit("/rights")

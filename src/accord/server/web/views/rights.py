@@ -10,17 +10,17 @@ form carries a token signed for that person.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from accord.errors import AccordError, InputError, NotAuthenticated, NotPermitted
+from accord.errors import AccordError, InputError, NotAuthenticated, NotPermitted, Problem
 from accord.server import auth
 from accord.server.auth import CookieSigner
 from accord.server.negotiation import render, wants_json
-from accord.service import own_view, rights
+from accord.service import access, own_view, rights
 from accord.service.users import User
 from accord.workspace import Workspace
 
@@ -55,7 +55,16 @@ def _handler_context(ws: Workspace, user: User, **extra: Any) -> dict[str, Any]:
     user.require_role(rights.HANDLER)
     today = ws.clock.now().date()
     found = rights.list_requests(ws, user)
+    agreements = [
+        {"value": v.agreement_id, "text": v.agreement.title}
+        for v in access.visible_agreements(ws, user)
+    ]
     return {
+        "agreements": agreements,
+        "kinds": [
+            {"value": k, "text": v[:1].upper() + v[1:]} for k, v in rights.KIND_WORDS.items()
+        ],
+        "today": today.isoformat(),
         "title": "People's rights requests",
         "party": user.party_org_id,
         "requests": [
@@ -77,6 +86,34 @@ def _handler_context(ws: Workspace, user: User, **extra: Any) -> dict[str, Any]:
 def rights_page(request: Request, user: auth.StaffUser) -> Response:
     ws = auth.workspace(request)
     return render(request, "rights.html", _handler_context(ws, user))
+
+
+@router.post("/rights/requests")
+def receive(
+    request: Request,
+    user: auth.StaffUser,
+    agreement_id: str = Form(""),
+    kind: str = Form(""),
+    nhs_number: str = Form("", alias="request-nhs-number"),
+    received: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    auth.check_csrf(request, csrf_token)
+    ws = auth.workspace(request)
+    try:
+        when = date.fromisoformat(received) if received.strip() else None
+    except ValueError:
+        bad = InputError("the date received is not a date", [Problem("received", "YYYY-MM-DD")])
+        context = _handler_context(ws, user, problems=_problems(bad))
+        return render(request, "rights.html", context, status_code=bad.http_status)
+    try:
+        r = rights.receive(ws, user, agreement_id, kind, nhs_number, received_on=when)
+    except InputError as exc:
+        if wants_json(request):
+            raise
+        context = _handler_context(ws, user, problems=_problems(exc))
+        return render(request, "rights.html", context, status_code=exc.http_status)
+    return RedirectResponse(f"/rights/requests/{r.request_id}", status_code=303)
 
 
 @router.post("/rights/lookup")
