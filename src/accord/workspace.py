@@ -25,6 +25,7 @@ from accord.store.base import DEFAULT_SQLITE_NAME
 MARKER = "accord-workspace.txt"
 PSEUDONYM_SECRET = "pseudonym.secret"
 PERSON_INDEX_KEY = "person-index.key"
+SECRET_BYTES = 32
 
 
 @dataclass
@@ -71,11 +72,17 @@ class Workspace:
 
     def person_index_key(self) -> bytes:
         """The instance key of the per-person index (keyed hashes of person keys); like the
-        pseudonym secret it never leaves the instance. Made on first use (0600)."""
+        pseudonym secret it never leaves the instance. Made on first use (0600), so a workspace
+        made before it gets one too."""
         path = self.keys_dir / PERSON_INDEX_KEY
         if not path.exists():
             _new_secret(path)
-        return path.read_bytes()
+        key = path.read_bytes()
+        if len(key) != SECRET_BYTES:
+            raise ConfigError(
+                "the person-index key is damaged", [Problem(f"keys/{PERSON_INDEX_KEY}", "")]
+            )
+        return key
 
     @classmethod
     def init(
@@ -86,9 +93,8 @@ class Workspace:
         for sub in ("", "keys", "deliveries", "reports", "refdata"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "keys", 0o700)
-        for name in (PSEUDONYM_SECRET, PERSON_INDEX_KEY):
-            if not (root / "keys" / name).exists():
-                _new_secret(root / "keys" / name)
+        if not (root / "keys" / PSEUDONYM_SECRET).exists():
+            _new_secret(root / "keys" / PSEUDONYM_SECRET)
         (root / MARKER).write_text("This folder is an accord workspace.\n", encoding="utf-8")
         ws = cls(root, database_url or sqlite_url(root), clock or SystemClock())
         _ = ws.engine  # create the schema now
@@ -121,13 +127,22 @@ class Workspace:
 
 
 def _new_secret(path: Path) -> None:
-    """32 random bytes in a file only the instance's user reads (never overwritten)."""
+    """32 random bytes in a file only the instance's user reads, never overwritten and never
+    left half-written: written beside it, then linked into place (a concurrent first use that
+    linked first wins; a refused write leaves nothing)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # made by a concurrent first use
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(secrets.token_bytes(32))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(SECRET_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def sqlite_url(root: Path) -> str:
