@@ -39,8 +39,7 @@ from accord.engine.optouts import OptOutList
 from accord.engine.plan import Plan, RemoveOptOuts
 from accord.engine.pseudonym import hmac_pads, pseudonym
 from accord.engine.sources import ROW, Source
-from accord.refdata import validate_nhs_number
-from accord.refdata._sql import string_literal
+from accord.refdata import string_literal, validate_nhs_number
 
 RIGHTS = "rights"
 """The opt-out kind of people whose objection or restriction was upheld (keyed hashes)."""
