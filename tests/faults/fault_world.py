@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accord.clock import FixedClock
+from accord.engine import persons
 from accord.engine.delivery import LATEST, MANIFEST
 from accord.ledger.events import (
     AgreementApproved,
@@ -165,7 +166,8 @@ def complete(folder: Path) -> dict[str, object]:
     """Check a delivery folder is whole: its manifest and every file it lists, by hash."""
     data = (folder / MANIFEST).read_bytes()
     manifest = json.loads(data)
-    files = {p.name for p in folder.iterdir()}
+    # The per-person index beside it is the discloser's: never listed, never offered.
+    files = {p.name for p in folder.iterdir()} - {persons.INDEX}
     assert files == {MANIFEST, *manifest["files"]}, f"{folder}: {sorted(files)}"
     for name, digest in manifest["files"].items():
         assert _sha256(folder / name) == digest, f"{folder / name} is not what its manifest says"
