@@ -618,6 +618,8 @@ class SharingFileDownloaded(Event):
     file: str
     file_sha256: str
     token_id: str
+
+
 # -- people's rights (accord.service.rights) ---------------------------------------------------
 
 
