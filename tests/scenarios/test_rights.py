@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from engines import SPARK_MISSING, SPARK_REASON
 from rights_world import NEIGHBOUR, PERSON, World, day, make_world
 from sqlalchemy import select
 
-from accord.errors import InputError, NotFound, NotPermitted
-from accord.ledger.events import PersonLookedUp, RightsRequestReceived, RightsRequestStep
+from accord.errors import InputError, NotFound, NotPermitted, UnsupportedClause
+from accord.ledger.events import (
+    DeliveryMade,
+    PersonLookedUp,
+    RightsRequestReceived,
+    RightsRequestStep,
+)
 from accord.service import rights, runs
 from accord.store.disputes import notifications
 
@@ -138,6 +144,26 @@ def test_an_objection_upheld_at_one_council_reaches_every_flow_of_every_agreemen
     assert [e.person for e in received] == [rights.person_hash(w.ws, PERSON)]
     for i in range(w.ws.ledger.size()):
         assert PERSON not in str(w.ws.ledger.entry(i).event.to_payload())
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
+def test_an_engine_that_cannot_match_suppressions_refuses_the_run_rather_than_send_the_person(
+    world: World,
+) -> None:
+    """The Spark engine does not compute the keyed hashes yet: with a suppression in force it
+    refuses before reading a row, and nothing is delivered."""
+    w = world.at(day(4))
+    r = rights.receive(w.ws, w.greenwich, w.a.id, "objection", PERSON)
+    rights.decide(w.ws, w.lead, r.request_id, "uphold")
+    size = w.ws.ledger.size()
+    with pytest.raises(UnsupportedClause) as refused:
+        runs.run(w.ws, w.a.id, source=w.source, geography=w.geo, backend="spark")
+    assert refused.value.problems[0].where == "opt_outs.rights"
+    assert not any(
+        isinstance(w.ws.ledger.entry(i).event, DeliveryMade)
+        for i in range(size, w.ws.ledger.size())
+    )
 
 
 def test_the_clock_runs_and_reminds_once_each_and_an_extension_moves_it(world: World) -> None:

@@ -51,6 +51,7 @@ from accord.engine.backends.base import (
 )
 from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes
 from accord.engine.backends.duckdb_sql import AREA_COLUMNS, areas_used
+from accord.engine.persons import RIGHTS
 from accord.engine.plan import CheckKind, Plan, Pseudonymise
 from accord.engine.pseudonym import hmac_pads
 from accord.engine.sources import ROW, arrow_kind, csv_batches
@@ -135,8 +136,15 @@ class SparkBackend(Backend):
         the driver share (default: the driver's temporary folder, right for local mode)."""
 
     def check(self, plan: Plan) -> None:
-        """Refuse, before any row is read, a pattern Java's regular expressions read otherwise."""
+        """Refuse, before any row is read, a pattern Java's regular expressions read otherwise,
+        and the suppressions of upheld objections (matched by keyed hash, which this backend
+        does not compute yet): a person who objected must never reach a recipient."""
         super().check(plan)
+        if RIGHTS in plan.opt_out_lists:
+            raise UnsupportedClause(
+                "the spark backend cannot yet apply the suppressions of upheld objections",
+                [Problem("opt_outs.rights", "run this agreement on the duckdb engine")],
+            )
         for c in plan.validate.checks:
             if c.kind is CheckKind.pattern and not _portable(str(c.value)):
                 raise UnsupportedClause(
