@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from accord.errors import Problem, PushError
+from accord.push.package import delivered_files
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -33,7 +34,8 @@ def place(outbox: Path, recipient: str, name: str) -> Path:
 
 
 def write(outbox: Path, recipient: str, name: str, delivery_dir: Path) -> Path:
-    """Copy ``delivery_dir``'s files into the recipient's outbox folder, all or nothing."""
+    """Copy ``delivery_dir``'s delivered files (:func:`~accord.push.package.delivered_files`)
+    into the recipient's outbox folder, all or nothing."""
     final = place(outbox, recipient, name)
     if final.is_dir():
         return final
@@ -42,9 +44,8 @@ def write(outbox: Path, recipient: str, name: str, delivery_dir: Path) -> Path:
         if staging.exists():
             shutil.rmtree(staging)  # a copy cut off earlier: start again
         staging.mkdir(parents=True)
-        for path in sorted(delivery_dir.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                shutil.copyfile(path, staging / path.name)
+        for path in delivered_files(delivery_dir):
+            shutil.copyfile(path, staging / path.name)
         os.rename(staging, final)
     except OSError as exc:
         raise PushError(

@@ -1,7 +1,8 @@
 """A delivery folder as one ZIP file: what a MESH message carries.
 
-The archive holds every regular file of the folder (``manifest.json`` and the extract or delta
-files) at the top level, in name order, stored uncompressed (Parquet is already compressed;
+The archive holds ``manifest.json`` and the files it lists (the extract or delta files), and
+nothing else of the folder (the discloser's per-person index, ``persons.parquet``, never leaves
+the instance), at the top level, in name order, stored uncompressed (Parquet is already compressed;
 MESH compresses in transit) and dated 1980-01-01, so the same delivery always gives the same
 bytes and hash. It is written beside its final name and renamed into place.
 """
@@ -9,6 +10,7 @@ bytes and hash. It is written beside its final name and renamed into place.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import zipfile
@@ -18,9 +20,19 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 _BLOCK = 1 << 20
 
 
+MANIFEST = "manifest.json"
+
+
+def delivered_files(delivery_dir: Path) -> list[Path]:
+    """What a recipient receives of a delivery folder: its manifest and the files it lists."""
+    manifest = delivery_dir / MANIFEST
+    listed = json.loads(manifest.read_bytes())["files"]
+    return sorted([manifest, *(delivery_dir / name for name in listed)])
+
+
 def write_package(delivery_dir: Path, dest: Path) -> str:
-    """Write ``delivery_dir``'s files to the ZIP ``dest``; return the archive's SHA-256."""
-    files = sorted(p for p in delivery_dir.iterdir() if p.is_file() and not p.name.startswith("."))
+    """Write ``delivery_dir``'s delivered files to the ZIP ``dest``; return its SHA-256."""
+    files = delivered_files(delivery_dir)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:

@@ -13,8 +13,9 @@ from accord.push import outbox
 
 def _delivery(folder: Path) -> Path:
     folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text('{"rows":2}')
+    (folder / "manifest.json").write_text('{"files":{"extract.csv":"00"},"rows":2}')
     (folder / "extract.csv").write_text("a\n1\n2\n")
+    (folder / "persons.parquet").write_text("the discloser's index: never delivered")
     (folder / ".hidden").write_text("not delivered")
     return folder
 

@@ -1,7 +1,10 @@
-"""The MESH package: every file of the delivery, the same bytes for the same delivery."""
+"""The MESH package: the manifest and the files it lists, nothing else of the folder (never the
+discloser's per-person index), the same bytes for the same delivery."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zipfile
 from pathlib import Path
 
@@ -10,7 +13,12 @@ from hypothesis import strategies as st
 
 from accord.push.package import file_sha256, write_package
 
-NAMES = st.sampled_from(["manifest.json", "extract.parquet", "additions.parquet", "removals.csv"])
+
+def file_sha(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+NAMES = st.sampled_from(["extract.parquet", "additions.parquet", "removals.csv"])
 
 
 @settings(max_examples=25, deadline=None)
@@ -18,10 +26,14 @@ NAMES = st.sampled_from(["manifest.json", "extract.parquet", "additions.parquet"
 def test_same_files_same_bytes_and_every_file_inside(tmp_path_factory, files) -> None:
     base = tmp_path_factory.mktemp("pkg")
     a, b = base / "a", base / "b"
+    manifest = json.dumps({"files": {n: file_sha(v) for n, v in files.items()}}).encode()
     for folder, order in ((a, sorted(files)), (b, sorted(files, reverse=True))):
         folder.mkdir()
         for name in order:  # written in another order: the package does not care
             (folder / name).write_bytes(files[name])
+        (folder / "manifest.json").write_bytes(manifest)
+        (folder / "persons.parquet").write_bytes(b"the discloser's own index")
+    files = {**files, "manifest.json": manifest}
     sha_a = write_package(a, base / "a.zip")
     sha_b = write_package(b, base / "b.zip")
     assert sha_a == sha_b == file_sha256(base / "a.zip")
