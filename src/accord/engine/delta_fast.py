@@ -56,7 +56,7 @@ from accord.engine.backends.duckdb import (
 from accord.engine.deltamode import KeyDelta
 from accord.engine.plan import Plan
 from accord.engine.sources import ROW
-from accord.refdata._sql import string_literal
+from accord.refdata import string_literal
 
 STATE_DELTA = "state-delta.parquet"
 STATE_DELTA_SCHEMA = pa.schema(

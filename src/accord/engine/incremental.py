@@ -65,7 +65,7 @@ from accord.engine.backends.duckdb import (
 )
 from accord.engine.plan import AgeBand, CheckKind, Plan
 from accord.engine.sources import ROW, Source
-from accord.refdata._sql import string_literal
+from accord.refdata import string_literal
 
 if TYPE_CHECKING:
     from accord.engine.delta_fast import DeltaOutcome

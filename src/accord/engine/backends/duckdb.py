@@ -43,7 +43,7 @@ from accord.engine.plan import Plan, Pseudonymise
 from accord.engine.pseudonym import hmac_pads
 from accord.engine.sources import ROW, arrow_kind, csv_batches
 from accord.errors import Problem, SourceError
-from accord.refdata._sql import string_literal
+from accord.refdata import string_literal
 
 BATCH_ROWS = 1 << 17
 EXPORT_ROWS = 1 << 22

@@ -36,6 +36,7 @@ from accord.engine.plan import (
 )
 from accord.engine.transforms import TOP_BAND
 from accord.refdata import (
+    WHITESPACE_CLASS,
     gss_code_sql,
     iso_date_sql,
     nhs_number_normalise_sql,
@@ -44,9 +45,9 @@ from accord.refdata import (
     postcode_normalise_sql,
     postcode_sql,
     quote_identifier,
+    string_literal,
     uprn_sql,
 )
-from accord.refdata._sql import WHITESPACE_CLASS, string_literal
 from accord.refdata.nhs_number import WEIGHTS as NHS_WEIGHTS
 from accord.refdata.postcode import COMPACT_PATTERN as POSTCODE_COMPACT
 
