@@ -380,7 +380,7 @@ class FlowPlan:
                 raise _invalid(f"{t.field} is transformed twice")
             seen.add(t.field)
         types = dict(self.field_types)
-        if set(types) < set(self.project.fields):
+        if not set(self.project.fields) <= set(types):
             raise _invalid("every projected field needs a type")
         for t in self.transforms:
             if isinstance(t, AgeBand) and types[t.field] != "date":

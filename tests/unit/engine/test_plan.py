@@ -225,7 +225,9 @@ def test_a_flow_plan_refuses_inconsistent_transforms_and_types() -> None:
     )
     drop_all = (n.DropField("nhs_number"), n.DropField("dob"))
     assert _refused(_flow, transforms=drop_all) == "a flow must deliver at least one column"
-    for types in [(), (("nhs_number", "string"),)]:
+    # none, too few, or as many but one of them not projected
+    wrong = (("nhs_number", "string"), ("other", "string"))
+    for types in [(), (("nhs_number", "string"),), wrong]:
         assert _refused(dataclasses.replace, _flow(), field_types=types) == (
             "every projected field needs a type"
         )
