@@ -19,8 +19,8 @@ if [ ! -x .venv-mesh/bin/python ] || ! .venv-mesh/bin/python -c 'import mesh_san
 fi
 .venv/bin/python -m mypy src/accord
 .venv/bin/lint-imports
-# line coverage of accord (src/accord) over the suite; the floor is the figure measured when it
-# was set (93.9% in December 2026), rounded down by a point: raise it as coverage grows
+# line coverage of accord (src/accord) over the suite; the floor is the figure last measured
+# (95.4% on 3 December 2026), less a point and a half: raise it as coverage grows
 # -n auto: one pytest worker per core (pytest-xdist); each test has its own workspace, database
 # and ports, so they run side by side
-exec .venv/bin/python -m pytest -q -n auto --cov --cov-fail-under=92 "$@"
+exec .venv/bin/python -m pytest -q -n auto --cov --cov-fail-under=94 "$@"
