@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from engines import SPARK_MISSING, SPARK_REASON  # tests/engines.py
 
 from accord.exercise import Options, run_exercise
 from accord.exercise.result import ExerciseResult
-from tests.engines import SPARK_MISSING, SPARK_REASON
 
 pytestmark = [
     pytest.mark.spark,

@@ -1,7 +1,8 @@
 """The spec suite's fixtures: every clause test runs on every backend.
 
 A spec test gives an input table, one clause, and the exact extract each recipient receives.
-The ``backend`` fixture runs it on the in-memory reference and on DuckDB.
+The ``backend`` fixture runs it on every engine of ``tests/engines.py``: the in-memory reference,
+DuckDB and Spark.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from engines import ENGINES  # tests/engines.py (see tests/conftest.py)
 
 from accord.engine import run_agreement
 from accord.model import Agreement
@@ -29,7 +31,7 @@ from engine_spec import (  # noqa: E402
 )
 
 
-@pytest.fixture(params=["in_memory", "duckdb"])
+@pytest.fixture(params=ENGINES)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
