@@ -5,7 +5,9 @@ invalid, duplicated rows) runs twice on copies of the same folder: as a full del
 delta-only delivery against day 0 (``previous=``). For every recipient, the day-0 extract with the
 delta applied (replace by key) must equal the full run's day-1 extract as a multiset of rows
 (compared in canonical order: by key, then every column), on both backends, and the run totals,
-exceptions and opt-out counts must match. No extract is written by the delta run.
+exceptions and opt-out counts must match. No extract is written by the delta run. The full
+run's own additions and removals, applied to the same base, give the same rows: both deliveries'
+deltas have the one meaning (:mod:`accord.engine.delta`).
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.engine import RunResult, run_agreement
+from accord.engine import delta as dm
 from accord.engine import delta_fast as fast
-from accord.engine import deltamode as dm
+from accord.engine.backends.base import Outcome
 
 
 def _run(out: Path, source: Path, now: datetime, optouts: Path, **kw: Any) -> RunResult:
@@ -84,6 +87,10 @@ def _check(delta: RunResult, full: RunResult) -> None:
         assert got.equals(dm.canonical(expected, "nhs_number"))
         assert dm.reconstruct(d.directory.parent, delta.run_id).equals(got)
         assert (d.rows, d.opted_out_removed) == (f.rows, f.opted_out_removed)
+        # The one meaning: the full delivery's own additions and removals, applied to the same
+        # base by the rule its manifest names, give its extract (duplicates, moves, NULL keys).
+        assert dm.read_manifest(f.directory)["delta"]["apply"] == "replace-by-key"
+        assert dm.verify_delta(base, f.directory).equals(got)
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "in_memory"])
@@ -151,7 +158,7 @@ def test_the_fast_path_reads_only_fresh_rows_and_writes_a_state_delta(
     seen: list[int] = []
     real = fast.execute
 
-    def spy(*args: Any, **kw: Any) -> fast.DeltaOutcome | None:
+    def spy(*args: Any, **kw: Any) -> Outcome | None:
         outcome = real(*args, **kw)
         assert outcome is not None
         seen.append(outcome.fresh_rows)

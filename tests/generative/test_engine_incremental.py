@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from accord.engine import RunResult, run_agreement
 from accord.engine import incremental as inc
+from accord.engine.backends.base import Outcome
 from accord.model import Agreement, example_document
 
 
@@ -121,7 +122,7 @@ def test_the_incremental_path_is_taken_and_reads_only_fresh_rows(
     seen: list[int] = []
     real = inc.execute
 
-    def spy(*args: Any, **kw: Any) -> inc.Outcome | None:
+    def spy(*args: Any, **kw: Any) -> Outcome | None:
         outcome = real(*args, **kw)
         assert outcome is not None
         seen.append(outcome.fresh_rows)

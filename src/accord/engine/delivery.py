@@ -10,7 +10,7 @@ Layout under the run's output folder (agreement and organisation ids with ``:`` 
                              /state.parquet  state.json     (per-row hashes and outcomes)
                              /state-delta.parquet   (a delta-only run: changes to its base's state)
 
-A delta-only delivery (:mod:`accord.engine.deltamode`) has no extract: only additions,
+A delta-only delivery (:mod:`accord.engine.delta`) has no extract: only additions,
 removals and the manifest, whose ``rows`` is the row count once the delta is applied.
     runs/<agreement>/latest
     .staging/<run_id>/                                                  (never read by recipients)
@@ -34,6 +34,7 @@ import itertools
 import os
 import re
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,15 +45,15 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine.aggregate import count_table
-from accord.engine.aggregate import schema as delivered_schema
 from accord.engine.backends.base import EXCEPTIONS_SCHEMA, extract_schema
-from accord.engine.delta import Delta, DeltaMaker
-from accord.engine.extracts import Written, read_extract, write_extract
+from accord.engine.extracts import Written, write_extract
 from accord.engine.plan import FlowPlan, Plan
 from accord.engine.sources import file_sha256
 
 MANIFEST = "manifest.json"
 STATE = "state.parquet"
+STATE_DELTA = "state-delta.parquet"
+STATE_META = "state.json"
 LATEST = "latest"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -121,9 +122,12 @@ class StagingSink:
     BUFFER_ROWS = 1 << 18
     WORKERS = 2
 
-    def __init__(self, plan: Plan, staging: Path) -> None:
+    def __init__(
+        self, plan: Plan, staging: Path, tick: Callable[[str, int, int], None] | None = None
+    ) -> None:
         self.plan = plan
         self.staging = staging
+        self.tick = tick or (lambda stage, done, total: None)
         self.flows: dict[str, StagedFlow] = {}
         self.exceptions: Written | None = None
         self.state: Written | None = None
@@ -170,6 +174,7 @@ class StagingSink:
         self.flows[flow_id] = StagedFlow(
             flow_id, folder, written, {name: file_sha256(folder / name)}
         )
+        self.tick("deliver", len(self.flows), len(self.plan.flows))
 
     def finish(self) -> None:
         """Wait for every extract being written; raise the first error a writer met."""
@@ -194,6 +199,7 @@ class StagingSink:
     def write_exceptions(self, batches: pa.RecordBatchReader) -> None:
         if batches.schema != EXCEPTIONS_SCHEMA:
             raise AssertionError("exceptions must be row_number and reason only")
+        self.tick("deliver", 0, len(self.plan.flows))
         folder = self.staging / "run"
         folder.mkdir(parents=True)
         self.exceptions = write_extract(folder / "exceptions.parquet", batches, "parquet")
@@ -205,6 +211,16 @@ class StagingSink:
         repeated = [n for n in batches.schema.names if n not in _UNIQUE_STATE_COLUMNS]
         self.state = write_extract(folder / STATE, batches, "parquet", dictionary=repeated)
 
+    def write_state_delta(self, batches: pa.RecordBatchReader) -> None:
+        """Changes to the base run's state (:mod:`accord.engine.delta_fast`): no full state."""
+        (self.staging / "run").mkdir(parents=True, exist_ok=True)
+        self.state = write_extract(self.staging / "run" / STATE_DELTA, batches, "parquet")
+
+    def write_state_meta(self, meta: bytes) -> None:
+        """``state.json`` beside the state this run wrote (none: nothing to build on)."""
+        if self.state is not None:
+            (self.staging / "run" / STATE_META).write_bytes(meta)
+
     def write_routes(self, batches: pa.RecordBatchReader) -> None:
         """Per valid row, the flows it reached (a backend without a state gives these for the
         per-person index, :mod:`accord.engine.persons`)."""
@@ -214,42 +230,6 @@ class StagingSink:
 
 
 _UNIQUE_STATE_COLUMNS = {"__row", "__h1", "__h2"}
-
-
-def stage_delta(
-    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path, maker: DeltaMaker
-) -> dict[str, Any]:
-    """Write additions and removals against the previous delivery folder; return the counts."""
-    fmt = fp.write.format
-    schema = delivered_schema(fp)
-    prev_file = previous / f"extract.{fmt}"
-    current = read_extract(staged.directory / f"extract.{fmt}", fmt, schema)
-    # A previous delivery in another format (or with other columns) makes the delta a reset.
-    prev = (
-        read_extract(prev_file, fmt, schema if fmt == "csv" else None)
-        if prev_file.is_file()
-        else pa.table({})
-    )
-    delta = maker.delta(current, prev, key)
-    return write_delta(staged, fp, key, previous, delta)
-
-
-def write_delta(
-    staged: StagedFlow, fp: FlowPlan, key: str | None, previous: Path, delta: Delta
-) -> dict[str, Any]:
-    """Write a computed delta's files into the staged delivery; return the manifest entry."""
-    fmt = fp.write.format
-    for name, table in (("additions", delta.additions), ("removals", delta.removals)):
-        path = staged.directory / f"{name}.{fmt}"
-        write_extract(path, table.to_reader(), fmt)
-        staged.files[path.name] = file_sha256(path)
-    return {
-        "since": previous.name,
-        "additions": delta.additions.num_rows,
-        "removals": delta.removals.num_rows,
-        "reset": delta.reset,
-        "key": key,
-    }
 
 
 def manifest(

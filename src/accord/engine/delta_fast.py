@@ -13,8 +13,8 @@ outcomes depend only on a row's content and the fingerprint, so with ``n_prev(h)
 3. for those keys only, the base rows are read from the base extracts and the current rows are
    built as: base rows of untouched hashes, ``n_cur(h)`` copies of a touched known hash's base
    row, and the fresh rows' outputs;
-4. a key whose current rows differ from its base rows (as multisets) is *changed*: its current
-   rows are additions, or it is a removal when it has none.
+4. the delta is :func:`accord.engine.delta.diff_sql` over those rows only (a key outside them
+   has the same rows as in its base, so is in no delta).
 
 Exceptions and counts are the full run's, without building the whole current state: the
 exceptions are the current rows of known hashes whose outcome has reasons (a join to that small
@@ -32,19 +32,23 @@ rows fresh, base extracts that do not line up with the base state, a missing per
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from accord.engine import delivery as dl
+from accord.engine import delta as dlt
 from accord.engine import incremental as inc
 from accord.engine.backends import duckdb_sql as sql
-from accord.engine.backends.base import EXCEPTIONS_SCHEMA, Counts, RunInputs, extract_schema
+from accord.engine.backends.base import (
+    EXCEPTIONS_SCHEMA,
+    ExtractSink,
+    Outcome,
+    RunInputs,
+    extract_schema,
+)
 from accord.engine.backends.duckdb import (
     BATCH_ROWS,
     DuckDBBackend,
@@ -53,12 +57,11 @@ from accord.engine.backends.duckdb import (
     register_source,
     shapes,
 )
-from accord.engine.deltamode import KeyDelta
 from accord.engine.plan import Plan
 from accord.engine.sources import ROW
 from accord.refdata import string_literal
 
-STATE_DELTA = "state-delta.parquet"
+STATE_DELTA = dl.STATE_DELTA
 STATE_DELTA_SCHEMA = pa.schema(
     [
         ("__h1", pa.uint64()),
@@ -71,28 +74,20 @@ STATE_DELTA_SCHEMA = pa.schema(
 )
 
 
-@dataclass
-class DeltaOutcome:
-    counts: Counts
-    deltas: dict[str, KeyDelta]
-    fresh_rows: int
-    state_delta: pa.Table
-
-
 def execute(
     backend: DuckDBBackend,
     plan: Plan,
     inputs: RunInputs,
     base: Path,
     bases: dict[str, Path],
-    write_exceptions: Callable[[pa.RecordBatchReader], None],
-) -> DeltaOutcome | None:
+    sink: ExtractSink,
+) -> Outcome | None:
     """Run over the rows not seen in ``base``; None (nothing written) when this path is off."""
     con = duckdb.connect(config={"memory_limit": backend.memory_limit})
     try:
         if backend.threads:
             con.execute(f"SET threads = {int(backend.threads)}")
-        return _execute(con, backend, plan, inputs, base, bases, write_exceptions)
+        return _execute(con, backend, plan, inputs, base, bases, sink)
     except duckdb.Error as exc:
         raise intake_error(inputs, exc) from None
     finally:
@@ -106,8 +101,8 @@ def _execute(
     inputs: RunInputs,
     base: Path,
     bases: dict[str, Path],
-    write_exceptions: Callable[[pa.RecordBatchReader], None],
-) -> DeltaOutcome | None:
+    sink: ExtractSink,
+) -> Outcome | None:
     register_source(con, plan, inputs)
     h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
     con.execute(f"CREATE TEMP TABLE cur AS SELECT {ROW}, {h1} AS __h1, {h2} AS __h2 FROM src")
@@ -151,7 +146,7 @@ def _execute(
     backend.execute(plan, dataclasses.replace(inputs, rows=fresh), capture)
     assert capture.state is not None
     con.register("fresh_state", capture.state)
-    deltas: dict[str, KeyDelta] = {}
+    deltas: dict[str, dlt.Delta] = {}
     for g, members in enumerate(groups):
         got = _group(con, plan, members, capture, g)
         if got is None:
@@ -166,13 +161,16 @@ def _execute(
         f"USING (__h1, __h2) UNION ALL SELECT {ROW}, __reasons FROM fresh_state "
         "WHERE __reasons <> '' ORDER BY row_number"
     ).to_arrow_reader(BATCH_ROWS)
-    write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
+    sink.write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
     state_delta = con.sql(
         "SELECT t.__h1, t.__h2, t.__n, o.__reasons, o.__flows, o.__opted FROM touched t "
         "JOIN (SELECT * FROM outcome UNION ALL SELECT DISTINCT ON (__h1, __h2) __h1, __h2, "
         "__reasons, __flows, __opted FROM fresh_state ANTI JOIN outcome USING (__h1, __h2)) o "
         "USING (__h1, __h2) ORDER BY t.__h1, t.__h2"
-    ).to_arrow_table()
+    ).to_arrow_reader(BATCH_ROWS)
+    write_state_delta = getattr(sink, "write_state_delta", None)
+    if write_state_delta is not None:
+        write_state_delta(cast_reader(state_delta, STATE_DELTA_SCHEMA))
     # Counts: the base rows, plus (n_cur - n_prev) rows of each touched known hash, plus the
     # fresh rows; each weighted, so nothing is built over the whole current state.
     con.execute(
@@ -181,12 +179,8 @@ def _execute(
         "FROM touched t JOIN outcome o USING (__h1, __h2) UNION ALL "
         "SELECT __reasons, __flows, __opted, 1::BIGINT FROM fresh_state"
     )
-    return DeltaOutcome(
-        inc._counts(con, plan, "weighted", "__w"),
-        deltas,
-        fresh.num_rows,
-        state_delta.cast(STATE_DELTA_SCHEMA),
-    )
+    counts = inc._counts(con, plan, "weighted", "__w")
+    return Outcome(counts, deltas, fresh.num_rows, base / dl.STATE)
 
 
 def _positions(
@@ -218,7 +212,7 @@ def _group(
     members: list[int],
     capture: inc._Capture,
     g: int,
-) -> dict[str, KeyDelta] | None:
+) -> dict[str, dlt.Delta] | None:
     first = plan.flows[members[0]]
     names = [sql.q(c.name) for c in first.outputs()]
     cols = ", ".join(names)
@@ -264,36 +258,8 @@ def _group(
         f"JOIN touched t USING (__h1, __h2) WHERE t.__n > 0) "
         f"UNION ALL SELECT __flow, {cols} FROM fv_{g}"
     )
-    con.execute(
-        f"CREATE TEMP TABLE changed_{g} AS SELECT DISTINCT __flow, {key} FROM ("
-        f"(SELECT __flow, {cols} FROM ck_{g} EXCEPT ALL SELECT __flow, {cols} FROM bk_{g}) "
-        f"UNION ALL (SELECT __flow, {cols} FROM bk_{g} EXCEPT ALL "
-        f"SELECT __flow, {cols} FROM ck_{g}))"
-    )
-    order = ", ".join([key, *(n for n in names if n != key)])
-    additions = con.sql(
-        f"SELECT __flow, {cols} FROM ck_{g} SEMI JOIN changed_{g} USING (__flow, {key}) "
-        f"ORDER BY __flow, {order}"
-    ).to_arrow_table()
-    removals = con.sql(
-        f"SELECT __flow, {key} FROM changed_{g} ANTI JOIN ck_{g} USING (__flow, {key}) "
-        f"ORDER BY __flow, {key}"
-    ).to_arrow_table()
-    replaced = dict(
-        con.execute(
-            f"SELECT __flow, count(*) FROM bk_{g} SEMI JOIN changed_{g} USING (__flow, {key}) "
-            "GROUP BY ALL"
-        ).fetchall()
-    )
-    out: dict[str, KeyDelta] = {}
-    for i in members:
-        fp = plan.flows[i]
-        schema = extract_schema(fp)
-        adds = additions.filter(pc.equal(additions["__flow"], i)).drop_columns(["__flow"])
-        rems = removals.filter(pc.equal(removals["__flow"], i)).drop_columns(["__flow"])
-        out[fp.flow_id] = KeyDelta(
-            adds.cast(schema),
-            rems.cast(pa.schema([schema.field(key_name)])),
-            int(replaced.get(i, 0)),
-        )
-    return out
+    got = dlt.diff_sql(con, f"ck_{g}", f"bk_{g}", [c.name for c in first.outputs()], key_name)
+    return {
+        plan.flows[i].flow_id: dlt.split(*got, i, extract_schema(plan.flows[i]), key_name)
+        for i in members
+    }

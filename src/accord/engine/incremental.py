@@ -1,6 +1,8 @@
 """Incremental runs: only new or changed source rows go through validation and routing.
 
-Every DuckDB run leaves beside its run record ``state.parquet``: per source row, two 64-bit
+This is the DuckDB engine's :class:`~accord.engine.backends.base.Incremental` capability: the
+driver asks ``engine.run`` and never knows which path ran. Every DuckDB run leaves beside its run
+record ``state.parquet``: per source row, two 64-bit
 hashes of its raw read columns and its outcome (exception reasons, the flows it was delivered
 to, the flows where an opt-out removed it), never a row value; and ``state.json``, the
 fingerprint of everything else an outcome depends on: the plan (with its agreement hash) without
@@ -15,8 +17,8 @@ same fingerprint and every flow's delta base is that run:
    them (opt-outs, keys and disclosure rules are the plan's, exactly as in a full run);
 3. each flow's extract is the known rows' values, read back from the previous extract through
    the previous state, merged with the fresh rows' values, in source row order;
-4. additions are fresh values the previous extract does not hold (a known row's values are in
-   it by construction); removals are previous keys that no current row delivers;
+4. each flow's delta against the previous extract is computed by the one rule
+   (:func:`accord.engine.delta.diff_sql`, replace by key) over the tables already built;
 5. exceptions, counts and the new state come from known plus fresh outcomes.
 
 The result is byte-identical to a full run on the same inputs
@@ -31,18 +33,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import rfc8785
 
 from accord.engine import delivery as dl
+from accord.engine import delta as dlt
 from accord.engine import predicate as p
 from accord.engine.backends import duckdb_sql as sql
 from accord.engine.backends.base import (
@@ -50,6 +51,8 @@ from accord.engine.backends.base import (
     Counts,
     ExtractSink,
     FlowCounts,
+    Outcome,
+    Prior,
     RunInputs,
     extract_schema,
 )
@@ -67,10 +70,7 @@ from accord.engine.plan import AgeBand, CheckKind, Plan
 from accord.engine.sources import ROW, Source
 from accord.refdata import string_literal
 
-if TYPE_CHECKING:
-    from accord.engine.delta_fast import DeltaOutcome
-
-STATE_META = "state.json"
+STATE_META = dl.STATE_META
 _RESERVED = {"filename", "file_row_number"}
 
 
@@ -106,13 +106,12 @@ def uses_date(plan: Plan) -> bool:
     return False
 
 
-def usable_base(
-    layout: dl.Layout, plan: Plan, bases: dict[str, Path], fingerprint: str
-) -> Path | None:
+def usable_base(prior: Prior, plan: Plan, fingerprint: str) -> Path | None:
     """The previous run's folder when this run can build on it, else None (run in full)."""
+    bases = prior.bases
     if len(bases) != len(plan.flows) or len({b.name for b in bases.values()}) != 1:
         return None
-    folder = layout.run_dir(next(iter(bases.values())).name)
+    folder = prior.runs / next(iter(bases.values())).name
     meta, state = folder / STATE_META, folder / dl.STATE
     if not (meta.is_file() and state.is_file()):
         return None
@@ -129,33 +128,31 @@ def usable_base(
 
 @dataclass(frozen=True)
 class DuckDBIncremental:
-    """The DuckDB backend's :class:`~accord.engine.backends.base.Incremental` capability."""
+    """The DuckDB backend's :class:`~accord.engine.backends.base.Incremental` capability: it
+    builds on the previous run's state when the fingerprint and bases allow, else runs in full;
+    either way it leaves ``state.json`` beside the state it wrote."""
 
     backend: DuckDBBackend
 
-    def full(
-        self, plan: Plan, inputs: RunInputs, sink: ExtractSink, base: Path, bases: dict[str, Path]
-    ) -> Outcome | None:
-        return execute(self.backend, plan, inputs, sink, base, bases)
+    def run(self, plan: Plan, inputs: RunInputs, sink: ExtractSink, prior: Prior) -> Outcome:
+        mark = fingerprint(plan, prior.opt_outs, prior.postcodes, prior.secret, inputs.source)
+        base = usable_base(prior, plan, mark) if prior.build else None
+        meta: dict[str, str] = {"fingerprint": mark}
+        outcome: Outcome | None = None
+        if base is not None and not prior.extracts:
+            from accord.engine import delta_fast
 
-    def delta(
-        self,
-        plan: Plan,
-        inputs: RunInputs,
-        base: Path,
-        bases: dict[str, Path],
-        write_exceptions: Callable[[pa.RecordBatchReader], None],
-    ) -> DeltaOutcome | None:
-        from accord.engine import delta_fast
-
-        return delta_fast.execute(self.backend, plan, inputs, base, bases, write_exceptions)
-
-
-@dataclass
-class Outcome:
-    counts: Counts
-    deltas: dict[str, tuple[pa.Table, pa.Table]]  # flow id -> (additions, removals)
-    fresh_rows: int
+            outcome = delta_fast.execute(self.backend, plan, inputs, base, prior.bases, sink)
+            if outcome is not None:
+                meta["base"] = base.name
+        if base is not None and outcome is None:
+            outcome = execute(self.backend, plan, inputs, sink, base, prior.bases)
+        if outcome is None:
+            outcome = Outcome(self.backend.execute(plan, inputs, sink))
+        write_meta = getattr(sink, "write_state_meta", None)
+        if write_meta is not None:
+            write_meta(rfc8785.dumps(meta))
+        return outcome
 
 
 class _Capture:
@@ -243,7 +240,7 @@ def _execute(
     ).to_arrow_reader(BATCH_ROWS)
     sink.write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
 
-    deltas: dict[str, tuple[pa.Table, pa.Table]] = {}
+    deltas: dict[str, dlt.Delta] = {}
     for g, members in enumerate(groups):
         deltas.update(_extracts(con, plan, members, capture, sink, g))
 
@@ -298,7 +295,7 @@ def _extracts(
     capture: _Capture,
     sink: ExtractSink,
     g: int,
-) -> dict[str, tuple[pa.Table, pa.Table]]:
+) -> dict[str, dlt.Delta]:
     first = plan.flows[members[0]]
     names = [sql.q(c.name) for c in first.outputs()]
     cols = ", ".join(names)
@@ -337,30 +334,14 @@ def _extracts(
         sink.write_extract(plan.flows[i].flow_id, cast_reader(split.reader(i, schema), schema))
     split.finish()
 
-    key_name = plan.key_column(first)
-    assert key_name is not None
-    key = sql.q(key_name)
-    order = ", ".join([key, *(n for n in names if n != key)])
-    additions = con.sql(
-        f"SELECT * FROM (SELECT __flow, {cols} FROM fv_{g} "
-        f"EXCEPT SELECT __flow, {cols} FROM pv_{g}) ORDER BY __flow, {order}"
-    ).to_arrow_table()
-    removals = con.sql(
-        f"SELECT DISTINCT p.__flow, p.{key} FROM pv_{g} p WHERE p.{key} IS NOT NULL AND NOT "
-        f"EXISTS (SELECT 1 FROM curvals_{g} c WHERE c.__flow = p.__flow AND c.{key} = p.{key}) "
-        f"ORDER BY p.__flow, p.{key}"
-    ).to_arrow_table()
-    out: dict[str, tuple[pa.Table, pa.Table]] = {}
-    for i in members:
-        fp = plan.flows[i]
-        schema = extract_schema(fp)
-        adds = additions.filter(pc.equal(additions["__flow"], i)).drop_columns(["__flow"])
-        rems = removals.filter(pc.equal(removals["__flow"], i)).drop_columns(["__flow"])
-        out[fp.flow_id] = (
-            adds.cast(schema),
-            rems.cast(pa.schema([schema.field(key_name)])),
-        )
-    return out
+    key = plan.key_column(first)
+    assert key is not None
+    con.execute(f"CREATE TEMP VIEW now_{g} AS SELECT __flow, {cols} FROM curvals_{g}")
+    got = dlt.diff_sql(con, f"now_{g}", f"pv_{g}", [c.name for c in first.outputs()], key)
+    return {
+        plan.flows[i].flow_id: dlt.split(*got, i, extract_schema(plan.flows[i]), key)
+        for i in members
+    }
 
 
 def _counts(

@@ -74,7 +74,7 @@ class RunResult:
     rerun: bool = False
     previous_run: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    delivery_mode: str = "full"  # "delta": additions and removals only (accord.engine.deltamode)
+    delivery_mode: str = "full"  # "delta": additions and removals only (accord.engine.delta)
     delivery_note: str | None = None  # why a requested delta was delivered in full
 
     def __post_init__(self) -> None:

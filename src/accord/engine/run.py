@@ -2,8 +2,11 @@
 
 :func:`run_agreement` refuses before reading any row when the agreement version is not active,
 a clause cannot be enforced, the source is not the declared format or lacks a column, or an
-opt-out list the decision needs is missing. Then a backend runs the compiled plan into a staging
-folder, and :mod:`accord.engine.delivery` publishes every recipient's delivery atomically.
+opt-out list the decision needs is missing. Then one pipeline, whatever the engine and the
+delivery mode: the engine runs the compiled plan into a staging folder (building on the previous
+run's state inside the engine, when it declares that capability: ``Backend.incremental``), each
+delivery gets its delta against its previous one (:mod:`accord.engine.delta`) and its manifest,
+and :mod:`accord.engine.delivery` publishes every recipient's delivery atomically.
 
 The run id is derived from the inputs (agreement hash, flows, source, opt-out lists, postcode
 table, effective date, a keyed fingerprint of the secret, and the delta base), so re-running the
@@ -26,16 +29,15 @@ import pyarrow as pa
 import rfc8785
 
 from accord.engine import delivery as dl
-from accord.engine import deltamode as dm
-from accord.engine import incremental as inc
+from accord.engine import delta as dlt
 from accord.engine import persons
+from accord.engine.aggregate import schema as delivered_schema
 from accord.engine.anomalies import DEFAULT_THRESHOLD, anomaly
-from accord.engine.backends.base import Backend, RunInputs
+from accord.engine.backends.base import Backend, Prior, RunInputs
 from accord.engine.compile import compile_plan
-from accord.engine.delta import Delta, DeltaMaker
-from accord.engine.delta_run import run_delta
+from accord.engine.extracts import Written, read_extract
 from accord.engine.optouts import OptOutList, read_opt_out_list
-from accord.engine.plan import Plan, Pseudonymise
+from accord.engine.plan import FlowPlan, Plan, Pseudonymise
 from accord.engine.pseudonym import derive_key
 from accord.engine.result import Anomaly, Delivery, RunResult
 from accord.engine.sources import check_columns, file_sha256, open_source
@@ -104,12 +106,12 @@ def run_agreement(
     ``incremental=False`` always runs in full.
 
     ``delivery`` is ``"full"`` (every delivery holds the whole extract, plus additions and
-    removals against its previous delivery) or ``"delta"`` (additions and removals only, see
-    :mod:`accord.engine.deltamode`), default ``"full"``: a delta-only delivery is asked for by
-    name, because a recipient must hold the base to use it (Delta Sharing serves full
-    deliveries). A delta that cannot be made (a first delivery, a new agreement version or
-    columns, a CSV flow, a flow without a person key) falls back to a full delivery, and the
-    result says so (``delivery_mode``, ``delivery_note``).
+    removals against its previous delivery) or ``"delta"`` (additions and removals only); both
+    have the one meaning of :mod:`accord.engine.delta`. Default ``"full"``: a delta-only
+    delivery is asked for by name, because a recipient must hold the base to use it (Delta
+    Sharing serves full deliveries). A delta that cannot be made (a first delivery, a new
+    agreement version or columns, a CSV flow, a flow without a person key) falls back to a full
+    delivery, and the result says so (``delivery_mode``, ``delivery_note``).
 
     ``stored_hash`` is the version's hash as stored and signed (see :mod:`accord.model.canonical`);
     the manifests and ledger events carry it.
@@ -118,8 +120,8 @@ def run_agreement(
     index; ``rights`` (keyed hashes under that key of people whose objection or restriction
     was upheld) are removed before routing from every flow (:mod:`accord.engine.persons`).
     """
-    mode = delivery or dm.MODE_FULL
-    if mode not in {dm.MODE_FULL, dm.MODE_DELTA}:
+    mode = delivery or dlt.MODE_FULL
+    if mode not in {dlt.MODE_FULL, dlt.MODE_DELTA}:
         raise ConfigError("unknown delivery mode", [Problem("delivery", "full or delta")])
     if Status(status) is not Status.active:
         raise NotActive(
@@ -172,75 +174,47 @@ def run_agreement(
         tick("check", 1, 1)
         return RunResult.from_record(json.loads(record.read_bytes()), out_dir, rerun=True)
     bases = _bases(plan, layout, previous, run_id)
-    note = _delta_refusal(plan, bases) if mode == dm.MODE_DELTA else None
+    note = _delta_refusal(plan, bases) if mode == dlt.MODE_DELTA else None
     if note is not None:
-        mode = dm.MODE_FULL
+        mode = dlt.MODE_FULL
     tick("check", 1, 1)
 
     staging = layout.staging(run_id)
     dl.clear(staging)
     staging.mkdir(parents=True)
-    if mode == dm.MODE_DELTA:
-        try:
-            result = run_delta(
-                plan=plan,
-                layout=layout,
-                staging=staging,
-                run_id=run_id,
-                now=now,
-                engine=engine,
-                inputs=RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys),
-                lists=lists,
-                state_fp=inc.fingerprint(
-                    plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
-                )
-                if engine.incremental is not None
-                else None,
-                fast=incremental,
-                source_sha=source_sha,
-                bases=bases,
-                previous=previous,
-                anomaly_threshold=anomaly_threshold,
-                tick=tick,
-            )
-            _publish(plan, layout, staging, result, tick)
-        finally:
-            dl.clear(staging)
-        return result
-    sink = _ProgressSink(dl.StagingSink(plan, staging), tick, len(plan.flows))
+    sink = dl.StagingSink(plan, staging, tick)
+    con = duckdb.connect()
     try:
         inputs = RunInputs(src, postcodes, {k: v.numbers for k, v in lists.items()}, keys)
-        state_fp = None
-        outcome = None
-        stateful = engine.incremental
-        if stateful is not None:
-            state_fp = inc.fingerprint(
-                plan, {k: v.sha256 for k, v in lists.items()}, postcodes_fp, secret_fp, src
-            )
-            base_run = inc.usable_base(layout, plan, bases, state_fp) if incremental else None
-            if base_run is not None:
-                outcome = stateful.full(plan, inputs, sink, base_run, bases)
-        counts = outcome.counts if outcome is not None else engine.execute(plan, inputs, sink)
-        sink.inner.finish()
-        staged = sink.inner.flows
-        if state_fp is not None and sink.inner.state is not None:
-            (staging / "run" / inc.STATE_META).write_bytes(rfc8785.dumps({"fingerprint": state_fp}))
+        opt_outs = {k: v.sha256 for k, v in lists.items()}
+        only_delta = mode == dlt.MODE_DELTA
+        prior = Prior(
+            bases, layout.runs_dir(), opt_outs, postcodes_fp, secret_fp, incremental, not only_delta
+        )
+        outcome = engine.run(plan, inputs, sink, prior)
+        sink.finish()
+        counts = outcome.counts
+        staged = {f.flow_id: sink.flows.get(f.flow_id) or _staged(staging, f) for f in plan.flows}
+        removed = persons.index_run(plan, src, staging, keys, lists, base_state=outcome.base_state)
         versions = {k: v.version for k, v in lists.items()}
-        rights_removed = persons.index_run(plan, src, staging, keys, lists)
         deliveries: list[Delivery] = []
         anomalies: list[Anomaly] = []
-        maker = DeltaMaker()
-        for fp in plan.flows:
-            s = staged[fp.flow_id]
+        for i, fp in enumerate(plan.flows):
             base = bases.get(fp.flow_id)
             key = plan.key_column(fp)
-            if base is None:
-                delta = None
-            elif outcome is not None:
-                adds, rems = outcome.deltas[fp.flow_id]
-                delta = dl.write_delta(s, fp, key, base, Delta(adds, rems))
-            else:
-                delta = dl.stage_delta(s, fp, key, base, maker)
+            rows = counts.flows[fp.flow_id].rows
+            s = staged[fp.flow_id]
+            info = None
+            if base is not None:
+                d = outcome.deltas[fp.flow_id] if outcome.deltas else _diff(fp, key, s, base, con)
+                files, missing = dlt.write(s.directory, fp.write.format, d)
+                s.files.update(files)
+                info = dlt.entry(d, base, key)
+                if only_delta:
+                    s = _without_extract(s, fp, dlt.rows_after(d, info["base"]["rows"]), missing)
+                    if s.written.rows != rows:
+                        raise AssertionError("a delta does not rebuild the recipient's extract")
+                    tick("deliver", i + 1, len(plan.flows))
             data = dl.manifest(
                 plan=plan,
                 fp=fp,
@@ -251,8 +225,9 @@ def run_agreement(
                 opt_out_versions=versions,
                 exceptions=counts.exception_rows,
                 source_sha256=source_sha,
-                delta=delta,
-                rights_removed=rights_removed.get(fp.flow_id),
+                delta=info,
+                rights_removed=removed.get(fp.flow_id),
+                delivery=dlt.MODE_DELTA if only_delta else None,
             )
             digest = dl.write_manifest(s, data)
             final = layout.flow_dir(fp) / run_id
@@ -267,22 +242,15 @@ def run_agreement(
                     manifest_sha256=digest,
                     files=dict(sorted(s.files.items())),
                     since_run=base.name if base else None,
-                    additions=delta["additions"] if delta else None,
-                    removals=delta["removals"] if delta else None,
+                    additions=info["additions"] if info else None,
+                    removals=info["removals"] if info else None,
                 )
             )
-            if base is not None:
-                before = json.loads((base / dl.MANIFEST).read_bytes())["rows"]
+            if info is not None:
+                org, before = fp.route.recipient.org_id, info["base"]["rows"]
                 anomalies.append(
-                    anomaly(
-                        fp.flow_id,
-                        fp.route.recipient.org_id,
-                        before,
-                        s.written.rows,
-                        anomaly_threshold,
-                    )
+                    anomaly(fp.flow_id, org, before, s.written.rows, anomaly_threshold)
                 )
-        maker.con.close()
         result = RunResult.of_run(
             plan,
             counts,
@@ -295,36 +263,49 @@ def run_agreement(
             deliveries=tuple(deliveries),
             anomalies=tuple(anomalies),
             previous_run=previous,
+            delivery_mode=mode,
             delivery_note=note,
         )
         _publish(plan, layout, staging, result, tick)
     finally:
-        sink.inner.abandon()  # no writer left running into a folder about to be removed
+        con.close()
+        sink.abandon()  # no writer left running into a folder about to be removed
         dl.clear(staging)
     return result
 
 
-class _ProgressSink:
-    def __init__(self, inner: dl.StagingSink, tick: Progress, total: int) -> None:
-        self.inner = inner
-        self.tick = tick
-        self.total = total
-        self.done = 0
+def _staged(staging: Path, fp: FlowPlan) -> dl.StagedFlow:
+    """The folder of a delivery the engine wrote no extract for (a delta from its state)."""
+    folder = staging / "flows" / dl.slug(fp.flow_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return dl.StagedFlow(fp.flow_id, folder, Written(0, {}))
 
-    def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
-        self.inner.write_extract(flow_id, batches)
-        self.done += 1
-        self.tick("deliver", self.done, self.total)
 
-    def write_exceptions(self, batches: pa.RecordBatchReader) -> None:
-        self.tick("deliver", 0, self.total)
-        self.inner.write_exceptions(batches)
+def _diff(
+    fp: FlowPlan, key: str | None, s: dl.StagedFlow, base: Path, con: duckdb.DuckDBPyConnection
+) -> dlt.Delta:
+    """The delta from what the recipient holds after ``base`` to the staged extract."""
+    fmt = fp.write.format
+    schema = delivered_schema(fp)
+    current = read_extract(s.directory / f"extract.{fmt}", fmt, schema)
+    prior = json.loads((base / dl.MANIFEST).read_bytes())
+    if prior["format"] != fmt or prior["columns"] != _columns(fp):
+        return dlt.reset(current, prior["rows"], key)
+    return dlt.diff(current, dlt.held(base, schema).cast(schema), key, con)
 
-    def write_state(self, batches: pa.RecordBatchReader) -> None:
-        self.inner.write_state(batches)
 
-    def write_routes(self, batches: pa.RecordBatchReader) -> None:
-        self.inner.write_routes(batches)
+def _without_extract(
+    s: dl.StagedFlow, fp: FlowPlan, rows: int, missing: dict[str, int]
+) -> dl.StagedFlow:
+    """A delta-only delivery: the extract is not delivered; ``rows`` is once applied."""
+    name = f"extract.{fp.write.format}"
+    (s.directory / name).unlink(missing_ok=True)
+    files = {k: v for k, v in s.files.items() if k != name}
+    return dl.StagedFlow(s.flow_id, s.directory, Written(rows, missing), files, s.disclosure)
+
+
+def _columns(fp: FlowPlan) -> list[dict[str, str]]:
+    return [{"name": name, "type": kind} for name, kind in fp.delivered()]
 
 
 def _publish(
@@ -399,8 +380,7 @@ def _delta_refusal(plan: Plan, bases: dict[str, Path]) -> str | None:
         manifest = json.loads((base / dl.MANIFEST).read_bytes())
         if manifest["agreement"]["hash"] != plan.agreement_hash:
             return f"flow {fp.flow_id}: the base was delivered under another agreement version"
-        columns = [{"name": c.name, "type": c.type} for c in fp.outputs()]
-        if manifest["columns"] != columns or manifest["format"] != "parquet":
+        if manifest["columns"] != _columns(fp) or manifest["format"] != "parquet":
             return f"flow {fp.flow_id}: the base has other columns"
     return None
 
@@ -426,7 +406,7 @@ def _run_id(
     postcodes_fp: str | None,
     secret_fp: str,
     previous: str | None,
-    mode: str = dm.MODE_FULL,
+    mode: str = dlt.MODE_FULL,
 ) -> str:
     material: dict[str, Any] = {
         "agreement_hash": plan.agreement_hash,
@@ -439,6 +419,6 @@ def _run_id(
         "previous": previous,
         "engine": 1,
     }
-    if mode == dm.MODE_DELTA:
+    if mode == dlt.MODE_DELTA:
         material["delivery"] = mode
     return hashlib.sha256(rfc8785.dumps(material)).hexdigest()[:24]

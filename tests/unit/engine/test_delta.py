@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from engine_helpers import NOW, POP, person, run, write_csv
 
+from accord.engine import delta as dlt
 from accord.engine.anomalies import anomaly
-from accord.engine.delta import DeltaMaker
 
 
 def test_delta_additions_removals_and_retraction_on_move(tmp_path: Path) -> None:
@@ -59,16 +59,25 @@ def test_delta_against_a_named_earlier_run(tmp_path: Path) -> None:
 def test_delta_without_key_is_whole_rows() -> None:
     cur = pa.table({"a": ["x", "y", "y"]})
     prev = pa.table({"a": ["y", "z"]})
-    with DeltaMaker() as maker:
-        d = maker.delta(cur, prev, None)
+    d = dlt.diff(cur, prev, None)
+    assert (d.apply, d.replaced) == ("multiset", 1)
     assert d.additions["a"].to_pylist() == ["x", "y"]
     assert d.removals["a"].to_pylist() == ["z"]
+    assert dlt.apply(prev, d.additions, d.removals, d.apply, None).equals(dlt.canonical(cur, None))
 
 
-def test_delta_with_other_columns_is_a_reset() -> None:
-    with DeltaMaker() as maker:
-        d = maker.delta(pa.table({"k": ["1"], "b": [1]}), pa.table({"k": ["1"]}), "k")
-    assert d.reset and d.additions.num_rows == 1 and d.removals.num_rows == 0
+def test_delta_with_other_columns_is_a_reset(tmp_path: Path) -> None:
+    first = run(tmp_path, write_csv(tmp_path / "d0.csv", POP))
+    for d in first.deliveries:  # as if delivered under another projection
+        manifest = json.loads(d.manifest_path.read_bytes())
+        manifest["columns"] = manifest["columns"][:1]
+        d.manifest_path.write_text(json.dumps(manifest))
+    day1 = write_csv(tmp_path / "d1.csv", POP)
+    second = run(tmp_path, day1, now=NOW + timedelta(days=1), incremental=False)
+    for d in second.deliveries:
+        delta = json.loads(d.manifest_path.read_bytes())["delta"]
+        assert (delta["reset"], delta["apply"]) == (True, "replace-all")
+        assert (d.additions, d.removals) == (d.rows, 0)
 
 
 def test_anomalies_flag_large_changes(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ Arrow types (:func:`extract_schema`), as the in-memory reference.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -24,8 +23,7 @@ from accord.engine.sources import Source
 from accord.errors import Problem, UnsupportedClause
 
 if TYPE_CHECKING:
-    from accord.engine.delta_fast import DeltaOutcome
-    from accord.engine.incremental import Outcome
+    from accord.engine.delta import Delta
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -101,25 +99,41 @@ class Counts:
             raise AssertionError("row accounting does not add up to the input rows")
 
 
+@dataclass(frozen=True)
+class Prior:
+    """What a run may build on: each flow's previous delivery (``bases``), the folder of the
+    agreement's runs, and what besides a row decides its outcome (the opt-out lists' and the
+    postcode table's fingerprints, a keyed fingerprint of the secret). ``build`` is False when
+    the caller asked for a run in full; ``extracts`` is False for a delta-only delivery."""
+
+    bases: dict[str, Path]
+    runs: Path
+    opt_outs: dict[str, str]
+    postcodes: str | None
+    secret: str
+    build: bool = True
+    extracts: bool = True
+
+
+@dataclass
+class Outcome:
+    """A run's counts and, when the engine computed them on its incremental path, each flow's
+    delta against its base (:mod:`accord.engine.delta`); ``base_state`` is the earlier run's
+    state this run's state delta applies to (no extracts were written)."""
+
+    counts: Counts
+    deltas: dict[str, Delta] | None = None
+    fresh_rows: int | None = None
+    base_state: Path | None = None
+
+
 class Incremental(Protocol):
     """What an engine that keeps per-row state offers (:mod:`accord.engine.incremental`): a run
-    that builds on the state of ``base`` (the previous run's folder) and reads only new or
-    changed rows. Each returns None, having written nothing, when a full run is due."""
+    that builds on the state of the previous run and reads only new or changed rows, or runs
+    in full when it cannot; either way it leaves its own state for the next run."""
 
-    def full(
-        self, plan: Plan, inputs: RunInputs, sink: ExtractSink, base: Path, bases: dict[str, Path]
-    ) -> Outcome | None:
-        """Whole extracts plus the deltas against ``bases`` (each flow's previous delivery)."""
-
-    def delta(
-        self,
-        plan: Plan,
-        inputs: RunInputs,
-        base: Path,
-        bases: dict[str, Path],
-        write_exceptions: Callable[[pa.RecordBatchReader], None],
-    ) -> DeltaOutcome | None:
-        """Additions and removals only, and a state delta (:mod:`accord.engine.delta_fast`)."""
+    def run(self, plan: Plan, inputs: RunInputs, sink: ExtractSink, prior: Prior) -> Outcome:
+        """Stage the extracts (unless ``prior.extracts`` is False and the deltas are given)."""
 
 
 class Backend(ABC):
@@ -145,6 +159,13 @@ class Backend(ABC):
     supported_transforms: frozenset[str] = frozenset(
         {"Pseudonymise", "AgeBand", "PostcodeArea", "DropField"}
     )
+
+    def run(self, plan: Plan, inputs: RunInputs, sink: ExtractSink, prior: Prior) -> Outcome:
+        """The run the driver asks for: incremental inside the engine when it can be."""
+        stateful = self.incremental
+        if stateful is not None:
+            return stateful.run(plan, inputs, sink, prior)
+        return Outcome(self.execute(plan, inputs, sink))
 
     @abstractmethod
     def execute(self, plan: Plan, inputs: RunInputs, sink: ExtractSink) -> Counts:
