@@ -32,10 +32,13 @@ rows fresh, base extracts that do not line up with the base state, a missing per
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from accord.engine import delivery as dl
@@ -106,8 +109,8 @@ def _execute(
     register_source(con, plan, inputs)
     h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
     con.execute(f"CREATE TEMP TABLE cur AS SELECT {ROW}, {h1} AS __h1, {h2} AS __h2 FROM src")
-    state_path = string_literal(str(base / dl.STATE))
-    con.execute(f"CREATE TEMP TABLE prev AS SELECT * FROM read_parquet({state_path})")
+    prev = pq.read_table(base / dl.STATE)
+    con.register("prev", prev)
     # One aggregation over base and current rows: per content hash, its rows in each.
     con.execute(
         "CREATE TEMP TABLE hashes AS SELECT __h1, __h2, count(*) FILTER (WHERE __p) AS __np, "
@@ -134,9 +137,8 @@ def _execute(
         "FROM hashes WHERE __np <> __n"
     )
     groups = list(shapes(plan).values())
-    for g, members in enumerate(groups):
-        if not _positions(con, plan, members, bases, g):
-            return None
+    if not _positions(con, plan, prev, bases):
+        return None
 
     fresh = con.sql(
         f"SELECT {ROW} FROM cur SEMI JOIN (SELECT __h1, __h2 FROM hashes WHERE __np = 0) "
@@ -148,7 +150,7 @@ def _execute(
     con.register("fresh_state", capture.state)
     deltas: dict[str, dlt.Delta] = {}
     for g, members in enumerate(groups):
-        got = _group(con, plan, members, capture, g)
+        got = _group(con, plan, members, bases, capture, g)
         if got is None:
             return None
         deltas.update(got)
@@ -171,38 +173,50 @@ def _execute(
     write_state_delta = getattr(sink, "write_state_delta", None)
     if write_state_delta is not None:
         write_state_delta(cast_reader(state_delta, STATE_DELTA_SCHEMA))
-    # Counts: the base rows, plus (n_cur - n_prev) rows of each touched known hash, plus the
+    # Counts: the base run's, plus (n_cur - n_prev) rows of each touched known hash, plus the
     # fresh rows; each weighted, so nothing is built over the whole current state.
     con.execute(
-        "CREATE TEMP VIEW weighted AS SELECT __reasons, __flows, __opted, 1::BIGINT AS __w "
-        "FROM prev UNION ALL SELECT o.__reasons, o.__flows, o.__opted, t.__n - t.__np "
-        "FROM touched t JOIN outcome o USING (__h1, __h2) UNION ALL "
+        "CREATE TEMP VIEW weighted AS SELECT o.__reasons, o.__flows, o.__opted, "
+        "t.__n - t.__np AS __w FROM touched t JOIN outcome o USING (__h1, __h2) UNION ALL "
         "SELECT __reasons, __flows, __opted, 1::BIGINT FROM fresh_state"
     )
-    counts = inc._counts(con, plan, "weighted", "__w")
+    record = json.loads((base / "run.json").read_bytes())
+    counts = inc._counts(con, plan, "weighted", "__w", record)
     return Outcome(counts, deltas, fresh.num_rows, base / dl.STATE)
 
 
 def _positions(
-    con: duckdb.DuckDBPyConnection, plan: Plan, members: list[int], bases: dict[str, Path], g: int
+    con: duckdb.DuckDBPyConnection, plan: Plan, prev: pa.Table, bases: dict[str, Path]
 ) -> bool:
-    """``ppos_<g>``: each base row's flow, position and content hashes; False if the base
-    extracts do not hold exactly the rows the base state says they do."""
-    files = [str(bases[plan.flows[i].flow_id] / "extract.parquet") for i in members]
-    con.register(
-        f"files_{g}", pa.table({"filename": files, "__flow": pa.array(members, pa.int32())})
-    )
-    flows = ", ".join(str(i) for i in members)
-    con.execute(
-        f"CREATE TEMP TABLE ppos_{g} AS SELECT __flow, __h1, __h2, "
-        f"row_number() OVER (PARTITION BY __flow ORDER BY {ROW}) - 1 AS __pos "
-        f"FROM (SELECT unnest(__flows) AS __flow, {ROW}, __h1, __h2 FROM prev) "
-        f"WHERE __flow IN ({flows})"
-    )
-    counts = dict(con.execute(f"SELECT __flow, count(*) FROM ppos_{g} GROUP BY ALL").fetchall())
-    for i, path in zip(members, files, strict=True):
-        if pq.read_metadata(path).num_rows != counts.get(i, 0):
+    """``ppos``: each base row's flow, position in that flow's extract and content hashes;
+    False if the base extracts do not hold exactly the rows the base state says they do."""
+    rows = prev[ROW].to_numpy()
+    if len(rows) > 1 and not bool(np.all(rows[1:] > rows[:-1])):
+        prev = prev.take(pc.sort_indices(prev, [(ROW, "ascending")]))
+    flows = prev["__flows"].combine_chunks()
+    flat = pc.list_flatten(flows).to_numpy(zero_copy_only=False).astype(np.int32)
+    parent = pc.list_parent_indices(flows).to_numpy(zero_copy_only=False)
+    order = np.argsort(flat, kind="stable")  # by flow, each flow's rows in source order
+    per_flow = np.bincount(flat, minlength=len(plan.flows))
+    starts = np.concatenate([[0], np.cumsum(per_flow)[:-1]])
+    pos = np.empty(len(flat), np.int64)
+    pos[order] = np.arange(len(flat), dtype=np.int64) - starts[flat[order]]
+    for i, fp in enumerate(plan.flows):
+        path = bases[fp.flow_id] / "extract.parquet"
+        if pq.read_metadata(path).num_rows != per_flow[i]:
             return False
+    take = pa.array(parent)
+    con.register(
+        "ppos",
+        pa.table(
+            {
+                "__flow": flat,
+                "__pos": pos,
+                "__h1": prev["__h1"].take(take),
+                "__h2": prev["__h2"].take(take),
+            }
+        ),
+    )
     return True
 
 
@@ -210,6 +224,7 @@ def _group(
     con: duckdb.DuckDBPyConnection,
     plan: Plan,
     members: list[int],
+    bases: dict[str, Path],
     capture: inc._Capture,
     g: int,
 ) -> dict[str, dlt.Delta] | None:
@@ -219,10 +234,11 @@ def _group(
     key_name = plan.key_column(first)
     assert key_name is not None
     key = sql.q(key_name)
-    listed = ", ".join(
-        string_literal(r[0])
-        for r in con.execute(f"SELECT filename FROM files_{g} ORDER BY __flow").fetchall()
+    files = [str(bases[plan.flows[i].flow_id] / "extract.parquet") for i in members]
+    con.register(
+        f"files_{g}", pa.table({"filename": files, "__flow": pa.array(members, pa.int32())})
     )
+    listed = ", ".join(string_literal(f) for f in files)
     scan = (
         f"read_parquet([{listed}], filename = true, file_row_number = true) b "
         f"JOIN files_{g} m USING (filename)"
@@ -234,7 +250,7 @@ def _group(
     con.register(f"fv_{g}", pa.concat_tables(pieces))
     con.execute(
         f"CREATE TEMP TABLE tk_{g} AS SELECT DISTINCT __flow, __k FROM ("
-        f"SELECT m.__flow, b.{key} AS __k FROM {scan} JOIN (SELECT __flow, __pos FROM ppos_{g} "
+        f"SELECT m.__flow, b.{key} AS __k FROM {scan} JOIN (SELECT __flow, __pos FROM ppos "
         f"SEMI JOIN touched USING (__h1, __h2)) t "
         f"ON t.__flow = m.__flow AND t.__pos = b.file_row_number "
         f"UNION ALL SELECT __flow, {key} FROM fv_{g})"
@@ -248,7 +264,7 @@ def _group(
     )
     con.execute(
         f"CREATE TEMP TABLE bkh_{g} AS SELECT b.*, p.__h1, p.__h2 FROM bk_{g} b "
-        f"JOIN ppos_{g} p USING (__flow, __pos)"
+        f"JOIN ppos p USING (__flow, __pos)"
     )
     con.execute(
         f"CREATE TEMP TABLE ck_{g} AS "
@@ -258,7 +274,7 @@ def _group(
         f"JOIN touched t USING (__h1, __h2) WHERE t.__n > 0) "
         f"UNION ALL SELECT __flow, {cols} FROM fv_{g}"
     )
-    got = dlt.diff_sql(con, f"ck_{g}", f"bk_{g}", [c.name for c in first.outputs()], key_name)
+    got = dlt.diff_sql(con, f"ck_{g}", f"bkh_{g}", [c.name for c in first.outputs()], key_name)
     return {
         plan.flows[i].flow_id: dlt.split(*got, i, extract_schema(plan.flows[i]), key_name)
         for i in members

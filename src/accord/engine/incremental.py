@@ -345,9 +345,14 @@ def _extracts(
 
 
 def _counts(
-    con: duckdb.DuckDBPyConnection, plan: Plan, table: str = "state", weight: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    table: str = "state",
+    weight: str | None = None,
+    base: dict[str, Any] | None = None,
 ) -> Counts:
-    """Counts over ``table``: one per row, or the sum of its ``weight`` column."""
+    """Counts over ``table``: one per row, or the sum of its ``weight`` column, added to those
+    of the ``base`` run's record when given (then ``table`` holds only the changes)."""
     n = "count(*)" if weight is None else f"sum({weight})"
     total, bad, delivered, opted = con.execute(
         f"SELECT {n}, {n} FILTER (WHERE __reasons <> ''), "
@@ -376,6 +381,19 @@ def _counts(
     total, bad, delivered, opted = (int(v or 0) for v in (total, bad, delivered, opted))
     rows = {k: int(v or 0) for k, v in rows.items()}
     out = {k: int(v or 0) for k, v in out.items()}
+    if base is not None:
+        total += base["input_rows"]
+        bad += base["exception_rows"]
+        delivered += base["delivered_rows"]
+        opted += base["opted_out_rows"]
+        for k, v in base["exceptions_by_reason"].items():
+            by_reason[k] = by_reason.get(k, 0) + v
+        by_reason = {k: v for k, v in sorted(by_reason.items()) if v}
+        index = {fp.flow_id: i for i, fp in enumerate(plan.flows)}
+        for d in base["deliveries"]:
+            i = index[d["flow_id"]]
+            rows[i] = rows.get(i, 0) + d["rows"]
+            out[i] = out.get(i, 0) + d["opted_out_removed"]
     return Counts(
         input_rows=total,
         exception_rows=bad,
