@@ -226,6 +226,14 @@ def _execute(
             return None
 
     fresh = con.sql(f"SELECT {ROW} FROM cur ANTI JOIN outcome USING (__h1, __h2)").to_arrow_table()
+    # Hashes whose number of rows changed: only keys with such a base row, or a fresh row, can
+    # have other rows now, so only their rows go into the deltas.
+    con.execute(
+        "CREATE TEMP TABLE touched AS SELECT __h1, __h2 FROM (SELECT __h1, __h2, "
+        "count(*) FILTER (WHERE __p) AS __np, count(*) FILTER (WHERE NOT __p) AS __n FROM "
+        "(SELECT __h1, __h2, TRUE AS __p FROM prev UNION ALL SELECT __h1, __h2, FALSE FROM cur) "
+        "GROUP BY ALL) WHERE __np <> __n"
+    )
     capture = _Capture()
     backend.execute(plan, dataclasses.replace(inputs, rows=fresh), capture)
     assert capture.state is not None
@@ -336,8 +344,20 @@ def _extracts(
 
     key = plan.key_column(first)
     assert key is not None
-    con.execute(f"CREATE TEMP VIEW now_{g} AS SELECT __flow, {cols} FROM curvals_{g}")
-    got = dlt.diff_sql(con, f"now_{g}", f"pv_{g}", [c.name for c in first.outputs()], key)
+    k = sql.q(key)
+    con.execute(
+        f"CREATE TEMP TABLE tk_{g} AS SELECT DISTINCT __flow, __k FROM (SELECT v.__flow, "
+        f"v.{k} AS __k FROM (SELECT __flow, __pos FROM ppos_{g} SEMI JOIN touched "
+        f"USING (__h1, __h2)) q JOIN pv_{g} v USING (__flow, __pos) "
+        f"UNION ALL SELECT __flow, {k} FROM fv_{g})"
+    )
+    on = "t.__flow = x.__flow AND t.__k IS NOT DISTINCT FROM x.{}"
+    for name, table in (("now", f"curvals_{g}"), ("was", f"pv_{g}")):
+        con.execute(
+            f"CREATE TEMP TABLE {name}_{g} AS SELECT __flow, {cols} FROM {table} x "
+            f"SEMI JOIN tk_{g} t ON {on.format(k)}"
+        )
+    got = dlt.diff_sql(con, f"now_{g}", f"was_{g}", [c.name for c in first.outputs()], key)
     return {
         plan.flows[i].flow_id: dlt.split(*got, i, extract_schema(plan.flows[i]), key)
         for i in members
