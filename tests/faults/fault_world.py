@@ -167,7 +167,7 @@ def complete(folder: Path) -> dict[str, object]:
     data = (folder / MANIFEST).read_bytes()
     manifest = json.loads(data)
     # The per-person index beside it is the discloser's: never listed, never offered.
-    files = {p.name for p in folder.iterdir()} - {persons.INDEX}
+    files = {p.name for p in folder.iterdir()} - {persons.INDEX, persons.KEY_RECORD}
     assert files == {MANIFEST, *manifest["files"]}, f"{folder}: {sorted(files)}"
     for name, digest in manifest["files"].items():
         assert _sha256(folder / name) == digest, f"{folder / name} is not what its manifest says"

@@ -5,8 +5,9 @@ random set of people whose objection was upheld (given as keyed hashes only), on
 
 1. no delivered row belongs to a suppressed person, in any flow;
 2. each delivery's index holds the keyed hash of the person of each row of its extract (a row
-   without an NHS number has none);
-3. the DuckDB backend writes the same index and manifests as the in-memory reference.
+   without an NHS number has none), whether the run wrote it (the number not delivered) or the
+   extract is its own index (``persons.json``; hashed on first lookup by hash);
+3. the DuckDB backend writes the same index files and manifests as the in-memory reference.
 """
 
 from __future__ import annotations
@@ -69,6 +70,18 @@ def test_a_suppressed_person_never_reaches_any_recipient(
     try:
         _write(folder / "source.csv", rows)
         results = {b: _run(b, folder, flows, hashes) for b in ("in_memory", "duckdb")}
+        reference, duck = results["in_memory"], results["duckdb"]
+        for d in reference.deliveries:  # 3. (before a lookup adds an index beside any)
+            other = duck.delivery(d.flow_id)
+            assert other.manifest_sha256 == d.manifest_sha256
+            for name in (persons.INDEX, persons.KEY_RECORD):
+                mine, theirs = d.directory / name, other.directory / name
+                assert mine.is_file() == theirs.is_file()
+                assert not mine.is_file() or mine.read_bytes() == theirs.read_bytes()
+            assert (d.directory / persons.INDEX).is_file() != (
+                d.directory / persons.KEY_RECORD
+            ).is_file()
+        assert duck.opted_out_rows == reference.opted_out_rows
         by_rid = {f"r{i}": r for i, r in enumerate(rows)}
         for result in results.values():
             for f in flows:
@@ -76,18 +89,11 @@ def test_a_suppressed_person_never_reaches_any_recipient(
                 rids = pq.read_table(d.directory / "extract.parquet")["rid"].to_pylist()
                 sent = {by_rid[rid]["nhs_number"] for rid in rids}
                 assert not sent & set(suppressed)  # 1.
-                index = pq.read_table(d.directory / persons.INDEX)["person"].to_pylist()
+                index = persons.index_delivery(d.directory, KEY)
+                people = pq.read_table(index)["person"].to_pylist()
                 expected = {persons.person_hash(KEY, n) for n in sent if n}
                 missing = sum(1 for rid in rids if not by_rid[rid]["nhs_number"])
-                assert set(index) == expected and len(index) == len(rids) - missing  # 2.
-                assert not set(index) & set(hashes)
-        reference, duck = results["in_memory"], results["duckdb"]
-        for d in reference.deliveries:  # 3.
-            other = duck.delivery(d.flow_id)
-            assert other.manifest_sha256 == d.manifest_sha256
-            assert (other.directory / persons.INDEX).read_bytes() == (
-                d.directory / persons.INDEX
-            ).read_bytes()
-        assert duck.opted_out_rows == reference.opted_out_rows
+                assert set(people) == expected and len(people) == len(rids) - missing  # 2.
+                assert not set(people) & set(hashes)
     finally:
         shutil.rmtree(folder)

@@ -57,6 +57,9 @@ def test_a_person_in_two_agreements_and_three_recipients_is_found_in_each(world:
     ]
     found = rights.lookup(w.ws, w.lead, PERSON)
     assert sorted((h.agreement_id, h.recipient) for h in found) == holding
+    # By keyed hash alone (a decision, the person's own view): the same deliveries.
+    by_hash = rights.hits(w.ws, [w.a.id, w.b.id], rights.person_hash(w.ws, PERSON))
+    assert by_hash == sorted(found, key=lambda h: (h.created, h.agreement_id, h.flow_id))
     assert all(h.fields[0] == "nhs_number" and h.created.startswith("2025-03-04") for h in found)
     # Greenwich's handler sees only the agreement Greenwich is a party to.
     assert [(h.agreement_id, h.recipient) for h in rights.lookup(w.ws, w.greenwich, PERSON)] == [
@@ -240,5 +243,7 @@ def test_the_index_is_purged_with_the_deliveries_it_describes(world: World) -> N
     lifecycle.sweep(w.ws, day(5))
     left = sorted((h.agreement_id, h.recipient) for h in rights.lookup(w.ws, w.lead, PERSON))
     assert left == [(w.b.id, "gss:E08000019"), (w.a.id, "gss:E09000011")]
-    assert not list((w.ws.deliveries_dir / "urn_accord_agreement_adult-support" / "gss_E08000016")
-                    .rglob("persons.parquet"))  # fmt: skip
+    purged = w.ws.deliveries_dir / "urn_accord_agreement_adult-support" / "gss_E08000016"
+    assert not list(purged.rglob("persons.*"))
+    by_hash = rights.hits(w.ws, [w.a.id, w.b.id], rights.person_hash(w.ws, PERSON))
+    assert sorted((h.agreement_id, h.recipient) for h in by_hash) == left

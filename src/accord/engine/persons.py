@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
+import os
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,7 +39,7 @@ from accord.engine.backends import duckdb_sql as sql
 from accord.engine.delivery import slug
 from accord.engine.extracts import write_extract
 from accord.engine.optouts import OptOutList
-from accord.engine.plan import Plan, RemoveOptOuts
+from accord.engine.plan import FlowPlan, Plan, RemoveOptOuts
 from accord.engine.pseudonym import hmac_pads, pseudonym
 from accord.engine.sources import ROW, Source
 from accord.refdata import string_literal, validate_nhs_number
@@ -46,6 +49,10 @@ RIGHTS = "rights"
 KEY_ID = "person-index"
 """Where the person-index key sits in :attr:`RunInputs.keys`."""
 INDEX = "persons.parquet"
+KEY_RECORD = "persons.json"
+"""Beside a delivery whose extract carries the person key: which column, in which form."""
+NHS_FORM = "nhs_number"
+"""The form of a carried key: the normalised NHS number (ten digits), as the engines deliver it."""
 INDEX_SCHEMA = pa.schema([pa.field("person", pa.string())])
 ROUTES = "routes.parquet"
 ROUTES_SCHEMA = pa.schema(
@@ -122,6 +129,17 @@ def _key_sql(plan: Plan) -> str:
 # -- the index ---------------------------------------------------------------------------------
 
 
+def carried_key(plan: Plan, fp: FlowPlan) -> str | None:
+    """The extract column that carries the person key as delivered (the normalised NHS number,
+    untransformed), if the flow delivers one: such a delivery is its own index."""
+    if fp.aggregate is not None or plan.person_key is None:
+        return None
+    for col in fp.outputs():
+        if col.field == plan.person_key and col.transform is None:
+            return col.name
+    return None
+
+
 def index_run(
     plan: Plan,
     source: Source,
@@ -131,24 +149,47 @@ def index_run(
     *,
     base_state: Path | None = None,
 ) -> dict[str, int]:
-    """The stage a run calls once its flows are staged (``staging/flows/<flow>``): write each
-    delivery's index when the run has the key; return the rows the ``rights`` list removed per
-    flow (empty when the list was not applied, or no index was written)."""
-    if KEY_ID not in keys:
-        return {}
-    routes = routes_sql(plan, staging / "run", base_state)
-    if routes is None:
+    """The stage a run calls once its flows are staged (``staging/flows/<flow>``): index each
+    delivery when the run has the key; return the rows the ``rights`` list removed per flow
+    (empty when the list was not applied, or no index was written).
+
+    A delivery whose extract carries the person key gets ``persons.json`` (the column, a few
+    bytes); only the others (the key dropped, pseudonymised) get ``persons.parquet``, the keyed
+    hash of each row, from a pass over the source's key and the routes. When every delivery
+    carries its key and no suppression is in force, that pass is skipped."""
+    if KEY_ID not in keys or plan.person_key is None:
         return {}
     folders = {
         fp.flow_id: staging / "flows" / slug(fp.flow_id)
         for fp in plan.flows
-        if (staging / "flows" / slug(fp.flow_id)).is_dir()
+        if fp.aggregate is None and (staging / "flows" / slug(fp.flow_id)).is_dir()
     }
+    hashed = {}
+    for fp in plan.flows:
+        if fp.flow_id not in folders:
+            continue
+        column = carried_key(plan, fp)
+        if column is None:
+            hashed[fp.flow_id] = folders[fp.flow_id]
+        else:
+            write_key_record(folders[fp.flow_id], column)
     rights = lists.get(RIGHTS)
+    suppressing = rights is not None and rights.numbers.num_rows > 0
+    if not hashed and not suppressing:
+        return {fp.flow_id: 0 for fp in plan.flows} if rights else {}
+    routes = routes_sql(plan, staging / "run", base_state)
+    if routes is None:
+        return {}
     removed = write_indexes(
-        plan, source, routes, keys, folders, rights=rights.numbers if rights else None
+        plan, source, routes, keys, hashed, rights=rights.numbers if rights else None
     )
     return removed if rights else {}
+
+
+def write_key_record(folder: Path, column: str) -> None:
+    """``persons.json``: the delivery's extract is its own index, by ``column``."""
+    record = {"column": column, "form": NHS_FORM}
+    (folder / KEY_RECORD).write_bytes(json.dumps(record, sort_keys=True).encode() + b"\n")
 
 
 # -- building it ----------------------------------------------------------------------------------
@@ -207,18 +248,21 @@ def write_indexes(
         con.execute(
             f"CREATE TEMP TABLE cur AS SELECT {ROW}, {_key_sql(plan)} AS __key{hashes} FROM src"
         )
-        con.execute(
-            f"CREATE TEMP TABLE keyed AS SELECT r.{ROW}, r.__flows, r.__opted, "
-            f"{hash_sql('s.__key', ('k.ip', 'k.op'))} AS person FROM "
-            f"(SELECT * FROM ({routes}) WHERE len(__flows) > 0 OR len(__opted) > 0) r JOIN "
-            f"cur s USING ({ROW}) CROSS JOIN person_pads k WHERE s.__key IS NOT NULL"
-        )
         wanted = [
             i
             for i, fp in enumerate(plan.flows)
             if fp.aggregate is None and fp.flow_id in folders  # an aggregate flow: counts only
         ]
         listed = ", ".join(str(i) for i in wanted) or "NULL"
+        # Only the rows an indexed flow delivered, and (for the count) those an opt-out removed.
+        reached = f"list_has_any(__flows, [{listed}])" if wanted else "false"
+        opted = "len(__opted) > 0" if rights is not None and rights.num_rows else "false"
+        con.execute(
+            f"CREATE TEMP TABLE keyed AS SELECT r.{ROW}, r.__flows, r.__opted, "
+            f"{hash_sql('s.__key', ('k.ip', 'k.op'))} AS person FROM "
+            f"(SELECT * FROM ({routes}) WHERE {reached} OR {opted}) r JOIN "
+            f"cur s USING ({ROW}) CROSS JOIN person_pads k WHERE s.__key IS NOT NULL"
+        )
         reader = con.sql(
             f"SELECT __flow, person FROM (SELECT unnest(__flows) AS __flow, {ROW}, person "
             f"FROM keyed) WHERE __flow IN ({listed}) ORDER BY __flow, {ROW}"
@@ -243,23 +287,160 @@ def write_indexes(
 # -- looking a person up -----------------------------------------------------------------------
 
 
-def find(deliveries: Path, agreement_ids: Iterable[str], person: str) -> list[Path]:
-    """The delivery folders (under ``deliveries``, of ``agreement_ids`` only) whose index holds
-    ``person`` (a keyed hash), in path order: one DuckDB query over the index files."""
-    files = [
-        str(p)
-        for a in sorted(set(agreement_ids))
-        for p in sorted((deliveries / slug(a)).glob(f"*/*/*/{INDEX}"))
-    ]
-    if not files:
+def find(
+    deliveries: Path,
+    agreement_ids: Iterable[str],
+    person: str,
+    *,
+    key: bytes | None = None,
+    nhs_number: str | None = None,
+) -> list[Path]:
+    """The delivery folders (under ``deliveries``, of ``agreement_ids`` only) that included
+    ``person`` (a keyed hash under ``key``), in path order.
+
+    A delivery indexed by keyed hash (``persons.parquet``) is searched for ``person``; one that
+    carries the person key (``persons.json``) is searched for ``nhs_number`` (the number
+    ``person`` is the hash of) in its own extract, or, for a delta-only delivery, in its
+    additions and, unless its removals took the person out, in the delivery it builds on. A
+    lookup by hash alone (``nhs_number`` None) first indexes each such delivery by keyed hash
+    under ``key`` (:func:`index_delivery`, once: the index stays beside the delivery)."""
+    folders: list[Path] = []
+    for a in sorted(set(agreement_ids)):
+        root = deliveries / slug(a)
+        found = {p.parent for name in (INDEX, KEY_RECORD) for p in root.glob(f"*/*/*/{name}")}
+        folders.extend(sorted(found))
+    if not folders:
         return []
+    number = validate_nhs_number(nhs_number) if nhs_number is not None else None
+    carried = [f for f in folders if not (f / INDEX).is_file()]
+    if number is None and carried:
+        if key is None:
+            raise ValueError("a lookup by keyed hash alone needs the person-index key")
+        for folder in carried:
+            index_delivery(folder, key)
+        carried = []
+    hashed = [str(f / INDEX) for f in folders if (f / INDEX).is_file()]
+    hits: set[Path] = set()
     con = duckdb.connect()
     try:
-        rows = con.execute(
-            "SELECT DISTINCT filename FROM read_parquet($files, filename = true) "
-            "WHERE person = $person ORDER BY filename",
-            {"files": files, "person": person},
-        ).fetchall()
+        if hashed:
+            rows = con.execute(
+                "SELECT DISTINCT filename FROM read_parquet($files, filename = true) "
+                "WHERE person = $person",
+                {"files": hashed, "person": person},
+            ).fetchall()
+            hits |= {Path(r[0]).parent for r in rows}
+        if carried:
+            assert number is not None
+            hits |= _carrying(con, carried, number)
     finally:
         con.close()
-    return [Path(r[0]).parent for r in rows]
+    return sorted(hits)
+
+
+def index_delivery(folder: Path, key: bytes) -> Path:
+    """``persons.parquet`` of a delivery that carries the person key, made from its extract
+    (or its chain of deltas) when it is not there yet: the keyed hash under ``key`` of each
+    person it holds. Written beside the delivery (kept and purged with it), atomically."""
+    path = folder / INDEX
+    if path.is_file():
+        return path
+    con = duckdb.connect()
+    try:
+        register_pads(con, {KEY_ID: key})
+        reader = con.sql(
+            f"SELECT {hash_sql('k')} AS person FROM ({_keys_sql(folder)}) WHERE k IS NOT NULL"
+        ).to_arrow_reader(1 << 17)
+        tmp = folder / f".{INDEX}.{secrets.token_hex(6)}.tmp"
+        try:
+            write_extract(tmp, reader, "parquet", dictionary=False)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    finally:
+        con.close()
+    return path
+
+
+def _record(folder: Path) -> tuple[str, dict[str, object]]:
+    """The carried key's column and the delivery's manifest."""
+    from accord.engine.delivery import MANIFEST
+
+    record = json.loads((folder / KEY_RECORD).read_bytes())
+    if record.get("form") != NHS_FORM:
+        raise ValueError(f"unknown person key form in {KEY_RECORD}")
+    return str(record["column"]), json.loads((folder / MANIFEST).read_bytes())
+
+
+def _read_sql(folder: Path, name: str) -> str:
+    path = string_literal(str(folder / name))
+    if name.endswith(".csv"):
+        return f"read_csv({path}, header = true, all_varchar = true)"
+    return f"read_parquet({path})"
+
+
+def _extract_name(manifest: dict[str, object]) -> str:
+    files = manifest.get("files")
+    assert isinstance(files, dict)
+    return next(str(n) for n in sorted(files) if str(n).startswith("extract."))
+
+
+def _delta(manifest: dict[str, object]) -> dict[str, object] | None:
+    """A delta-only delivery's ``delta`` block (None: the delivery holds a full extract)."""
+    delta = manifest.get("delta")
+    if manifest.get("delivery") != "delta" or not isinstance(delta, dict):
+        return None
+    return delta
+
+
+def _keys_sql(folder: Path) -> str:
+    """A query of the person keys (column ``k``) a carrying delivery holds: its extract's, or
+    a delta-only delivery's additions and what its base held less its removals."""
+    column, manifest = _record(folder)
+
+    def keys(name: str) -> str:
+        return f"SELECT CAST({sql.q(column)} AS VARCHAR) AS k FROM {_read_sql(folder, name)}"
+
+    delta = _delta(manifest)
+    if delta is None:
+        return keys(_extract_name(manifest))
+    adds = keys("additions.parquet")
+    base = folder.parent / str(delta.get("since"))
+    if delta.get("reset") or not (base / KEY_RECORD).is_file():
+        return adds  # a reset replaces everything; a purged base left only what this one sent
+    return (
+        f"{adds} UNION ALL (SELECT k FROM ({_keys_sql(base)}) "
+        f"WHERE k NOT IN (SELECT k FROM ({keys('removals.parquet')}) WHERE k IS NOT NULL) "
+        f"AND k NOT IN (SELECT k FROM ({adds}) WHERE k IS NOT NULL))"
+    )
+
+
+def _carrying(con: duckdb.DuckDBPyConnection, folders: list[Path], number: str) -> set[Path]:
+    """The carrying deliveries (``folders``) that hold ``number``: full extracts in one query
+    per column and format, delta-only deliveries through their chain."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    hits: set[Path] = set()
+    for folder in folders:
+        column, manifest = _record(folder)
+        if _delta(manifest) is not None:
+            held = con.execute(
+                f"SELECT count(*) FROM ({_keys_sql(folder)}) WHERE k = $n", {"n": number}
+            ).fetchone()
+            if held and held[0]:
+                hits.add(folder)
+            continue
+        name = _extract_name(manifest)
+        groups.setdefault((column, name), []).append(str(folder / name))
+    for (column, name), files in groups.items():
+        reader = (
+            "read_csv($files, header = true, all_varchar = true, filename = true, "
+            "union_by_name = true)"
+            if name.endswith(".csv")
+            else "read_parquet($files, filename = true)"
+        )
+        rows = con.execute(
+            f"SELECT DISTINCT filename FROM {reader} WHERE CAST({sql.q(column)} AS VARCHAR) = $n",
+            {"files": files, "n": number},
+        ).fetchall()
+        hits |= {Path(r[0]).parent for r in rows}
+    return hits

@@ -471,7 +471,10 @@ def _check_decision(r: Request, decision: str, today: date) -> None:
 def _included(ws: Workspace, r: Request) -> tuple[str, ...]:
     """Every agreement whose deliveries included the person, and the one the request names."""
     ids = [v.agreement_id for v in agreement_service.list_all(ws)]
-    found = {_hit_agreement(folder) for folder in persons.find(ws.deliveries_dir, ids, r.person)}
+    found = {
+        _hit_agreement(folder)
+        for folder in persons.find(ws.deliveries_dir, ids, r.person, key=ws.person_index_key())
+    }
     return tuple(sorted(found | {r.agreement_id}))
 
 
@@ -530,14 +533,25 @@ def lookup(ws: Workspace, user: User, nhs_number: str) -> list[Hit]:
             "looking a person up needs the handler role of a party to an agreement",
             [Problem("role", f"needs {HANDLER.value} at a party to the agreement")],
         )
-    return hits(ws, agreements, person)
+    return hits(ws, agreements, person, nhs_number=nhs_number)
 
 
-def hits(ws: Workspace, agreement_ids: list[str], person: str) -> list[Hit]:
-    """The deliveries of ``agreement_ids`` whose index holds ``person`` (no access check:
-    callers decide who may ask)."""
+def hits(
+    ws: Workspace, agreement_ids: list[str], person: str, *, nhs_number: str | None = None
+) -> list[Hit]:
+    """The deliveries of ``agreement_ids`` that included ``person`` (no access check: callers
+    decide who may ask). With ``nhs_number`` (the number ``person`` is the hash of), a delivery
+    whose extract carries it is searched by it; without, it is first indexed by keyed hash
+    (:func:`accord.engine.persons.find`)."""
     out = []
-    for folder in persons.find(ws.deliveries_dir, agreement_ids, person):
+    found = persons.find(
+        ws.deliveries_dir,
+        agreement_ids,
+        person,
+        key=ws.person_index_key(),
+        nhs_number=nhs_number,
+    )
+    for folder in found:
         m = json.loads((folder / MANIFEST).read_bytes())
         out.append(
             Hit(

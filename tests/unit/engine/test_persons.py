@@ -1,8 +1,13 @@
-"""The per-person index beside each delivery, and suppression by keyed hash, on every backend."""
+"""The per-person index beside each delivery, and suppression by keyed hash, on every backend.
+
+A delivery whose extract carries the NHS number is its own index (``persons.json`` names the
+column); any other (the number dropped, pseudonymised) gets ``persons.parquet``, the keyed hash
+of each row. :func:`persons.find` finds a person in either, by NHS number or by keyed hash."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,65 +16,110 @@ import pytest
 
 from accord.engine import persons
 from accord.engine.delivery import MANIFEST
+from accord.model import Agreement, example_document
 from tests.unit.engine.engine_helpers import NHS, NOW, POP, person, run, tree, write_csv
 
 KEY = b"unit-test-person-index-key-00001"
 BACKENDS = ["duckdb", "in_memory"]
+KINDS = ["parquet", "csv", "pseudonymised", "dropped"]
+"""The kinds of delivery: the NHS number carried (Parquet, CSV), or not (pseudonymised, dropped)."""
+CARRIED = {"parquet", "csv"}
+
+
+def _agreement(kind: str) -> Agreement:
+    doc = example_document()
+    for f in doc["flows"]:
+        if kind == "csv":
+            f["delivery_format"] = "csv"
+        elif kind == "pseudonymised":
+            f["transforms"] = [{"op": "pseudonymise", "field": "nhs_number"}]
+        elif kind == "dropped":
+            f["transforms"] = [{"op": "drop", "field": "nhs_number"}]
+    return Agreement.model_validate(doc)
 
 
 def _index(d: object) -> list[str]:
+    """The keyed hashes of the people a delivery holds, however it is indexed."""
     folder = d.directory  # type: ignore[attr-defined]
-    return sorted(pq.read_table(folder / persons.INDEX).column("person").to_pylist())
+    return sorted(pq.read_table(persons.index_delivery(folder, KEY)).column("person").to_pylist())
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_each_delivery_indexes_the_keyed_hash_of_every_person_it_holds(
-    tmp_path: Path, backend: str
+    tmp_path: Path, backend: str, kind: str
 ) -> None:
     people = [*POP, person(4, "TS1 1AA", nhs_number="999 000 0050")]
-    result = run(tmp_path, write_csv(tmp_path / "s.csv", people), backend=backend, person_key=KEY)
+    result = run(
+        tmp_path,
+        write_csv(tmp_path / "s.csv", people),
+        agreement=_agreement(kind),
+        backend=backend,
+        person_key=KEY,
+    )
+    for d in result.deliveries:
+        written = set(tree(d.directory))
+        if kind in CARRIED:  # its own index: the run names the column, hashes nothing
+            assert persons.INDEX not in written
+            record = json.loads((d.directory / persons.KEY_RECORD).read_bytes())
+            assert record == {"column": "nhs_number", "form": "nhs_number"}
+        else:
+            assert persons.KEY_RECORD not in written
+            raw = (d.directory / persons.INDEX).read_bytes()
+            assert KEY not in raw and not any(n.encode() in raw for n in NHS)
+        manifest = json.loads((d.directory / MANIFEST).read_bytes())
+        assert persons.INDEX not in manifest["files"]  # never offered to the recipient
+        assert persons.KEY_RECORD not in manifest["files"]
     by_flow = {d.flow_id: d for d in result.deliveries}
     # SE10 is Greenwich (E09000011); TS1 is Middlesbrough (E06000002); XX1 is not routable.
     assert _index(by_flow["spl-e09000011"]) == [persons.person_hash(KEY, NHS[0])]
     assert _index(by_flow["spl-e06000002"]) == sorted(
         persons.person_hash(KEY, n) for n in (NHS[1], NHS[2], NHS[4])
     )
-    for d in result.deliveries:
-        manifest = json.loads((d.directory / MANIFEST).read_bytes())
-        assert persons.INDEX not in manifest["files"]  # never offered to the recipient
-        raw = (d.directory / persons.INDEX).read_bytes()
-        assert KEY not in raw and not any(n.encode() in raw for n in NHS)
 
 
-def test_the_index_is_the_same_bytes_on_every_backend(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_index_is_the_same_bytes_on_every_backend(tmp_path: Path, kind: str) -> None:
     src = write_csv(tmp_path / "s.csv", POP)
-    a = run(tmp_path / "a", src, backend="duckdb", person_key=KEY)
-    b = run(tmp_path / "b", src, backend="in_memory", person_key=KEY)
+    a = run(tmp_path / "a", src, agreement=_agreement(kind), backend="duckdb", person_key=KEY)
+    b = run(tmp_path / "b", src, agreement=_agreement(kind), backend="in_memory", person_key=KEY)
     assert a.run_id == b.run_id
+    name = persons.KEY_RECORD if kind in CARRIED else persons.INDEX
     for x, y in zip(a.deliveries, b.deliveries, strict=True):
-        assert (x.directory / persons.INDEX).read_bytes() == (
-            y.directory / persons.INDEX
-        ).read_bytes()
+        assert (x.directory / name).read_bytes() == (y.directory / name).read_bytes()
 
 
 def test_without_the_key_no_index_is_written(tmp_path: Path) -> None:
-    result = run(tmp_path, write_csv(tmp_path / "s.csv", POP))
-    assert not any(persons.INDEX in name for d in result.deliveries for name in tree(d.directory))
+    for kind in ("parquet", "dropped"):
+        result = run(
+            tmp_path / kind, write_csv(tmp_path / "s.csv", POP), agreement=_agreement(kind)
+        )
+        names = {name for d in result.deliveries for name in tree(d.directory)}
+        assert not names & {persons.INDEX, persons.KEY_RECORD}
 
 
+@pytest.mark.parametrize("kind", ["parquet", "dropped"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_suppressed_person_reaches_no_flow_and_the_manifest_counts_them(
-    tmp_path: Path, backend: str
+    tmp_path: Path, backend: str, kind: str
 ) -> None:
     src = write_csv(tmp_path / "s.csv", POP)
     suppressed = [persons.person_hash(KEY, NHS[1]), persons.person_hash(KEY, NHS[0])]
-    result = run(tmp_path, src, backend=backend, person_key=KEY, rights=suppressed)
+    result = run(
+        tmp_path,
+        src,
+        agreement=_agreement(kind),
+        backend=backend,
+        person_key=KEY,
+        rights=suppressed,
+    )
     by_flow = {d.flow_id: d for d in result.deliveries}
     assert _index(by_flow["spl-e09000011"]) == []
     assert _index(by_flow["spl-e06000002"]) == [persons.person_hash(KEY, NHS[2])]
     for d in result.deliveries:
-        extract = pq.read_table(d.directory / "extract.parquet")
-        assert not {NHS[0], NHS[1]} & set(extract.column("nhs_number").to_pylist())
+        if kind == "parquet":
+            extract = pq.read_table(d.directory / "extract.parquet")
+            assert not {NHS[0], NHS[1]} & set(extract.column("nhs_number").to_pylist())
         manifest = json.loads((d.directory / MANIFEST).read_bytes())
         assert manifest["opt_outs"]["rights_removed"] == 1
         assert manifest["opt_outs"]["lists"]["rights"].startswith("sha256:")
@@ -84,31 +134,52 @@ def test_suppression_needs_the_key(tmp_path: Path) -> None:
         run(tmp_path, write_csv(tmp_path / "s.csv", POP), rights=["00"])
 
 
+@pytest.mark.parametrize("kind", ["parquet", "pseudonymised"])
 @pytest.mark.parametrize("mode", ["full", "delta"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_later_run_indexes_exactly_what_a_fresh_full_run_would(
-    tmp_path: Path, backend: str, mode: str
+    tmp_path: Path, backend: str, mode: str, kind: str
 ) -> None:
     # Day 2 builds on day 1 (incremental on DuckDB, delta-only when asked); its index must be
-    # the index a first, full run over the day-2 source writes.
+    # the index a first, full run over the day-2 source writes. A delta-only delivery that
+    # carries the NHS number holds what its additions and its base less its removals hold.
     day1 = write_csv(tmp_path / "d1.csv", POP)
     moved = [person(0, "TS1 1AA"), *POP[1:], person(4, "SE10 9AA")]
     day2 = write_csv(tmp_path / "d2.csv", moved)
-    run(tmp_path / "a", day1, backend=backend, person_key=KEY)
+    a = _agreement(kind)
+    run(tmp_path / "a", day1, agreement=a, backend=backend, person_key=KEY)
     later = run(
         tmp_path / "a",
         day2,
+        agreement=a,
         backend=backend,
         person_key=KEY,
         delivery=mode,
         now=NOW + timedelta(days=1),
     )
-    fresh = run(tmp_path / "b", day2, backend=backend, person_key=KEY, now=NOW + timedelta(days=1))
+    fresh = run(
+        tmp_path / "b",
+        day2,
+        agreement=a,
+        backend=backend,
+        person_key=KEY,
+        now=NOW + timedelta(days=1),
+    )
     if mode == "delta":
         assert later.delivery_mode == "delta"
     if mode == "delta" and backend == "duckdb":  # the fast path: only a state delta was left
         assert (later.exceptions_path.parent / persons.STATE_DELTA).is_file()
         assert not (later.exceptions_path.parent / persons.STATE).is_file()
+    root = tmp_path / "a" / "out" / "deliveries"
+    later_dirs = {d.directory for d in later.deliveries}
+    for n in NHS:  # by NHS number, before anything is hashed
+        found = persons.find(
+            root, [later.agreement_id], persons.person_hash(KEY, n), key=KEY, nhs_number=n
+        )
+        expected = {
+            d.directory for d in fresh.deliveries if persons.person_hash(KEY, n) in _index(d)
+        }
+        assert {f.parent.name for f in set(found) & later_dirs} == {f.parent.name for f in expected}
     for x, y in zip(later.deliveries, fresh.deliveries, strict=True):
         assert _index(x) == _index(y)
     by_flow = {d.flow_id: d for d in later.deliveries}
@@ -116,13 +187,42 @@ def test_a_later_run_indexes_exactly_what_a_fresh_full_run_would(
     assert _index(by_flow["spl-e09000011"]) == [persons.person_hash(KEY, NHS[4])]
 
 
-def test_find_names_every_delivery_that_holds_the_person_and_no_other(tmp_path: Path) -> None:
-    result = run(tmp_path, write_csv(tmp_path / "s.csv", POP), person_key=KEY)
+@pytest.mark.parametrize("kind", KINDS)
+def test_find_names_every_delivery_that_holds_the_person_and_no_other(
+    tmp_path: Path, kind: str
+) -> None:
+    result = run(
+        tmp_path, write_csv(tmp_path / "s.csv", POP), agreement=_agreement(kind), person_key=KEY
+    )
     root = tmp_path / "out" / "deliveries"
     aid = result.agreement_id
     by_flow = {d.flow_id: d for d in result.deliveries}
-    assert persons.find(root, [aid], persons.person_hash(KEY, NHS[1])) == [
-        by_flow["spl-e06000002"].directory
-    ]
-    assert persons.find(root, [aid], persons.person_hash(KEY, NHS[3])) == []  # not routable
-    assert persons.find(root, ["urn:accord:other"], persons.person_hash(KEY, NHS[1])) == []
+    middlesbrough = by_flow["spl-e06000002"].directory
+
+    def find(n: str, ids: list[str] = [aid], by_number: bool = True) -> list[Path]:  # noqa: B006
+        number = n if by_number else None
+        return persons.find(root, ids, persons.person_hash(KEY, n), key=KEY, nhs_number=number)
+
+    # By NHS number first (a handler's lookup: nothing is hashed but the number)...
+    assert find(NHS[1]) == [middlesbrough]
+    assert find("999 000 0026") == [middlesbrough]  # as typed
+    assert find(NHS[3]) == []  # not routable
+    assert find(NHS[1], ["urn:accord:other"]) == []
+    if kind in CARRIED:
+        assert not (middlesbrough / persons.INDEX).exists()
+    # ...then by keyed hash alone (a decision, the person's own view), which indexes the rest.
+    assert find(NHS[1], by_number=False) == [middlesbrough]
+    assert find(NHS[3], by_number=False) == []
+    assert (middlesbrough / persons.INDEX).is_file()
+    assert find(NHS[2]) == find(NHS[2], by_number=False) == [middlesbrough]
+    # Purged with the delivery: the folder goes, and nothing finds the person in it.
+    shutil.rmtree(middlesbrough)
+    assert find(NHS[1]) == find(NHS[1], by_number=False) == []
+    assert find(NHS[0]) == [by_flow["spl-e09000011"].directory]
+
+
+def test_a_hash_lookup_without_the_key_is_refused_not_answered_short(tmp_path: Path) -> None:
+    result = run(tmp_path, write_csv(tmp_path / "s.csv", POP), person_key=KEY)
+    root = tmp_path / "out" / "deliveries"
+    with pytest.raises(ValueError, match="needs the person-index key"):
+        persons.find(root, [result.agreement_id], persons.person_hash(KEY, NHS[1]))
