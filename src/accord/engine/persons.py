@@ -316,8 +316,12 @@ def find(
     if number is None and carried:
         if key is None:
             raise ValueError("a lookup by keyed hash alone needs the person-index key")
-        for folder in carried:
-            index_delivery(folder, key)
+        con = duckdb.connect()
+        try:
+            for folder in carried:
+                index_delivery(folder, key, con)
+        finally:
+            con.close()
         carried = []
     hashed = [str(f / INDEX) for f in folders if (f / INDEX).is_file()]
     hits: set[Path] = set()
@@ -338,17 +342,18 @@ def find(
     return sorted(hits)
 
 
-def index_delivery(folder: Path, key: bytes) -> Path:
+def index_delivery(folder: Path, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> Path:
     """``persons.parquet`` of a delivery that carries the person key, made from its extract
     (or its chain of deltas) when it is not there yet: the keyed hash under ``key`` of each
     person it holds. Written beside the delivery (kept and purged with it), atomically."""
     path = folder / INDEX
     if path.is_file():
         return path
-    con = duckdb.connect()
+    own = con is None
+    db = duckdb.connect() if con is None else con
     try:
-        register_pads(con, {KEY_ID: key})
-        reader = con.sql(
+        register_pads(db, {KEY_ID: key})
+        reader = db.sql(
             f"SELECT {hash_sql('k')} AS person FROM ({_keys_sql(folder)}) WHERE k IS NOT NULL"
         ).to_arrow_reader(1 << 17)
         tmp = folder / f".{INDEX}.{secrets.token_hex(6)}.tmp"
@@ -358,7 +363,8 @@ def index_delivery(folder: Path, key: bytes) -> Path:
         finally:
             tmp.unlink(missing_ok=True)
     finally:
-        con.close()
+        if own:
+            db.close()
     return path
 
 
