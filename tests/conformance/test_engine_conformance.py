@@ -11,7 +11,10 @@ in-memory reference:
   the SHA-256 of every file: the engines share one deterministic writer, so the bytes agree);
 - the same pseudonyms, which are also checked against HMAC-SHA256 computed here;
 - the same exceptions and the same run totals;
-- on a second run with changed inputs, the same deltas.
+- on a second run with changed inputs, the same deltas;
+- with the person-index key and people suppressed by keyed hash, the same index files beside
+  each delivery (``persons.parquet`` or ``persons.json``, byte for byte), the same
+  ``rights_removed`` counts, and no suppressed person delivered.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from engine_cases import CASES, PEOPLE, RECIPIENTS, Case, person  # beside this 
 from engine_spec import NOW, POSTCODES, SECRET, read_delivery  # tests/spec (see conftest.py)
 from engines import REFERENCE
 
-from accord.engine import RunResult, derive_key, pseudonym, run_agreement
+from accord.engine import RunResult, derive_key, persons, pseudonym, run_agreement
 from accord.engine.transforms import value_text
 
 
@@ -39,7 +42,7 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def _run(case: Case, engine: str, folder: Path, rows=None, previous=None) -> RunResult:
+def _run(case: Case, engine: str, folder: Path, rows=None, previous=None, **kw: Any) -> RunResult:
     folder.mkdir(parents=True, exist_ok=True)
     source = _write(folder / f"source-{previous or 0}.csv", rows or case.rows)
     lists = {k: _write(folder / f"{k}.csv", v) for k, v in case.lists.items()}
@@ -54,6 +57,7 @@ def _run(case: Case, engine: str, folder: Path, rows=None, previous=None) -> Run
         opt_out_lists=lists or None,
         backend=engine,
         previous=previous,
+        **kw,
     )
 
 
@@ -183,3 +187,38 @@ def test_deltas_are_the_same_on_every_engine(engine: str, tmp_path: Path) -> Non
         )
     assert outcomes[0] == outcomes[1]
     assert any(adds or rems for adds, rems, _, _ in outcomes[0].values())
+
+
+PERSON_KEY = b"conformance-person-index-key-001"
+
+
+@pytest.mark.parametrize("case_id", ["transforms", "opt-outs", "csv-delivery"])
+def test_the_person_index_and_suppressions_are_the_same_on_every_engine(
+    engine: str, case_id: str, tmp_path: Path
+) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    gone = [PEOPLE[0]["nhs_number"], PEOPLE[3]["nhs_number"]]
+    rights = [persons.person_hash(PERSON_KEY, n) for n in gone]
+    outcomes = []
+    for name in dict.fromkeys((REFERENCE, engine)):
+        result = _run(case, name, tmp_path / name, person_key=PERSON_KEY, rights=rights)
+        seen = delivered(result)
+        per_flow = {}
+        for d in result.deliveries:
+            files = {
+                n: (d.directory / n).read_bytes()
+                for n in (persons.INDEX, persons.KEY_RECORD)
+                if (d.directory / n).is_file()
+            }
+            assert len(files) == 1, d.flow_id  # hashed, or its own index: one or the other
+            manifest = seen[d.flow_id]["manifest"]
+            assert manifest["opt_outs"]["lists"]["rights"].startswith("sha256:")
+            people = pq.read_table(persons.index_delivery(d.directory, PERSON_KEY))["person"]
+            assert not set(people.to_pylist()) & set(rights), d.flow_id
+            numbers = {r.get("nhs_number") for r in seen[d.flow_id]["rows"]}
+            assert not numbers & set(gone), d.flow_id
+            per_flow[d.flow_id] = (files, manifest, d.manifest_sha256)
+        outcomes.append((seen["totals"], per_flow))
+    assert outcomes[0] == outcomes[-1]
+    removed = [m["opt_outs"]["rights_removed"] for _, m, _ in outcomes[0][1].values()]
+    assert any(removed)  # a suppressed person was routed somewhere, and removed there

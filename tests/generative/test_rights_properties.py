@@ -7,7 +7,8 @@ random set of people whose objection was upheld (given as keyed hashes only), on
 2. each delivery's index holds the keyed hash of the person of each row of its extract (a row
    without an NHS number has none), whether the run wrote it (the number not delivered) or the
    extract is its own index (``persons.json``; hashed on first lookup by hash);
-3. the DuckDB backend writes the same index files and manifests as the in-memory reference.
+3. the DuckDB backend (and, on fewer examples, Spark) writes the same index files and
+   manifests as the in-memory reference.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
+from engines import SPARK_MISSING, SPARK_REASON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine_properties import (
@@ -51,26 +54,50 @@ def _run(backend: str, folder: Path, flows: list[dict[str, Any]], rights: list[s
     )
 
 
+CASES = given(
+    rows=rows_strategy,
+    flows=flows_strategy(),
+    suppressed=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
+)
+
+
 @settings(
     derandomize=True,
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(
-    rows=rows_strategy,
-    flows=flows_strategy(),
-    suppressed=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
-)
+@CASES
 def test_a_suppressed_person_never_reaches_any_recipient(
     rows: list[dict[str, str]], flows: list[dict[str, Any]], suppressed: list[str]
+) -> None:
+    _check(rows, flows, suppressed, "duckdb")
+
+
+@pytest.mark.spark
+@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
+@settings(
+    derandomize=True,
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@CASES
+def test_a_suppressed_person_never_reaches_any_recipient_on_spark(
+    rows: list[dict[str, str]], flows: list[dict[str, Any]], suppressed: list[str]
+) -> None:
+    _check(rows, flows, suppressed, "spark")
+
+
+def _check(
+    rows: list[dict[str, str]], flows: list[dict[str, Any]], suppressed: list[str], engine: str
 ) -> None:
     hashes = [persons.person_hash(KEY, n) for n in suppressed]
     folder = Path(tempfile.mkdtemp(prefix="accord-rights-"))
     try:
         _write(folder / "source.csv", rows)
-        results = {b: _run(b, folder, flows, hashes) for b in ("in_memory", "duckdb")}
-        reference, duck = results["in_memory"], results["duckdb"]
+        results = {b: _run(b, folder, flows, hashes) for b in ("in_memory", engine)}
+        reference, duck = results["in_memory"], results[engine]
         for d in reference.deliveries:  # 3. (before a lookup adds an index beside any)
             other = duck.delivery(d.flow_id)
             assert other.manifest_sha256 == d.manifest_sha256

@@ -12,9 +12,8 @@ from engines import SPARK_MISSING, SPARK_REASON
 from rights_world import NEIGHBOUR, PERSON, World, day, make_world
 from sqlalchemy import select
 
-from accord.errors import InputError, NotFound, NotPermitted, UnsupportedClause
+from accord.errors import InputError, NotFound, NotPermitted
 from accord.ledger.events import (
-    DeliveryMade,
     PersonLookedUp,
     RightsRequestReceived,
     RightsRequestStep,
@@ -100,7 +99,12 @@ def test_an_unauthorised_lookup_is_refused_and_logged_and_says_nothing_of_the_pe
         rights.lookup(w.ws, w.lead, "1234567890")  # not an NHS number: refused before anything
 
 
-@pytest.mark.parametrize("backend", ["duckdb", "in_memory"])
+SPARK = pytest.param(
+    "spark", marks=[pytest.mark.spark, pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)]
+)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "in_memory", SPARK])
 def test_an_objection_upheld_at_one_council_reaches_every_flow_of_every_agreement(
     world: World, backend: str
 ) -> None:
@@ -147,26 +151,6 @@ def test_an_objection_upheld_at_one_council_reaches_every_flow_of_every_agreemen
     assert [e.person for e in received] == [rights.person_hash(w.ws, PERSON)]
     for i in range(w.ws.ledger.size()):
         assert PERSON not in str(w.ws.ledger.entry(i).event.to_payload())
-
-
-@pytest.mark.spark
-@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
-def test_an_engine_that_cannot_match_suppressions_refuses_the_run_rather_than_send_the_person(
-    world: World,
-) -> None:
-    """The Spark engine does not compute the keyed hashes yet: with a suppression in force it
-    refuses before reading a row, and nothing is delivered."""
-    w = world.at(day(4))
-    r = rights.receive(w.ws, w.greenwich, w.a.id, "objection", PERSON)
-    rights.decide(w.ws, w.lead, r.request_id, "uphold")
-    size = w.ws.ledger.size()
-    with pytest.raises(UnsupportedClause) as refused:
-        runs.run(w.ws, w.a.id, source=w.source, geography=w.geo, backend="spark")
-    assert refused.value.problems[0].where == "opt_outs.rights"
-    assert not any(
-        isinstance(w.ws.ledger.entry(i).event, DeliveryMade)
-        for i in range(size, w.ws.ledger.size())
-    )
 
 
 def test_the_clock_runs_and_reminds_once_each_and_an_extension_moves_it(world: World) -> None:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.engine import persons
 from accord.engine.backends import spark_sql as sql
 from accord.engine.backends.base import (
     EXCEPTIONS_SCHEMA,
@@ -136,15 +137,8 @@ class SparkBackend(Backend):
         the driver share (default: the driver's temporary folder, right for local mode)."""
 
     def check(self, plan: Plan) -> None:
-        """Refuse, before any row is read, a pattern Java's regular expressions read otherwise,
-        and the suppressions of upheld objections (matched by keyed hash, which this backend
-        does not compute yet): a person who objected must never reach a recipient."""
+        """Refuse, before any row is read, a pattern Java's regular expressions read otherwise."""
         super().check(plan)
-        if RIGHTS in plan.opt_out_lists:
-            raise UnsupportedClause(
-                "the spark backend cannot yet apply the suppressions of upheld objections",
-                [Problem("opt_outs.rights", "run this agreement on the duckdb engine")],
-            )
         for c in plan.validate.checks:
             if c.kind is CheckKind.pattern and not _portable(str(c.value)):
                 raise UnsupportedClause(
@@ -199,6 +193,7 @@ class _Run:
         self.prefix = f"accord_{uuid.uuid4().hex[:12]}_"
         self.views: list[str] = []
         self.persisted: list[DataFrame] = []
+        self.pads = ""
 
     def view(self, name: str, df: DataFrame) -> str:
         full = self.prefix + name
@@ -229,6 +224,12 @@ class _Run:
         geo = self._postcodes()
         optouts = {k: self.table(f"optout_{k}", t.select(["nhs_number"])) for k, t in
                    sorted(self.inputs.opt_outs.items())}  # fmt: skip
+        if RIGHTS in optouts:  # matched by keyed hash: the key's pads, a joined one-row table
+            inner, outer = hmac_pads(self.inputs.keys[persons.KEY_ID])
+            pads = pa.table(
+                {"ip": pa.array([inner], pa.binary()), "op": pa.array([outer], pa.binary())}
+            )
+            self.pads = self.table("person_pads", pads)
         checked_df = self.spark.sql(self._checked_sql(src, geo, optouts)).persist()
         self.persisted.append(checked_df)
         checked = self.view("checked", checked_df)
@@ -253,7 +254,21 @@ class _Run:
         counts = self._counts(checked, routed, per_flow)
         for g, members in enumerate(shapes(plan).values()):
             self._export(routed, members, sink, g)
+        write_routes = getattr(sink, "write_routes", None)
+        if write_routes is not None and persons.KEY_ID in self.inputs.keys:
+            write_routes(_stream(self._routes(routed), persons.ROUTES_SCHEMA))
         return counts
+
+    def _routes(self, routed: str) -> Path:
+        """Per routed row, the flows it was delivered to and those an opt-out removed it from
+        (what :mod:`accord.engine.persons` builds the index and the suppression counts from)."""
+        return self._write(
+            f"SELECT {ROW}, "
+            "array_sort(collect_list(CASE WHEN NOT __opted THEN __flow END)) AS __flows, "
+            "array_sort(collect_list(CASE WHEN __opted THEN __flow END)) AS __opted "
+            f"FROM {routed} GROUP BY {ROW} ORDER BY {ROW}",
+            "routes",
+        )
 
     def _source(self) -> str:
         names = [f.name for f in self.plan.source.fields]
@@ -344,6 +359,9 @@ class _Run:
             extra += [f"CAST(NULL AS STRING) AS {sql.q(a)}" for a in AREA_COLUMNS.values()]
         for kind, view in optouts.items():
             key = _v(plan.person_key or "")
+            if kind == RIGHTS:  # the keyed hash of the key, over the pads of a joined table
+                joins.append(f"CROSS JOIN {self.pads} pp")
+                key = sql.hmac_sql(key, ("pp.ip", "pp.op"))
             joins.append(
                 f"LEFT JOIN (SELECT DISTINCT nhs_number FROM {view}) o_{kind} "
                 f"ON o_{kind}.nhs_number = {key}"

@@ -260,6 +260,15 @@ def predicate_sql(
 # -- outputs -----------------------------------------------------------------------------------
 
 
+def hmac_sql(value: str, pads: tuple[str, str]) -> str:
+    """Hex HMAC-SHA256 of ``value`` (as UTF-8 text) under the key whose pads are the columns
+    ``pads`` (inner, outer) of a joined key table: a pseudonym, or the person index's keyed
+    hash (:func:`accord.engine.persons.hash_sql` is its DuckDB twin)."""
+    inner, outer = pads
+    message = f"encode(CAST({value} AS STRING), 'UTF-8')"
+    return f"sha2(concat({outer}, unhex(sha2(concat({inner}, {message}), 256))), 256)"
+
+
 def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
     """The SELECT item for one extract column; a pseudonym is hex HMAC-SHA256 over the pads."""
     value = q(col.field)
@@ -267,9 +276,7 @@ def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
     if isinstance(t, Pseudonymise):
         if pads is None:
             raise ValueError("a pseudonym column needs its key pads")
-        inner, outer = pads
-        message = f"encode(CAST({value} AS STRING), 'UTF-8')"
-        expr = f"sha2(concat({outer}, unhex(sha2(concat({inner}, {message}), 256))), 256)"
+        expr = hmac_sql(value, pads)
     elif isinstance(t, AgeBand):
         age = age_sql(value, t.on)
         low = f"(({age}) div {t.width} * {t.width})"
