@@ -1,17 +1,30 @@
 """The per-person index of deliveries, and suppression of people whose rights request was upheld.
 
-Every run that is given the instance's person-index key writes, beside each delivery's extract,
-``persons.parquet``: one column ``person``, the keyed hash (lower-case hex HMAC-SHA256 under that
-key) of the person key of every row delivered, in the extract's row order. The key never leaves the
-instance, so the file tells a recipient nothing, and it is not in the manifest's ``files`` (never
-offered to the recipient); it is published, kept and purged with the delivery folder it sits in.
-The fields delivered are the manifest's ``columns``.
+Every run that is given the instance's person-index key indexes each delivery it makes, beside
+the delivery's extract, in one of two ways:
 
-The index is built in DuckDB SQL from the run's *routes*: per source row, the flows it was
-delivered to (``__flows``) and those where an opt-out removed it (``__opted``). The DuckDB backend
-leaves them as its state (``state.parquet``); the in-memory reference hands them to the sink's
-``write_routes``. One scan of the source's person key, a join on the row number, HMAC in SQL over
-the key pads (:func:`accord.engine.pseudonym.hmac_pads`): no per-row Python.
+- a delivery whose extract carries the person key as delivered (the normalised NHS number, no
+  transform) is its own index: the run writes only ``persons.json``, naming the column. The
+  discloser holds the extract already; hashing it again cost more than the run;
+- any other (the key dropped, pseudonymised) gets ``persons.parquet``: one column ``person``,
+  the keyed hash (lower-case hex HMAC-SHA256 under that key) of the person key of every row
+  delivered, in the extract's row order.
+
+The key never leaves the instance, so neither file tells a recipient anything, and neither is in
+the manifest's ``files`` (never offered to the recipient); both are published, kept and purged
+with the delivery folder they sit in. The fields delivered are the manifest's ``columns``.
+
+``persons.parquet`` is built in DuckDB SQL from the run's *routes*: per source row, the flows it
+was delivered to (``__flows``) and those where an opt-out removed it (``__opted``). The DuckDB
+backend leaves them as its state (``state.parquet``); the in-memory reference and Spark hand
+them to the sink's ``write_routes``. One scan of the source's person key, a join on the row
+number, HMAC in SQL over the key pads (:func:`accord.engine.pseudonym.hmac_pads`), only for the
+rows of flows that need it: no per-row Python, and no pass at all when every delivery carries
+its key and no suppression is in force.
+
+:func:`find` finds a person by NHS number in the deliveries that carry it (their extracts, or a
+delta-only delivery's chain) and by keyed hash in the others; given the keyed hash alone, it
+first indexes each carrying delivery by keyed hash, once (:func:`index_delivery`).
 
 A suppression is the opt-out stage's own mechanism: an opt-out list of kind ``rights`` whose
 members are keyed hashes rather than NHS numbers (:func:`suppression_list`); :func:`with_rights`
