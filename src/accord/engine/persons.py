@@ -49,7 +49,7 @@ import duckdb
 import pyarrow as pa
 
 from accord.engine.backends import duckdb_sql as sql
-from accord.engine.delivery import slug
+from accord.engine.delivery import MANIFEST, slug
 from accord.engine.extracts import write_extract
 from accord.engine.optouts import OptOutList
 from accord.engine.plan import FlowPlan, Plan, RemoveOptOuts
@@ -332,7 +332,12 @@ def find(
         con = duckdb.connect()
         try:
             for folder in carried:
-                index_delivery(folder, key, con)
+                try:
+                    index_delivery(folder, key, con)
+                except (FileNotFoundError, duckdb.IOException):
+                    if (folder / MANIFEST).is_file():
+                        raise
+                    continue  # purged while we looked: it holds no one now
         finally:
             con.close()
         carried = []
@@ -383,8 +388,6 @@ def index_delivery(folder: Path, key: bytes, con: duckdb.DuckDBPyConnection | No
 
 def _record(folder: Path) -> tuple[str, dict[str, object]]:
     """The carried key's column and the delivery's manifest."""
-    from accord.engine.delivery import MANIFEST
-
     record = json.loads((folder / KEY_RECORD).read_bytes())
     if record.get("form") != NHS_FORM:
         raise ValueError(f"unknown person key form in {KEY_RECORD}")
