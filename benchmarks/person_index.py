@@ -4,7 +4,10 @@
     without the per-person index, and (a') the same run with it (``person_key=``), interleaved,
     ``--repeat`` times each, each into a fresh output folder; the index share is
     ``(a') / (a) - 1``. S1's flows deliver the NHS number, so each delivery is its own index
-    (``persons.json``). (h) What hashing every delivered row costs (the design this replaced,
+    (``persons.json``). The machine is shared, so the CPU seconds of each run (every thread of
+    this process) are printed too, and (s) the index stage alone, as a run calls it
+    (:func:`accord.engine.persons.index_run`), as a share of (a). (h) What hashing every
+    delivered row costs (the design this replaced,
     and what a flow that drops the number still pays): :func:`accord.engine.persons.write_indexes`
     for every flow over (a')'s published state, as a share of (a).
 (d) with ``--dropped``: the same pair of runs when every flow drops the NHS number, so every
@@ -56,7 +59,7 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
     from accord.engine import persons, run_agreement
     from accord.engine.backends.duckdb import DuckDBBackend
     from accord.engine.compile import compile_plan
-    from accord.engine.delivery import Layout
+    from accord.engine.delivery import Layout, slug
     from accord.engine.sources import open_source
     from accord.refdata import Geography
 
@@ -70,6 +73,8 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
     kinds = [(a, k) for a in agreements for k in ("plain", "indexed")]
     times: dict[tuple[str, str], list[float]] = {k: [] for k in kinds}
     times[("", "hash-all")] = []
+    times[("", "stage")] = []
+    cpus: dict[tuple[str, str], list[float]] = {k: [] for k in kinds}
     results = {}
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for i in range(repeat):
@@ -77,7 +82,7 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
             out = work / f"pi-out-{kind}{a.strip()}"
             shutil.rmtree(out, ignore_errors=True)
             os.sync()  # the last run's writes land before this one is timed
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = run_agreement(
                 agreements[a],  # type: ignore[arg-type]
                 status="active",
@@ -91,6 +96,7 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
                 person_key=KEY if kind == "indexed" else None,
             )
             times[(a, kind)].append(time.perf_counter() - start)
+            cpus[(a, kind)].append(time.process_time() - cpu)
             results[(a, kind)] = result
     # (h) hashing every delivered row, over the indexed run's published state
     indexed = results[("", "indexed")]
@@ -111,6 +117,18 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
         times[("", "hash-all")].append(time.perf_counter() - start)
         for d in indexed.deliveries:
             (d.directory / persons.INDEX).unlink()
+    # (s) the index stage as a run calls it, over folders laid out as the run stages them
+    staging = work / "pi-stage"
+    for _ in range(repeat):
+        shutil.rmtree(staging, ignore_errors=True)
+        for fp in plan.flows:
+            (staging / "flows" / slug(fp.flow_id)).mkdir(parents=True)
+        (staging / "run").mkdir()
+        os.sync()
+        start = time.perf_counter()
+        persons.index_run(plan, open_source(w.day0), staging, {persons.KEY_ID: KEY}, {})
+        times[("", "stage")].append(time.perf_counter() - start)
+    shutil.rmtree(staging, ignore_errors=True)
     written = sum(len((d.directory / persons.KEY_RECORD).read_bytes()) for d in indexed.deliveries)
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"workload   {rows:,} rows, {len(indexed.deliveries)} recipients, repeat {repeat}")
@@ -126,6 +144,11 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
             f"{_runs(times[(a, 'indexed')])}"
         )
         print(f"     {label}(a')/(a) - 1 = {100 * (with_index / plain - 1):.1f}%   (target < 10%)")
+        c0, c1 = (statistics.median(cpus[(a, k)]) for k in ("plain", "indexed"))
+        print(
+            f"     {label}CPU seconds (all threads): {c0:.2f} without, {c1:.2f} with: "
+            f"{100 * (c1 / c0 - 1):.1f}%"
+        )
     print(
         f"     S1 index files written: {len(indexed.deliveries)} x {persons.KEY_RECORD}, "
         f"{written:,} bytes in all"
@@ -136,6 +159,11 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
             for d in results[("dropped ", "indexed")].deliveries
         )
         print(f"     dropped: index rows written {rows_indexed:,}")
+    stage = med[("", "stage")]
+    print(
+        f"(s)  the index stage alone         {stage:7.3f} s   runs "
+        f"{_runs(times[('', 'stage')])}   = {100 * stage / med[('', 'plain')]:.2f}% of (a)"
+    )
     hash_all = med[("", "hash-all")]
     print(
         f"(h)  hashing every delivered row   {hash_all:7.2f} s   runs "
