@@ -354,7 +354,7 @@ def find(
             hits |= {Path(r[0]).parent for r in rows}
         if carried:
             assert number is not None
-            hits |= _carrying(con, carried, number)
+            hits |= _carrying(con, carried, number, person)
     finally:
         con.close()
     return sorted(hits)
@@ -362,28 +362,31 @@ def find(
 
 def index_delivery(folder: Path, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> Path:
     """``persons.parquet`` of a delivery that carries the person key, made from its extract
-    (or its chain of deltas) when it is not there yet: the keyed hash under ``key`` of each
-    person it holds. Written beside the delivery (kept and purged with it), atomically."""
-    path = folder / INDEX
-    if path.is_file():
-        return path
+    when it is not there yet: the keyed hash under ``key`` of each person it holds. A delta-only
+    delivery's is its additions' and its base's less its removals: the bases along the chain
+    are indexed first, oldest first, so each step reads one index and one delta. Written beside
+    each delivery (kept and purged with it), atomically."""
+    chain: list[Path] = []
+    f: Path | None = folder
+    while f is not None and not (f / INDEX).is_file():
+        chain.append(f)
+        f = _base(f)
     own = con is None
     db = duckdb.connect() if con is None else con
     try:
         register_pads(db, {KEY_ID: key})
-        reader = db.sql(
-            f"SELECT {hash_sql('k')} AS person FROM ({_keys_sql(folder)}) WHERE k IS NOT NULL"
-        ).to_arrow_reader(1 << 17)
-        tmp = folder / f".{INDEX}.{secrets.token_hex(6)}.tmp"
-        try:
-            write_extract(tmp, reader, "parquet", dictionary=False)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        for f in reversed(chain):
+            reader = db.sql(_people_sql(f)).to_arrow_reader(1 << 17)
+            tmp = f / f".{INDEX}.{secrets.token_hex(6)}.tmp"
+            try:
+                write_extract(tmp, reader, "parquet", dictionary=False)
+                os.replace(tmp, f / INDEX)
+            finally:
+                tmp.unlink(missing_ok=True)
     finally:
         if own:
             db.close()
-    return path
+    return folder / INDEX
 
 
 def _record(folder: Path) -> tuple[str, dict[str, object]]:
@@ -415,29 +418,77 @@ def _delta(manifest: dict[str, object]) -> dict[str, object] | None:
     return delta
 
 
-def _keys_sql(folder: Path) -> str:
-    """A query of the person keys (column ``k``) a carrying delivery holds: its extract's, or
-    a delta-only delivery's additions and what its base held less its removals."""
+def _base(folder: Path) -> Path | None:
+    """The delivery a delta-only carrying delivery builds on, while it is there (None: a full
+    delivery, a reset, or a base purged, when only what this one sent is left)."""
     column, manifest = _record(folder)
-
-    def keys(name: str) -> str:
-        return f"SELECT CAST({sql.q(column)} AS VARCHAR) AS k FROM {_read_sql(folder, name)}"
-
     delta = _delta(manifest)
-    if delta is None:
-        return keys(_extract_name(manifest))
-    adds = keys("additions.parquet")
+    if delta is None or delta.get("reset"):
+        return None
     base = folder.parent / str(delta.get("since"))
-    if delta.get("reset") or not (base / KEY_RECORD).is_file():
-        return adds  # a reset replaces everything; a purged base left only what this one sent
+    return base if (base / INDEX).is_file() or (base / KEY_RECORD).is_file() else None
+
+
+def _keys(folder: Path, name: str) -> str:
+    """A query of the person keys (column ``k``, text, no NULLs) in one file of a delivery."""
+    column, _ = _record(folder)
     return (
-        f"{adds} UNION ALL (SELECT k FROM ({_keys_sql(base)}) "
-        f"WHERE k NOT IN (SELECT k FROM ({keys('removals.parquet')}) WHERE k IS NOT NULL) "
-        f"AND k NOT IN (SELECT k FROM ({adds}) WHERE k IS NOT NULL))"
+        f"SELECT CAST({sql.q(column)} AS VARCHAR) AS k FROM {_read_sql(folder, name)} "
+        f"WHERE {sql.q(column)} IS NOT NULL"
     )
 
 
-def _carrying(con: duckdb.DuckDBPyConnection, folders: list[Path], number: str) -> set[Path]:
+def _people_sql(folder: Path) -> str:
+    """The keyed hashes (column ``person``) of the people a carrying delivery holds, over
+    ``person_pads``; a delta-only one's base must be indexed already."""
+    _, manifest = _record(folder)
+    if _delta(manifest) is None:
+        return f"SELECT {hash_sql('k')} AS person FROM ({_keys(folder, _extract_name(manifest))})"
+    adds = f"SELECT {hash_sql('k')} AS person FROM ({_keys(folder, 'additions.parquet')})"
+    base = _base(folder)
+    if base is None:
+        return adds
+    rems = f"SELECT {hash_sql('k')} AS person FROM ({_keys(folder, 'removals.parquet')})"
+    return (
+        f"{adds} UNION ALL SELECT person FROM read_parquet({string_literal(str(base / INDEX))}) "
+        f"WHERE person NOT IN ({rems}) AND person NOT IN ({adds})"
+    )
+
+
+def _holds(con: duckdb.DuckDBPyConnection, folder: Path, number: str, person: str) -> bool:
+    """Whether a delta-only carrying delivery holds the person: in its additions; else, unless
+    a reset or its removals took them out, in its base (back along the chain)."""
+    f: Path | None = folder
+    while f is not None:
+        if (f / INDEX).is_file():
+            return (
+                _count(
+                    con,
+                    f"SELECT person AS k FROM read_parquet({string_literal(str(f / INDEX))})",
+                    person,
+                )
+                > 0
+            )
+        _, manifest = _record(f)
+        if _delta(manifest) is None:
+            return _count(con, _keys(f, _extract_name(manifest)), number) > 0
+        if _count(con, _keys(f, "additions.parquet"), number):
+            return True
+        base = _base(f)
+        if base is None or _count(con, _keys(f, "removals.parquet"), number):
+            return False
+        f = base
+    return False
+
+
+def _count(con: duckdb.DuckDBPyConnection, keys: str, value: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM ({keys}) WHERE k = $v", {"v": value}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _carrying(
+    con: duckdb.DuckDBPyConnection, folders: list[Path], number: str, person: str
+) -> set[Path]:
     """The carrying deliveries (``folders``) that hold ``number``: full extracts in one query
     per column and format, delta-only deliveries through their chain."""
     groups: dict[tuple[str, str], list[str]] = {}
@@ -445,10 +496,7 @@ def _carrying(con: duckdb.DuckDBPyConnection, folders: list[Path], number: str) 
     for folder in folders:
         column, manifest = _record(folder)
         if _delta(manifest) is not None:
-            held = con.execute(
-                f"SELECT count(*) FROM ({_keys_sql(folder)}) WHERE k = $n", {"n": number}
-            ).fetchone()
-            if held and held[0]:
+            if _holds(con, folder, number, person):
                 hits.add(folder)
             continue
         name = _extract_name(manifest)

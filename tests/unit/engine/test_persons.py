@@ -140,51 +140,57 @@ def test_suppression_needs_the_key(tmp_path: Path) -> None:
 def test_a_later_run_indexes_exactly_what_a_fresh_full_run_would(
     tmp_path: Path, backend: str, mode: str, kind: str
 ) -> None:
-    # Day 2 builds on day 1 (incremental on DuckDB, delta-only when asked); its index must be
-    # the index a first, full run over the day-2 source writes. A delta-only delivery that
-    # carries the NHS number holds what its additions and its base less its removals hold.
-    day1 = write_csv(tmp_path / "d1.csv", POP)
-    moved = [person(0, "TS1 1AA"), *POP[1:], person(4, "SE10 9AA")]
-    day2 = write_csv(tmp_path / "d2.csv", moved)
+    # Days 2 and 3 build on the day before (incremental on DuckDB, delta-only when asked); a
+    # person is found in a later delivery exactly when a first, full run over that day's source
+    # delivers them. A delta-only delivery that carries the NHS number holds its additions and
+    # what its base held less its removals, back along the chain.
+    days = [
+        POP,
+        [person(0, "TS1 1AA"), *POP[1:], person(4, "SE10 9AA")],  # 0 moves, 4 arrives
+        [person(0, "TS1 1AA"), POP[2], person(3, "SE10 9AA"), person(4, "SE10 9AA")],  # 1 goes
+    ]
     a = _agreement(kind)
-    run(tmp_path / "a", day1, agreement=a, backend=backend, person_key=KEY)
-    later = run(
-        tmp_path / "a",
-        day2,
-        agreement=a,
-        backend=backend,
-        person_key=KEY,
-        delivery=mode,
-        now=NOW + timedelta(days=1),
-    )
-    fresh = run(
-        tmp_path / "b",
-        day2,
-        agreement=a,
-        backend=backend,
-        person_key=KEY,
-        now=NOW + timedelta(days=1),
-    )
-    if mode == "delta":
-        assert later.delivery_mode == "delta"
-    if mode == "delta" and backend == "duckdb":  # the fast path: only a state delta was left
-        assert (later.exceptions_path.parent / persons.STATE_DELTA).is_file()
-        assert not (later.exceptions_path.parent / persons.STATE).is_file()
-    root = tmp_path / "a" / "out" / "deliveries"
-    later_dirs = {d.directory for d in later.deliveries}
-    for n in NHS:  # by NHS number, before anything is hashed
-        found = persons.find(
-            root, [later.agreement_id], persons.person_hash(KEY, n), key=KEY, nhs_number=n
-        )
-        expected = {
-            d.directory for d in fresh.deliveries if persons.person_hash(KEY, n) in _index(d)
-        }
-        assert {f.parent.name for f in set(found) & later_dirs} == {f.parent.name for f in expected}
-    for x, y in zip(later.deliveries, fresh.deliveries, strict=True):
-        assert _index(x) == _index(y)
+    for i, rows in enumerate(days):
+        src = write_csv(tmp_path / f"d{i}.csv", rows)
+        now = NOW + timedelta(days=i)
+        later = run(
+            tmp_path / "a", src, agreement=a, backend=backend, person_key=KEY, delivery=mode,
+            now=now,
+        )  # fmt: skip
+        fresh = run(tmp_path / f"b{i}", src, agreement=a, backend=backend, person_key=KEY, now=now)
+        if i == 0:
+            continue
+        if mode == "delta":
+            assert later.delivery_mode == "delta"
+        if mode == "delta" and backend == "duckdb" and i == 1:  # fast: only a state delta left
+            assert (later.exceptions_path.parent / persons.STATE_DELTA).is_file()
+            assert not (later.exceptions_path.parent / persons.STATE).is_file()
+        root = tmp_path / "a" / "out" / "deliveries"
+        mine = {d.directory for d in later.deliveries}
+        for n in NHS:  # by NHS number, before a lookup by hash indexes anything
+            h = persons.person_hash(KEY, n)
+            found = persons.find(root, [later.agreement_id], h, key=KEY, nhs_number=n)
+            want = {d.flow_id for d in fresh.deliveries if h in _delivered(d)}
+            assert {d.flow_id for d in later.deliveries if d.directory in found} == want, (i, n)
+        for x, y in zip(later.deliveries, fresh.deliveries, strict=True):
+            assert _index(x) == _index(y), i
+        assert mine
     by_flow = {d.flow_id: d for d in later.deliveries}
-    assert persons.person_hash(KEY, NHS[0]) in _index(by_flow["spl-e06000002"])
-    assert _index(by_flow["spl-e09000011"]) == [persons.person_hash(KEY, NHS[4])]
+    assert _index(by_flow["spl-e09000011"]) == sorted(
+        persons.person_hash(KEY, n) for n in (NHS[3], NHS[4])
+    )
+    assert _index(by_flow["spl-e06000002"]) == sorted(
+        persons.person_hash(KEY, n) for n in (NHS[0], NHS[2])
+    )
+
+
+def _delivered(d: object) -> set[str]:
+    """The keyed hashes of the people in a full delivery's extract (hashed here)."""
+    folder = d.directory  # type: ignore[attr-defined]
+    extract = pq.read_table(folder / "extract.parquet")
+    if "nhs_number" in extract.column_names and (folder / persons.KEY_RECORD).is_file():
+        return {persons.person_hash(KEY, n) for n in extract.column("nhs_number").to_pylist()}
+    return set(pq.read_table(folder / persons.INDEX).column("person").to_pylist())
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -226,3 +232,29 @@ def test_a_hash_lookup_without_the_key_is_refused_not_answered_short(tmp_path: P
     root = tmp_path / "out" / "deliveries"
     with pytest.raises(ValueError, match="needs the person-index key"):
         persons.find(root, [result.agreement_id], persons.person_hash(KEY, NHS[1]))
+
+
+def test_a_delta_whose_base_was_purged_is_found_by_what_it_sent(tmp_path: Path) -> None:
+    first = run(tmp_path, write_csv(tmp_path / "d1.csv", POP), person_key=KEY)
+    moved = [person(0, "TS1 1AA"), *POP[1:]]
+    later = run(
+        tmp_path,
+        write_csv(tmp_path / "d2.csv", moved),
+        person_key=KEY,
+        delivery="delta",
+        now=NOW + timedelta(days=1),
+    )
+    root = tmp_path / "out" / "deliveries"
+    delta = {d.flow_id: d.directory for d in later.deliveries}["spl-e06000002"]
+
+    def find(n: str) -> list[Path]:
+        return persons.find(
+            root, [later.agreement_id], persons.person_hash(KEY, n), key=KEY, nhs_number=n
+        )
+
+    assert delta in find(NHS[1])  # through its base
+    shutil.rmtree({d.flow_id: d.directory for d in first.deliveries}["spl-e06000002"])
+    assert delta not in find(NHS[1])  # the base is gone: only what the delta sent is left
+    assert delta in find(NHS[0])  # in its additions
+    indexed = pq.read_table(persons.index_delivery(delta, KEY)).column("person").to_pylist()
+    assert indexed == [persons.person_hash(KEY, NHS[0])]
