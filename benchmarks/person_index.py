@@ -144,6 +144,11 @@ def full_runs(work: Path, rows: int, postcodes: int, repeat: int, dropped: bool)
             f"{_runs(times[(a, 'indexed')])}"
         )
         print(f"     {label}(a')/(a) - 1 = {100 * (with_index / plain - 1):.1f}%   (target < 10%)")
+        m0, m1 = (min(times[(a, k)]) for k in ("plain", "indexed"))
+        print(
+            f"     {label}fastest of each: {m0:.2f} s without, {m1:.2f} s with: "
+            f"{100 * (m1 / m0 - 1):.1f}%"
+        )
         c0, c1 = (statistics.median(cpus[(a, k)]) for k in ("plain", "indexed"))
         print(
             f"     {label}CPU seconds (all threads): {c0:.2f} without, {c1:.2f} with: "
