@@ -35,12 +35,13 @@ def sweep_command(
     basis, assurance or law no longer holds, resume those that hold again, warn the owners of
     what ends soon; send queued pushes, record MESH acknowledgements, chase deliveries without a
     receipt; escalate disputes whose tier ran out; remind the handlers of rights requests due soon
-    or overdue; sign a tree head."""
+    or overdue; index new deliveries by keyed hash for rights lookups; sign a tree head."""
     policy = lifecycle.Policy(warn_days=parse_warn_days(warn_days), chase_days=chase_days)
     ws = workspace_at(ctx, at)
     done = lifecycle.sweep(ws, policy=policy)
     escalated = disputes.sweep(ws)
     reminded = rights.sweep(ws)
+    indexed = rights.index_deliveries(ws)
     table = Table("agreement", "v", "action", "detail")
     for s in done:
         table.add_row(esc(s.agreement_id or "-"), str(s.seq or "-"), esc(s.action), esc(s.detail))
@@ -48,6 +49,7 @@ def sweep_command(
     out.print(table if done else "No agreement changes were due.")
     out.print(f"{len(escalated)} dispute deadline(s) applied.")
     out.print(f"{len(reminded)} rights request reminder(s) given.")
+    out.print(f"{indexed} delivery(ies) indexed by keyed hash for rights lookups.")
     signed = heads.sign_head(ws)  # heads are signed on the instance's schedule, here
     out.print(f"Signed tree head of size {signed.head.size}.")
     for w in signed.witnesses:

@@ -329,17 +329,7 @@ def find(
     if number is None and carried:
         if key is None:
             raise ValueError("a lookup by keyed hash alone needs the person-index key")
-        con = duckdb.connect()
-        try:
-            for folder in carried:
-                try:
-                    index_delivery(folder, key, con)
-                except (FileNotFoundError, duckdb.IOException):
-                    if (folder / MANIFEST).is_file():
-                        raise
-                    continue  # purged while we looked: it holds no one now
-        finally:
-            con.close()
+        _index_all(carried, key)
         carried = []
     hashed = [str(f / INDEX) for f in folders if (f / INDEX).is_file()]
     hits: set[Path] = set()
@@ -358,6 +348,36 @@ def find(
     finally:
         con.close()
     return sorted(hits)
+
+
+def index_pending(deliveries: Path, key: bytes) -> int:
+    """Index by keyed hash, once, every delivery under ``deliveries`` that carries the person
+    key and has no ``persons.parquet`` yet (:func:`index_delivery`); return how many. The sweep
+    calls it after runs, so the hashing a lookup by hash alone would otherwise do on its first
+    call is done off both the delivery's path and the handler's."""
+    records = deliveries.glob(f"*/*/*/*/{KEY_RECORD}")
+    pending = sorted(p.parent for p in records if not (p.parent / INDEX).is_file())
+    return _index_all(pending, key)
+
+
+def _index_all(folders: list[Path], key: bytes) -> int:
+    """:func:`index_delivery` for each folder, skipping one purged meanwhile; how many indexed."""
+    done = 0
+    con = duckdb.connect()
+    try:
+        for folder in folders:
+            if (folder / INDEX).is_file():
+                continue  # indexed as the base of a delivery before it in this list
+            try:
+                index_delivery(folder, key, con)
+            except (FileNotFoundError, duckdb.IOException):
+                if (folder / MANIFEST).is_file():
+                    raise
+                continue  # purged while we looked: it holds no one now
+            done += 1
+    finally:
+        con.close()
+    return done
 
 
 def index_delivery(folder: Path, key: bytes, con: duckdb.DuckDBPyConnection | None = None) -> Path:

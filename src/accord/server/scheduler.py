@@ -52,6 +52,7 @@ class Scheduler:
         done = lifecycle.sweep(ws, now, policy=self.policy)
         disputes.sweep(ws, now)
         rights.sweep(ws, now)
+        rights.index_deliveries(ws)
         latest = ws.ledger.latest_head()
         if ws.ledger.size() > (latest.size if latest else 0):
             self.last_head = heads.sign_head(ws, now=now, post=self.post)

@@ -567,6 +567,16 @@ def hits(
     return sorted(out, key=lambda h: (h.created, h.agreement_id, h.flow_id))
 
 
+def index_deliveries(ws: Workspace) -> int:
+    """Index by keyed hash every delivery that carries the NHS number and is not indexed yet
+    (:func:`accord.engine.persons.index_pending`): the sweep's step after runs, so that deciding
+    a request or a person's own view, which look up by keyed hash alone, find every delivery
+    already indexed. Returns how many deliveries it indexed."""
+    if not ws.deliveries_dir.is_dir():
+        return 0
+    return persons.index_pending(ws.deliveries_dir, ws.person_index_key())
+
+
 # -- the clock ------------------------------------------------------------------------------------
 
 

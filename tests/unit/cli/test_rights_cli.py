@@ -54,7 +54,13 @@ def test_receive_decide_and_look_up_through_the_cli(env, capsys) -> None:  # typ
     number = pq.read_table(delivered)["nhs_number"][0].as_py()
     (folder / "nhs").write_text(number + "\n")
     who = ["--nhs-number-file", str(folder / "nhs")]
+    carrying = list((folder / "ws" / "deliveries").rglob("persons.json"))
     capsys.readouterr()
+    # The sweep indexes by keyed hash the deliveries that carry the number, once.
+    assert carrying and not list((folder / "ws" / "deliveries").rglob("persons.parquet"))
+    assert main(["sweep"], e, clock=clock) == 0
+    assert f"{len(carrying)} delivery(ies) indexed by keyed hash" in capsys.readouterr().out
+    assert all((p.parent / "persons.parquet").is_file() for p in carrying)
 
     assert main(["rights", "lookup", *who, "--user", "dpo@nhs.example", *pw], e, clock=clock) == 0
     out = capsys.readouterr().out
@@ -81,4 +87,6 @@ def test_receive_decide_and_look_up_through_the_cli(env, capsys) -> None:  # typ
     assert main(argv, e, clock=clock) == 0
     assert "upheld" in capsys.readouterr().out
     assert main(["sweep", "--at", "2026-05-01"], e, clock=clock) == 0
-    assert "0 rights request reminder(s) given." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 rights request reminder(s) given." in out
+    assert "0 delivery(ies) indexed by keyed hash" in out

@@ -258,3 +258,33 @@ def test_a_delta_whose_base_was_purged_is_found_by_what_it_sent(tmp_path: Path) 
     assert delta in find(NHS[0])  # in its additions
     indexed = pq.read_table(persons.index_delivery(delta, KEY)).column("person").to_pylist()
     assert indexed == [persons.person_hash(KEY, NHS[0])]
+
+
+def test_the_sweep_indexes_each_carrying_delivery_once_and_lookups_then_hash_nothing(
+    tmp_path: Path,
+) -> None:
+    first = run(tmp_path, write_csv(tmp_path / "d1.csv", POP), person_key=KEY)
+    later = run(
+        tmp_path,
+        write_csv(tmp_path / "d2.csv", [person(0, "TS1 1AA"), *POP[1:]]),
+        person_key=KEY,
+        delivery="delta",
+        now=NOW + timedelta(days=1),
+    )
+    root = tmp_path / "out" / "deliveries"
+    folders = [d.directory for r in (first, later) for d in r.deliveries]
+    assert all(not (f / persons.INDEX).exists() for f in folders)
+    # Every delivery of both runs, the delta-only ones after the bases they build on.
+    assert persons.index_pending(root, KEY) == len(folders)
+    assert all((f / persons.INDEX).is_file() for f in folders)
+    stamps = {f: (f / persons.INDEX).stat().st_mtime_ns for f in folders}
+    assert persons.index_pending(root, KEY) == 0  # once: nothing left to index
+    # A lookup by keyed hash alone now reads those indexes and writes none.
+    delta = {d.flow_id: d.directory for d in later.deliveries}["spl-e06000002"]
+    found = persons.find(root, [later.agreement_id], persons.person_hash(KEY, NHS[0]), key=KEY)
+    assert delta in found
+    assert {f: (f / persons.INDEX).stat().st_mtime_ns for f in folders} == stamps
+    # Each index is the one a lookup would have built: the people the recipient holds.
+    assert sorted(pq.read_table(delta / persons.INDEX).column("person").to_pylist()) == sorted(
+        persons.person_hash(KEY, n) for n in (NHS[0], NHS[1], NHS[2])
+    )
