@@ -5,14 +5,14 @@ double-quoted; literals come from the typed predicate tree or the plan and are r
 :func:`literal` (strings single-quoted with quotes doubled, numbers through ``int``/``float``,
 dates in ISO form). Pseudonym keys are never rendered: they are bound as parameters.
 
-Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py``) exactly.
+Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py``) exactly. The
+SQL it shares with Spark (checks, row filters, literals) is built once in
+:mod:`accord.engine.backends.sql_dialect`, over :data:`DUCKDB`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 
 from accord.engine import predicate as p
 from accord.engine.backends.in_memory import (
@@ -23,11 +23,11 @@ from accord.engine.backends.in_memory import (
     TRUE_TEXT,
     YEAR_TEXT,
 )
+from accord.engine.backends.sql_dialect import AREA_COLUMNS as AREA_COLUMNS  # read from here
+from accord.engine.backends.sql_dialect import FUNC_AREA, Dialect, age_sql
 from accord.engine.plan import (
     AREA_LEVELS,
     AgeBand,
-    Check,
-    CheckKind,
     FlowPlan,
     OutputColumn,
     PostcodeArea,
@@ -60,8 +60,6 @@ _SQL_TYPES = {
     "date": "DATE",
     "datetime": "TIMESTAMP",
 }
-AREA_COLUMNS = {"lsoa21": "__lsoa21", "lad_code": "__lad_code", "utla_code": "__utla_code"}
-FUNC_AREA = {"utla": "utla_code", "lad": "lad_code", "lsoa": "lsoa21"}
 WHITESPACE_CHARS = " \t\n\r"
 if f"[{WHITESPACE_CHARS}]" != WHITESPACE_CLASS.encode().decode(
     "unicode_escape"
@@ -90,26 +88,20 @@ def q(name: str) -> str:
     return quote_identifier(name)
 
 
-def literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return f"CAST({int(value)} AS BIGINT)"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("non-finite literal")
-        return f"CAST({float(value)!r} AS DOUBLE)"
-    if isinstance(value, datetime):
-        return f"TIMESTAMP {string_literal(value.isoformat(sep=' '))}"
-    if isinstance(value, date):
-        return f"DATE {string_literal(value.isoformat())}"
-    if isinstance(value, str):
-        return string_literal(value)
-    raise TypeError(type(value).__name__)
+DUCKDB = Dialect(
+    "duckdb",
+    q=q,
+    text=string_literal,
+    full_match=lambda value, pattern: f"regexp_full_match({value}, {string_literal(pattern)})",
+    timestamp=lambda iso: f"TIMESTAMP {string_literal(iso)}",
+)
+literal = DUCKDB.literal
+check_fails_sql = DUCKDB.check_fails
+operand_sql = DUCKDB.operand
+predicate_sql = DUCKDB.predicate
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(string_literal(v) for v in values)
+_in = DUCKDB.in_list
 
 
 # -- typing and checking a field ---------------------------------------------------------------
@@ -238,67 +230,6 @@ def nhs_number_digits_sql(x: str) -> str:
         f"coalesce(CASE WHEN regexp_full_match({x}, '[0-9]{{10}}') "
         f"THEN (11 - ({terms}) % 11) % 11 = {n} % 10 ELSE false END, false)"
     )
-
-
-def check_fails_sql(c: Check, value: str, missing: str) -> str:
-    k, bound = c.kind, c.value
-    if k is CheckKind.required:
-        return missing
-    if k is CheckKind.pattern:
-        test = f"NOT regexp_full_match({value}, {string_literal(str(bound))})"
-    elif k is CheckKind.enum:
-        test = f"{value} NOT IN ({_in(bound)})"  # type: ignore[arg-type]
-    elif k is CheckKind.min_length:
-        test = f"length({value}) < {int(bound)}"  # type: ignore[arg-type]
-    elif k is CheckKind.max_length:
-        test = f"length({value}) > {int(bound)}"  # type: ignore[arg-type]
-    elif k is CheckKind.minimum:
-        test = f"{value} < {literal(bound)}"
-    else:  # maximum, not_after
-        test = f"{value} > {literal(bound)}"
-    return f"({value} IS NOT NULL AND {test})"
-
-
-# -- predicates --------------------------------------------------------------------------------
-
-
-def age_sql(value: str, on: date) -> str:
-    return (
-        f"({on.year} - year({value}) - CASE WHEN month({value}) > {on.month} OR "
-        f"(month({value}) = {on.month} AND day({value}) > {on.day}) THEN 1 ELSE 0 END)"
-    )
-
-
-def operand_sql(node: p.Operand, on: date) -> str:
-    if isinstance(node, p.Literal):
-        return literal(node.value)
-    if isinstance(node, p.FieldRef):
-        return f"c.{q(node.name)}"
-    if isinstance(node, p.RecipientRef):
-        return f"r.{q('__r_' + node.attr)}"
-    if node.func == "age":
-        return age_sql(f"c.{q(node.field)}", on)
-    return f"c.{q(AREA_COLUMNS[FUNC_AREA[node.func]])}"
-
-
-_SQL_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-
-def predicate_sql(pred: p.Predicate, on: date) -> str:
-    if isinstance(pred, p.And):
-        return "(" + " AND ".join(predicate_sql(x, on) for x in pred.items) + ")"
-    if isinstance(pred, p.Or):
-        return "(" + " OR ".join(predicate_sql(x, on) for x in pred.items) + ")"
-    if isinstance(pred, p.Not):
-        return f"(NOT {predicate_sql(pred.item, on)})"
-    if isinstance(pred, p.Truth):
-        return f"({operand_sql(pred.operand, on)})"
-    if isinstance(pred, p.Compare):
-        left, right = operand_sql(pred.left, on), operand_sql(pred.right, on)
-        return f"({left} {_SQL_OPS[pred.op]} {right})"
-    values = ", ".join(literal(v.value) for v in pred.values)
-    op = "NOT IN" if pred.negated else "IN"
-    return f"({operand_sql(pred.operand, on)} {op} ({values}))"
 
 
 # -- outputs -----------------------------------------------------------------------------------

@@ -1,20 +1,18 @@
 """Spark SQL text for the Spark backend, built from plan nodes only.
 
 Each builder mirrors a rule of the in-memory reference (``backends/in_memory.py``) and of its
-DuckDB twin (``duckdb_sql.py``) exactly. Identifiers come from checked plan names and are
-back-quoted; literals from the typed predicate tree or the plan, rendered by :func:`literal`
-(Spark reads backslash escapes in string literals, so backslashes are doubled as well as
-quotes). Regular expressions are Java's, matched whole with ``\\A(?:...)\\z``. Pseudonym keys
-are never rendered: they are columns of a key table joined by flow.
+DuckDB twin (``duckdb_sql.py``) exactly; what they share (checks, row filters, literals) is
+built once in :mod:`accord.engine.backends.sql_dialect`, over :data:`SPARK`. Identifiers come
+from checked plan names and are back-quoted; literals from the typed predicate tree or the plan,
+rendered by :func:`literal` (Spark reads backslash escapes in string literals, so backslashes
+are doubled as well as quotes). Regular expressions are Java's, matched whole with
+``\\A(?:...)\\z``. Pseudonym keys are never rendered: they are columns of a key table joined by
+flow.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-
-from accord.engine import predicate as p
-from accord.engine.backends.duckdb_sql import AREA_COLUMNS, FUNC_AREA, WHITESPACE_CHARS
+from accord.engine.backends.duckdb_sql import WHITESPACE_CHARS
 from accord.engine.backends.in_memory import (
     DATETIME_TEXT,
     FALSE_TEXT,
@@ -23,11 +21,10 @@ from accord.engine.backends.in_memory import (
     TRUE_TEXT,
     YEAR_TEXT,
 )
+from accord.engine.backends.sql_dialect import AREA_COLUMNS, Dialect, age_sql
 from accord.engine.plan import (
     AREA_LEVELS,
     AgeBand,
-    Check,
-    CheckKind,
     OutputColumn,
     PostcodeArea,
     Pseudonymise,
@@ -62,32 +59,24 @@ def text(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return f"CAST({int(value)} AS BIGINT)"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("non-finite literal")
-        return f"CAST({float(value)!r} AS DOUBLE)"
-    if isinstance(value, datetime):
-        return f"CAST({text(value.isoformat(sep=' '))} AS TIMESTAMP_NTZ)"
-    if isinstance(value, date):
-        return f"DATE {text(value.isoformat())}"
-    if isinstance(value, str):
-        return text(value)
-    raise TypeError(type(value).__name__)
-
-
 def full_match(value: str, pattern: str) -> str:
     """TRUE when the whole of ``value`` matches ``pattern`` (NULL when ``value`` is NULL)."""
     whole = r"\A(?:" + pattern + r")\z"
     return f"regexp_like({value}, {text(whole)})"
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(text(v) for v in values)
+SPARK = Dialect(
+    "spark",
+    q=q,
+    text=text,
+    full_match=full_match,
+    timestamp=lambda iso: f"CAST({text(iso)} AS TIMESTAMP_NTZ)",
+)
+literal = SPARK.literal
+check_fails_sql = SPARK.check_fails
+operand_sql = SPARK.operand
+predicate_sql = SPARK.predicate
+_in = SPARK.in_list
 
 
 def strip(value: str) -> str:
@@ -184,77 +173,6 @@ def standard_sql(f: SourceField, t: str) -> tuple[str, str]:
         valid = f"coalesce({full_match(x, '[0-9]{1,12}')} AND NOT {full_match(x, '0+')}, FALSE)"
         return t, valid
     return t, iso_date_ok(t)
-
-
-def check_fails_sql(c: Check, value: str, missing: str) -> str:
-    k, bound = c.kind, c.value
-    if k is CheckKind.required:
-        return missing
-    if k is CheckKind.pattern:
-        test = f"NOT {full_match(value, str(bound))}"
-    elif k is CheckKind.enum:
-        test = f"{value} NOT IN ({_in(bound)})"  # type: ignore[arg-type]
-    elif k is CheckKind.min_length:
-        test = f"length({value}) < {int(bound)}"  # type: ignore[arg-type]
-    elif k is CheckKind.max_length:
-        test = f"length({value}) > {int(bound)}"  # type: ignore[arg-type]
-    elif k is CheckKind.minimum:
-        test = f"{value} < {literal(bound)}"
-    else:  # maximum, not_after
-        test = f"{value} > {literal(bound)}"
-    return f"({value} IS NOT NULL AND {test})"
-
-
-# -- predicates --------------------------------------------------------------------------------
-
-
-def age_sql(value: str, on: date) -> str:
-    return (
-        f"({on.year} - year({value}) - CASE WHEN month({value}) > {on.month} OR "
-        f"(month({value}) = {on.month} AND day({value}) > {on.day}) THEN 1 ELSE 0 END)"
-    )
-
-
-def operand_sql(node: p.Operand, on: date, recipient: dict[str, str | None] | None) -> str:
-    """``recipient``: the attribute values of a fixed recipient, else the joined ``r`` row."""
-    if isinstance(node, p.Literal):
-        return literal(node.value)
-    if isinstance(node, p.FieldRef):
-        return f"c.{q(node.name)}"
-    if isinstance(node, p.RecipientRef):
-        if recipient is None:
-            return f"r.{q('__r_' + node.attr)}"
-        value = recipient[node.attr]
-        return "CAST(NULL AS STRING)" if value is None else text(value)
-    if node.func == "age":
-        return age_sql(f"c.{q(node.field)}", on)
-    return f"c.{q(AREA_COLUMNS[FUNC_AREA[node.func]])}"
-
-
-_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-
-def predicate_sql(
-    pred: p.Predicate, on: date, recipient: dict[str, str | None] | None = None
-) -> str:
-    def go(x: p.Predicate) -> str:
-        return predicate_sql(x, on, recipient)
-
-    if isinstance(pred, p.And):
-        return "(" + " AND ".join(go(x) for x in pred.items) + ")"
-    if isinstance(pred, p.Or):
-        return "(" + " OR ".join(go(x) for x in pred.items) + ")"
-    if isinstance(pred, p.Not):
-        return f"(NOT {go(pred.item)})"
-    if isinstance(pred, p.Truth):
-        return f"({operand_sql(pred.operand, on, recipient)})"
-    if isinstance(pred, p.Compare):
-        left = operand_sql(pred.left, on, recipient)
-        right = operand_sql(pred.right, on, recipient)
-        return f"({left} {_OPS[pred.op]} {right})"
-    values = ", ".join(literal(v.value) for v in pred.values)
-    op = "NOT IN" if pred.negated else "IN"
-    return f"({operand_sql(pred.operand, on, recipient)} {op} ({values}))"
 
 
 # -- outputs -----------------------------------------------------------------------------------
