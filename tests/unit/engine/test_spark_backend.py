@@ -6,6 +6,7 @@ refused before any row is read; without pyspark the error names the extra to ins
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,15 @@ def test_without_pyspark_the_error_names_the_extra() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert "needs pyspark" in out.stdout and "accord[spark]" in out.stdout
+
+
+def test_a_new_spark_session_logs_no_start_up_warnings() -> None:
+    """Spark's JVM logs at ERROR from its first line (the packaged log4j2 file), so a run on
+    Spark prints no warnings (loopback address, native Hadoop library) beside accord's output."""
+    code = "from accord.engine.backends.spark import session\nsession().stop()\n"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    logged = re.findall(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (\w+) ", out.stderr, re.MULTILINE)
+    assert logged == [], out.stderr
+    assert "default log4j profile" not in out.stderr

@@ -72,6 +72,9 @@ DEFAULTS = {
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.parquet.compression.codec": "zstd",
+    # errors only from the JVM, from its first line (setLogLevel comes after the start-up chatter)
+    "spark.driver.extraJavaOptions": "-Dlog4j2.configurationFile="
+    + Path(__file__).with_name("spark-log4j2.properties").as_uri(),
 }
 """Settings a run needs (time zone, timestamp type) or that suit one machine; any may be
 overridden. ``spark.master`` decides where the work runs."""
