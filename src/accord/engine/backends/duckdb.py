@@ -4,10 +4,12 @@
    checks every read field, normalises standard fields, joins the postcode table for the
    effective date and flags people on each opt-out list (left joins), and writes the reasons a
    row fails (``''`` when it passes). Only the fields the plan reads are kept.
-2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
-   recipients as a small table (``utla(postcode) == recipient.gss`` becomes a hash join), each
-   routed row marked opted out or not for that flow (no hashes or reasons: it holds valid rows).
-3. the state (per-row hashes and outcomes) and the counts; then ``checked`` is dropped;
+2. ``routed``: a view, the valid rows joined to each group of flows that share a row filter,
+   with the recipients as a small table (``utla(postcode) == recipient.gss`` becomes a hash
+   join), each routed row marked opted out or not for that flow (no hashes or reasons). Every
+   reader repeats the join, which costs less than copying the routed rows into a table;
+3. the state (per-row hashes and outcomes; when a row reaches at most one flow, ``checked``
+   joined to the recipients directly) and the counts;
 4. per run of flows of one shape (at most ``EXPORT_ROWS`` rows), one sorted ``SELECT`` of the
    projected, transformed columns over its slice of ``routed`` (pseudonyms as HMAC-SHA256 in
    SQL, keys bound as parameters), streamed to the sink as Arrow and cut into one stream per
@@ -105,7 +107,8 @@ class DuckDBBackend(Backend):
         ).to_arrow_reader(BATCH_ROWS)
         sink.write_exceptions(cast_reader(exceptions, EXCEPTIONS_SCHEMA))
 
-        con.execute(self._routed_sql(con, plan))
+        routes = self._routes(con, plan)
+        con.execute("CREATE TEMP VIEW routed AS " + " UNION ALL ".join(routes))
         per_flow: dict[int, tuple[int, int]] = {
             i: (rows, out)
             for i, rows, out in con.execute(
@@ -116,10 +119,9 @@ class DuckDBBackend(Backend):
         single = single_route(plan)
         write_state = getattr(sink, "write_state", None)
         if write_state is not None:
-            state = STATE_SINGLE_SQL if single else STATE_SQL
+            state = state_single_sql(plan) if single else STATE_SQL
             write_state(cast_reader(con.sql(state).to_arrow_reader(BATCH_ROWS), STATE_SCHEMA))
         counts = self._counts(con, plan, single, per_flow)
-        con.execute("DROP TABLE checked")  # its memory goes to the export sorts
         for members in shapes(plan).values():
             for part in export_parts(members, per_flow, EXPORT_ROWS):
                 self._export(con, plan, inputs, part, sink)
@@ -287,43 +289,22 @@ class DuckDBBackend(Backend):
                 f"WHERE c.__reasons = '' AND {match}"
             )
 
-    def _routed_sql(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> str:
-        groups: dict[Any, list[int]] = {}
-        for i, fp in enumerate(plan.flows):
-            groups.setdefault(fp.route.predicate, []).append(i)
-        kinds = sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
+    def _routes(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> list[str]:
+        """One ``SELECT`` per group of flows that share a row filter: the valid rows of
+        ``checked`` joined to the group's recipients (registered as ``recipients_<g>``), each
+        marked opted out or not. ``routed`` is a view of their union, not a table: the join to
+        a small table costs less than a copy of every routed row, which would also hold its
+        memory beside ``checked``'s."""
         selects: list[str] = []
-        for g, (pred, members) in enumerate(groups.items()):
-            rows: dict[str, list[object]] = {"__flow": []}
-            for attr in ("gss", "ods", "org_id", "code"):
-                rows[f"__r_{attr}"] = []
-            for kind in kinds:
-                rows[f"__apply_{kind}"] = []
-            for i in members:
-                fp = plan.flows[i]
-                rows["__flow"].append(i)
-                for attr in ("gss", "ods", "org_id", "code"):
-                    rows[f"__r_{attr}"].append(fp.route.recipient.attr(attr))
-                lists = fp.opt_outs.lists if fp.opt_outs else ()
-                for kind in kinds:
-                    rows[f"__apply_{kind}"].append(kind in lists)
-            table = pa.table(
-                {
-                    k: pa.array(v, pa.int32() if k == "__flow" else None)
-                    if k == "__flow" or k.startswith("__apply_")
-                    else pa.array(v, pa.string())
-                    for k, v in rows.items()
-                }
-            )
-            con.register(f"recipients_{g}", table)
-            opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
+        for g, (pred, members) in enumerate(route_groups(plan).items()):
+            con.register(f"recipients_{g}", recipients_table(plan, members))
             selects.append(
-                f"SELECT r.__flow, c.* EXCLUDE (__h1, __h2, __reasons), ({opted}) AS __opted "
-                f"FROM checked c "
+                f"SELECT r.__flow, c.* EXCLUDE (__h1, __h2, __reasons), "
+                f"({opted_sql(plan)}) AS __opted FROM checked c "
                 f"JOIN recipients_{g} r ON {sql.predicate_sql(pred, plan.effective_date)} "
                 f"WHERE c.__reasons = ''"
             )
-        return "CREATE TEMP TABLE routed AS " + " UNION ALL ".join(selects)
+        return selects
 
     def _counts(
         self,
@@ -332,9 +313,9 @@ class DuckDBBackend(Backend):
         single: bool,
         per_flow: dict[int, tuple[int, int]],
     ) -> Counts:
-        total, bad = con.execute(
+        [(total, bad)] = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE __reasons <> '') FROM checked"
-        ).fetchone() or (0, 0)
+        ).fetchall()
         by_reason = dict(
             con.execute(
                 "SELECT reason, count(*) FROM (SELECT unnest(string_split(__reasons, ';')) "
@@ -346,10 +327,10 @@ class DuckDBBackend(Backend):
             if single
             else (f"(SELECT {ROW}, bool_and(__opted) AS __opted FROM routed GROUP BY {ROW})")
         )
-        delivered, opted = con.execute(
+        [(delivered, opted)] = con.execute(
             "SELECT count(*) FILTER (WHERE NOT __opted), count(*) FILTER (WHERE __opted) "
             f"FROM {per_row}"
-        ).fetchone() or (0, 0)
+        ).fetchall()
         return Counts(
             input_rows=total,
             exception_rows=bad,
@@ -391,17 +372,58 @@ ORDER BY c.{ROW}
 """
 
 
-STATE_SINGLE_SQL = f"""
+def state_single_sql(plan: Plan) -> str:
+    """``STATE_SQL`` when no row can reach two flows (:func:`single_route`): each row of
+    ``checked`` left-joined to the one group's recipients (a small table), not to ``routed``
+    by row number, and no aggregation into lists (which DuckDB must hold in memory for every
+    source row: at 22M rows, more than its limit); one sort, which spills to disk."""
+    pred = sql.predicate_sql(next(iter(route_groups(plan))), plan.effective_date)
+    opted = opted_sql(plan)
+    return f"""
 SELECT c.{ROW}, c.__h1, c.__h2, c.__reasons,
-       CASE WHEN r.__flow IS NOT NULL AND NOT r.__opted THEN [r.__flow] ELSE []::INTEGER[] END
+       CASE WHEN r.__flow IS NOT NULL AND NOT ({opted}) THEN [r.__flow] ELSE []::INTEGER[] END
            AS __flows,
-       CASE WHEN r.__opted THEN [r.__flow] ELSE []::INTEGER[] END AS __opted
-FROM checked c LEFT JOIN (SELECT {ROW}, __flow, __opted FROM routed) r USING ({ROW})
+       CASE WHEN r.__flow IS NOT NULL AND ({opted}) THEN [r.__flow] ELSE []::INTEGER[] END
+           AS __opted
+FROM checked c LEFT JOIN recipients_0 r ON c.__reasons = '' AND {pred}
 ORDER BY c.{ROW}
 """
-"""``STATE_SQL`` when no row can reach two flows (:func:`single_route`): no aggregation into
-lists, which DuckDB must hold in memory for every source row (at 22M rows, more than its limit);
-a join and a sort, which spill to disk."""
+
+
+def route_groups(plan: Plan) -> dict[Any, list[int]]:
+    """Flows grouped by their row filter, in plan order."""
+    groups: dict[Any, list[int]] = {}
+    for i, fp in enumerate(plan.flows):
+        groups.setdefault(fp.route.predicate, []).append(i)
+    return groups
+
+
+def _opt_out_kinds(plan: Plan) -> list[str]:
+    return sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
+
+
+def opted_sql(plan: Plan) -> str:
+    """TRUE when an opt-out list that the recipient's flow applies (``r``) holds the row (``c``)."""
+    kinds = _opt_out_kinds(plan)
+    return " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
+
+
+def recipients_table(plan: Plan, members: list[int]) -> pa.Table:
+    """The flows ``members`` as rows: flow number, the recipient's attributes a row filter can
+    compare with, and which opt-out lists each flow applies."""
+    kinds = _opt_out_kinds(plan)
+    attrs = ("gss", "ods", "org_id", "code")
+    cols: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
+    for attr in attrs:
+        values = [plan.flows[i].route.recipient.attr(attr) for i in members]
+        cols[f"__r_{attr}"] = pa.array(values, pa.string())
+    for kind in kinds:
+        applies = [
+            kind in (fp.opt_outs.lists if fp.opt_outs else ())
+            for fp in (plan.flows[i] for i in members)
+        ]
+        cols[f"__apply_{kind}"] = pa.array(applies, pa.bool_())
+    return pa.table(cols)
 
 
 def single_route(plan: Plan) -> bool:
