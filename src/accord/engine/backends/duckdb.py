@@ -193,13 +193,21 @@ class DuckDBBackend(Backend):
             persons.register_pads(con, inputs.keys)
 
     def _checked_sql(self, plan: Plan, inputs: RunInputs) -> str:
+        """One ``SELECT`` that types, checks and normalises every read field, looks the
+        postcode up and flags the opt-outs, as ``CREATE TEMP TABLE checked``.
+
+        The per-field work is layered, one subquery per step, so each row computes each step
+        once and later steps read its column: (1) missing? type ok? (2) the typed value,
+        (3) a standard field's compact form, (4) its normalised form, (5) its validity,
+        (6) final values and reasons. Written as one expression per column, a value's type
+        check, normalisation and standard check would each be repeated wherever it is used
+        (the date parsed three times, the postcode rebuilt twice, the NHS number's check digit
+        computed twice)."""
         raw_types = dict(inputs.source.columns)
         h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
         carry = [ROW, "__h1", "__h2"]
-        layer1: list[str] = [ROW, f"{h1} AS __h1", f"{h2} AS __h2"]  # + flags, typed values
-        layer2: list[str] = list(carry)  # each standard field's compact form
-        layer3: list[str] = list(carry)  # ... its normalised form and validity, computed once
-        layer4: list[str] = list(carry)  # final values and reasons
+        layers: list[list[str]] = [[ROW, f"{h1} AS __h1", f"{h2} AS __h2"]]
+        layers += [list(carry) for _ in range(5)]
         reasons: list[str] = []
         for f in plan.source.fields:
             text = arrow_kind(raw_types[f.name]) in {"string", "null"}
@@ -207,36 +215,37 @@ class DuckDBBackend(Backend):
             if arrow_kind(raw_types[f.name]) == "null":
                 raw = f"CAST({raw} AS VARCHAR)"
             m, ok, t = sql.q(f"__m_{f.name}"), sql.q(f"__ok_{f.name}"), sql.q(f"__t_{f.name}")
-            layer1 += [
+            layers[0] += [
+                sql.q(f.name),
                 f"{sql.missing_sql(raw, text)} AS {m}",
                 f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) AS {ok}",
-                f"CASE WHEN NOT {sql.missing_sql(raw, text)} AND "
-                f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) "
-                f"THEN {sql.typed_sql(f, raw, text)} END AS {t}",
             ]
-            layer2 += [m, ok, t]
-            layer3 += [m, ok, t]
+            layers[1] += [
+                m,
+                ok,
+                f"CASE WHEN NOT {m} AND {ok} THEN {sql.typed_sql(f, raw, text)} END AS {t}",
+            ]
+            for layer in layers[2:5]:
+                layer += [m, ok, t]
             reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
             if f.standard is not None:
                 x, n, std = (sql.q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
                 pre, normal, valid = sql.standard_sql(f, t)
-                layer2.append(f"{pre} AS {x}")
-                layer3 += [f"{normal(x)} AS {n}", f"{valid(normal(x))} AS {std}"]
+                layers[2].append(f"{pre} AS {x}")
+                layers[3].append(f"{normal(x)} AS {n}")
+                layers[4] += [n, f"{valid(n)} AS {std}"]
                 reasons.append(
                     f"CASE WHEN {t} IS NOT NULL AND NOT {std} THEN 'standard:{f.name}' END"
                 )
                 value = f"CASE WHEN {std} THEN {n} END"
             else:
                 value = t
-            layer4.append(f"{value} AS {sql.q(f.name)}")
-            layer4.append(m)
-        body = f"SELECT {', '.join(layer1)} FROM src"
-        for i, layer in enumerate((layer2, layer3), start=1):
-            body = f"SELECT {', '.join(layer)} FROM ({body}) s{i}"
-        values = (
-            f"SELECT {', '.join(layer4)}, concat_ws(';', {', '.join(reasons)}) AS __r0 "
-            f"FROM ({body}) s3"
-        )
+            layers[5].append(f"{value} AS {sql.q(f.name)}")
+            layers[5].append(m)
+        layers[5].append(f"concat_ws(';', {', '.join(reasons)}) AS __r0")
+        values = "src"
+        for i, layer in enumerate(layers):
+            values = f"(SELECT {', '.join(layer)} FROM {values} s{i})"
 
         checks = [
             f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "
@@ -262,14 +271,16 @@ class DuckDBBackend(Backend):
         for kind in sorted(inputs.opt_outs):
             key = f"v.{sql.q(plan.person_key or '')}"
             match = persons.match_sql(kind, key)
-            joins.append(f"LEFT JOIN optout_{kind} o_{kind} ON o_{kind}.nhs_number = {match}")
-            extra.append(f"(o_{kind}.nhs_number IS NOT NULL) AS __oo_{kind}")
+            # A mark join (IN), not a left join: no payload columns gathered per row.
+            extra.append(
+                f"coalesce({match} IN (SELECT nhs_number FROM optout_{kind}), FALSE) AS __oo_{kind}"
+            )
         fields = ", ".join(f"v.{sql.q(f.name)}" for f in plan.source.fields)
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
         return (
             f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, v.__h1, v.__h2, {fields}, "
             f"concat_ws(';', {reason_sql}) AS __reasons, {', '.join(extra)} "
-            f"FROM ({values}) v {' '.join(joins)}"
+            f"FROM {values} v {' '.join(joins)}"
         )
 
     @staticmethod
@@ -322,15 +333,14 @@ class DuckDBBackend(Backend):
                 "AS reason FROM checked WHERE __reasons <> '') GROUP BY reason ORDER BY reason"
             ).fetchall()
         )
-        per_row = (
-            "routed"
-            if single
-            else (f"(SELECT {ROW}, bool_and(__opted) AS __opted FROM routed GROUP BY {ROW})")
-        )
-        [(delivered, opted)] = con.execute(
-            "SELECT count(*) FILTER (WHERE NOT __opted), count(*) FILTER (WHERE __opted) "
-            f"FROM {per_row}"
-        ).fetchall()
+        if single:  # a row reaches at most one flow: the per-flow counts add up
+            delivered = sum(rows for rows, _ in per_flow.values())
+            opted = sum(out for _, out in per_flow.values())
+        else:
+            [(delivered, opted)] = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT __opted), count(*) FILTER (WHERE __opted) "
+                f"FROM (SELECT {ROW}, bool_and(__opted) AS __opted FROM routed GROUP BY {ROW})"
+            ).fetchall()
         return Counts(
             input_rows=total,
             exception_rows=bad,

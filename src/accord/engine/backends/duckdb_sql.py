@@ -207,7 +207,7 @@ def standard_sql(
         def postcode(x: str) -> str:
             return (
                 f"CASE WHEN regexp_full_match({x}, {string_literal(POSTCODE_COMPACT)}) "
-                f"THEN upper(substr({x}, 1, length({x}) - 3)) || ' ' || upper(right({x}, 3)) END"
+                f"THEN upper(substr({x}, 1, length({x}) - 3) || ' ' || right({x}, 3)) END"
             )
 
         return compact_sql(value), postcode, lambda n: f"({n} IS NOT NULL)"
