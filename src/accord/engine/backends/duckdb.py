@@ -261,13 +261,9 @@ class DuckDBBackend(Backend):
                 f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
                 f"THEN 'not_in_directory:{plan.lookup.field}' END"
             )
+            # Only the areas a row filter or transform reads: no query names the others.
             used = sql.areas_used(plan.flows + plan.held)
-            extra += [
-                f"g.{c} AS {sql.q(a)}" if c in used else f"CAST(NULL AS VARCHAR) AS {sql.q(a)}"
-                for c, a in sql.AREA_COLUMNS.items()
-            ]
-        else:
-            extra += [f"CAST(NULL AS VARCHAR) AS {sql.q(a)}" for a in sql.AREA_COLUMNS.values()]
+            extra += [f"g.{c} AS {sql.q(a)}" for c, a in sql.AREA_COLUMNS.items() if c in used]
         for kind in sorted(inputs.opt_outs):
             key = f"v.{sql.q(plan.person_key or '')}"
             match = persons.match_sql(kind, key)
@@ -277,9 +273,9 @@ class DuckDBBackend(Backend):
             )
         fields = ", ".join(f"v.{sql.q(f.name)}" for f in plan.source.fields)
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
+        items = ", ".join([f"concat_ws(';', {reason_sql}) AS __reasons", *extra])
         return (
-            f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, v.__h1, v.__h2, {fields}, "
-            f"concat_ws(';', {reason_sql}) AS __reasons, {', '.join(extra)} "
+            f"CREATE TEMP TABLE checked AS SELECT v.{ROW}, v.__h1, v.__h2, {fields}, {items} "
             f"FROM {values} v {' '.join(joins)}"
         )
 
