@@ -22,5 +22,6 @@ fi
 # line coverage of accord (src/accord) over the suite; the floor is the figure last measured
 # (95.4% on 3 December 2026), less a point and a half: raise it as coverage grows
 # -n auto: one pytest worker per core (pytest-xdist); each test has its own workspace, database
-# and ports, so they run side by side
-exec .venv/bin/python -m pytest -q -n auto --cov --cov-fail-under=94 "$@"
+# and ports, so they run side by side; --dist loadgroup keeps the Spark tests on one worker (one
+# JVM: tests/conftest.py groups them)
+exec .venv/bin/python -m pytest -q -n auto --dist loadgroup --cov --cov-fail-under=94 "$@"

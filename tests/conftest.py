@@ -59,6 +59,14 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.load_profile("coverage")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every Spark test in one xdist group (scripts/test.sh: --dist loadgroup), so one worker
+    # starts one JVM and the others never run a second local[2] Spark beside it.
+    for item in items:
+        if item.get_closest_marker("spark") is not None:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return "postgres: " + ("127.0.0.1:5432 answers" if PG_AVAILABLE else PG_REASON)
 
