@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from accord.engine import RunResult, run_agreement
 from accord.engine import delta as dm
-from accord.engine import delta_fast as fast
+from accord.engine import touched
 from accord.engine.backends.base import Outcome
 
 
@@ -156,7 +156,7 @@ def test_the_fast_path_reads_only_fresh_rows_and_writes_a_state_delta(
 ) -> None:
     day1, optouts = _fixed(tmp_path, [NHS[0]])
     seen: list[int] = []
-    real = fast.execute
+    real = touched.delta_only
 
     def spy(*args: Any, **kw: Any) -> Outcome | None:
         outcome = real(*args, **kw)
@@ -164,13 +164,13 @@ def test_the_fast_path_reads_only_fresh_rows_and_writes_a_state_delta(
         seen.append(outcome.fresh_rows)
         return outcome
 
-    monkeypatch.setattr(fast, "execute", spy)
+    monkeypatch.setattr(touched, "delta_only", spy)
     delta, full = _pair(tmp_path, day1, optouts)
     assert seen == [1]  # only the person who moved went through the plan
     _check(delta, full)
     run_dir = delta.exceptions_path.parent
     assert not (run_dir / "state.parquet").exists()
-    state = pq.read_table(run_dir / fast.STATE_DELTA)
+    state = pq.read_table(run_dir / touched.STATE_DELTA)
     assert sorted(state["__n"].to_pylist()) == [0, 0, 1]  # moved: old row gone, new row; left
     greenwich = delta.delivery("spl-e09000011")
     assert (greenwich.additions, greenwich.removals) == (1, 0)
@@ -181,14 +181,14 @@ def test_the_fast_path_reads_only_fresh_rows_and_writes_a_state_delta(
     ]
 
 
-def test_a_new_opt_out_list_is_an_exact_delta_by_the_general_path(
+def test_a_new_opt_out_list_is_an_exact_delta_of_a_full_run(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     day1, _ = _fixed(tmp_path, [NHS[0]])
     base = _run(tmp_path / "delta", tmp_path / "d0.csv", DAY0, tmp_path / "ndoo.csv")
     shutil.copytree(tmp_path / "delta", tmp_path / "full")
     calls: list[object] = []
-    monkeypatch.setattr(fast, "execute", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(touched, "delta_only", lambda *a, **k: calls.append(a))
     optouts = _optouts(tmp_path / "ndoo2.csv", [NHS[0], NHS[2]])
     delta = _run(tmp_path / "delta", day1, DAY1, optouts, previous=base.run_id)
     full = _run(tmp_path / "full", day1, DAY1, optouts)

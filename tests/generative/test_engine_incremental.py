@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.engine import RunResult, run_agreement
-from accord.engine import incremental as inc
-from accord.engine.backends.base import Outcome
+from accord.engine import touched
+from accord.engine.incremental import uses_date as uses_date
 from accord.model import Agreement, example_document
 
 
@@ -115,22 +115,22 @@ def _day0(folder: Path) -> tuple[Path, Path]:
     return _csv(folder / "d1.csv", moved), optouts
 
 
-def test_the_incremental_path_is_taken_and_reads_only_fresh_rows(
+def test_the_deltas_come_from_the_hashes_and_read_only_fresh_rows_again(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     day1, optouts = _day0(tmp_path)
     seen: list[int] = []
-    real = inc.execute
+    real = touched.beside_full
 
-    def spy(*args: Any, **kw: Any) -> Outcome | None:
-        outcome = real(*args, **kw)
-        assert outcome is not None
-        seen.append(outcome.fresh_rows)
-        return outcome
+    def spy(*args: Any, **kw: Any) -> touched.Changes | None:
+        changes = real(*args, **kw)
+        assert changes is not None
+        seen.append(changes.fresh_rows)
+        return changes
 
-    monkeypatch.setattr(inc, "execute", spy)
+    monkeypatch.setattr(touched, "beside_full", spy)
     a, b, fast, full = _twice(tmp_path, day1, optouts)
-    assert seen == [1]  # only the person who moved went through the plan
+    assert seen == [1]  # only the person who moved went through the plan a second time
     assert _tree(fast) == _tree(full)
     moved = a.delivery("spl-e09000011")
     assert pq.read_table(moved.directory / "additions.parquet")["nhs_number"].to_pylist() == [
@@ -143,7 +143,7 @@ def test_a_changed_opt_out_list_runs_in_full_and_removes_the_person(
 ) -> None:
     day1, _ = _day0(tmp_path)
     calls: list[object] = []
-    monkeypatch.setattr(inc, "execute", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(touched, "beside_full", lambda *a, **k: calls.append(a))
     optouts = _optouts(tmp_path / "ndoo2.csv", [NHS[0], NHS[2]])
     a, b, fast, full = _twice(tmp_path, day1, optouts)
     assert calls == []
@@ -155,7 +155,7 @@ def test_a_changed_opt_out_list_runs_in_full_and_removes_the_person(
 def test_a_new_agreement_version_runs_in_full(tmp_path: Path, monkeypatch: Any) -> None:
     day1, optouts = _day0(tmp_path)
     calls: list[object] = []
-    monkeypatch.setattr(inc, "execute", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(touched, "beside_full", lambda *a, **k: calls.append(a))
     a, b, fast, full = _twice(tmp_path, day1, optouts, agreement=_agreement("1.1.0"))
     assert calls == []
     assert a.agreement_version == "1.1.0"
@@ -169,4 +169,4 @@ def test_an_age_band_makes_the_run_date_part_of_the_fingerprint() -> None:
 
     dated = compile_plan(Agreement.model_validate(doc), effective_date=DAY0.date())
     plain = compile_plan(_agreement(), effective_date=DAY0.date())
-    assert inc.uses_date(dated) and not inc.uses_date(plain)
+    assert uses_date(dated) and not uses_date(plain)

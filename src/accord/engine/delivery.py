@@ -212,7 +212,7 @@ class StagingSink:
         self.state = write_extract(folder / STATE, batches, "parquet", dictionary=repeated)
 
     def write_state_delta(self, batches: pa.RecordBatchReader) -> None:
-        """Changes to the base run's state (:mod:`accord.engine.delta_fast`): no full state."""
+        """Changes to the base run's state (:mod:`accord.engine.touched`): no full state."""
         (self.staging / "run").mkdir(parents=True, exist_ok=True)
         self.state = write_extract(self.staging / "run" / STATE_DELTA, batches, "parquet")
 
