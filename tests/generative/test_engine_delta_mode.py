@@ -38,9 +38,8 @@ from engines import SPARK_MISSING, SPARK_REASON  # noqa: E402
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.engine import RunResult, run_agreement
+from accord.engine import RunResult, run_agreement, touched
 from accord.engine import delta as dm
-from accord.engine import touched
 from accord.engine.backends.base import Outcome
 
 

@@ -31,9 +31,8 @@ from engine_days import write_optouts as _optouts  # noqa: E402
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.engine import RunResult, run_agreement
-from accord.engine import touched
-from accord.engine.incremental import uses_date as uses_date
+from accord.engine import RunResult, run_agreement, touched
+from accord.engine.incremental import uses_date
 from accord.model import Agreement, example_document
 
 
