@@ -46,7 +46,7 @@ import pyarrow.parquet as pq
 from accord.engine.extracts import read_extract, write_extract
 from accord.engine.sources import file_sha256
 from accord.errors import NotFound, Problem, VerificationError
-from accord.refdata import quote_identifier
+from accord.refdata import quote_identifier, string_literal
 
 MODE_FULL = "full"
 MODE_DELTA = "delta"
@@ -162,6 +162,34 @@ def diff(
         if own:
             con.close()
     return split(*got, 0, current.schema, key)
+
+
+def diff_files(
+    con: duckdb.DuckDBPyConnection,
+    flows: list[tuple[int, Path, Path]],
+    names: list[str],
+    key: str | None,
+) -> tuple[pa.Table, pa.Table, dict[int, int]]:
+    """:func:`diff_sql` over many flows' Parquet extracts of one shape at once: ``flows`` as
+    (flow number, current extract, base extract); one query, not one per recipient."""
+    cols = ", ".join(quote_identifier(n) for n in names)
+    for side, at in (("__cur", 1), ("__base", 2)):
+        paths = [str(f[at]) for f in flows]
+        con.register(
+            f"{side}_files",
+            pa.table({"filename": paths, GROUP: pa.array([f[0] for f in flows], pa.int32())}),
+        )
+        listed = ", ".join(string_literal(p) for p in paths)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {side} AS SELECT m.{GROUP}, {cols} FROM "
+            f"read_parquet([{listed}], filename = true) b JOIN {side}_files m USING (filename)"
+        )
+    try:
+        return diff_sql(con, "__cur", "__base", names, key)
+    finally:
+        for side in ("__cur", "__base"):
+            con.execute(f"DROP TABLE {side}")
+            con.unregister(f"{side}_files")
 
 
 def canonical(table: pa.Table, key: str | None) -> pa.Table:

@@ -199,6 +199,7 @@ def run_agreement(
         versions = {k: v.version for k, v in lists.items()}
         deliveries: list[Delivery] = []
         anomalies: list[Anomaly] = []
+        deltas = outcome.deltas or _deltas(plan, staged, bases, con)
         for i, fp in enumerate(plan.flows):
             base = bases.get(fp.flow_id)
             key = plan.key_column(fp)
@@ -206,7 +207,7 @@ def run_agreement(
             s = staged[fp.flow_id]
             info = None
             if base is not None:
-                d = outcome.deltas[fp.flow_id] if outcome.deltas else _diff(fp, key, s, base, con)
+                d = deltas[fp.flow_id]
                 files, missing = dlt.write(s.directory, fp.write.format, d)
                 s.files.update(files)
                 info = dlt.entry(d, base, key)
@@ -279,6 +280,58 @@ def _staged(staging: Path, fp: FlowPlan) -> dl.StagedFlow:
     folder = staging / "flows" / dl.slug(fp.flow_id)
     folder.mkdir(parents=True, exist_ok=True)
     return dl.StagedFlow(fp.flow_id, folder, Written(0, {}))
+
+
+DIFF_ROWS = 1_000_000
+"""At most this many current rows (about) in one :func:`accord.engine.delta.diff_files`."""
+
+
+def _deltas(
+    plan: Plan,
+    staged: dict[str, dl.StagedFlow],
+    bases: dict[str, Path],
+    con: duckdb.DuckDBPyConnection,
+) -> dict[str, dlt.Delta]:
+    """Each flow's delta against its base when the engine gave none: the whole staged extract
+    against what the recipient holds. Flows of one shape whose extract and base are Parquet
+    full deliveries with the same columns are diffed together, up to :data:`DIFF_ROWS` rows a
+    query; any other flow by itself (:func:`_diff`)."""
+    out: dict[str, dlt.Delta] = {}
+    together: dict[tuple[str | None, str], list[tuple[int, Path, Path]]] = {}
+    for i, fp in enumerate(plan.flows):
+        base = bases.get(fp.flow_id)
+        if base is None:
+            continue
+        key = plan.key_column(fp)
+        s = staged[fp.flow_id]
+        prior = dlt.read_manifest(base)
+        if (
+            fp.write.format == "parquet"
+            and prior["format"] == "parquet"
+            and prior.get("delivery", dlt.MODE_FULL) == dlt.MODE_FULL
+            and prior["columns"] == _columns(fp)
+        ):
+            shape = (key, repr(fp.delivered()))
+            together.setdefault(shape, []).append(
+                (i, s.directory / "extract.parquet", base / "extract.parquet")
+            )
+        else:
+            out[fp.flow_id] = _diff(fp, key, s, base, con)
+    for (key, _), members in together.items():
+        names = [c["name"] for c in _columns(plan.flows[members[0][0]])]
+        part: list[tuple[int, Path, Path]] = []
+        held = 0
+        for n, member in enumerate(members):
+            part.append(member)
+            held += staged[plan.flows[member[0]].flow_id].written.rows
+            if held < DIFF_ROWS and n + 1 < len(members):
+                continue
+            got = dlt.diff_files(con, part, names, key)
+            for i, _, _ in part:
+                fp = plan.flows[i]
+                out[fp.flow_id] = dlt.split(*got, i, delivered_schema(fp), key)
+            part, held = [], 0
+    return out
 
 
 def _diff(
