@@ -9,8 +9,12 @@ own process so peak memory (``ru_maxrss``) belongs to one measurement:
     a copy of (a)'s deliveries, as a delta-only delivery (``previous=`` (a)'s run): only new or
     changed rows go through the plan, each recipient gets additions and removals only, the
     state is written as a state delta;
-(d') ``dayfull``: the same day-1 run as a full delivery (incremental path, full extracts plus
-    additions/removals per recipient), for comparison;
+(d') ``dayfull``: the same day-1 run as a full delivery (full extracts plus additions/removals
+    per recipient; the deltas from the state's content hashes), for comparison;
+(d'') ``rediff``: (d') with ``incremental=False``: the deltas by diffing whole extracts against
+    the bases, the path of the Spark engine and of any run whose fingerprint changed;
+(d0) ``floor``: the least any delta over a snapshot must do (:func:`s1_baselines.snapshot_floor`:
+    read day 1, hash every row, match the hashes against (a)'s state), as a share of (a);
 (e) ``aggregate``: (a) with every flow delivering counts by 10-year age band and LSOA through
     the aggregate stage (disclosure control under the NHS secondary care profile) instead of
     the list: the stage's cost as a share of (a);
@@ -52,6 +56,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -76,7 +81,7 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
     elif kind == "aggregate":
         out = work / f"out-{rows}-aggregate"
         shutil.rmtree(out, ignore_errors=True)
-    elif kind in {"delta", "dayfull"}:  # each repeat builds on a fresh copy of (a)'s output
+    elif kind in {"delta", "dayfull", "rediff"}:  # each repeat builds on a fresh copy of (a)'s
         base, out = out, work / f"out-{rows}-{kind}"
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(base, out)
@@ -96,7 +101,7 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
 
     start = time.perf_counter()
     start_cpu = _cpu()
-    if kind in {"accord", "delta", "dayfull", "aggregate", "spark"}:
+    if kind in {"accord", "delta", "dayfull", "rediff", "aggregate", "spark"}:
         now = on if kind in {"accord", "aggregate", "spark"} else s1_workload.NEXT_DAY
         source = w.day0 if kind in {"accord", "aggregate", "spark"} else w.day1
         backend: object = "duckdb"
@@ -136,6 +141,7 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
             delivery="delta" if kind == "delta" else None,
             backend=backend,  # type: ignore[arg-type]
             progress=tick,
+            incremental=kind != "rediff",
         )
         detail = {
             "input": result.input_rows,
@@ -155,6 +161,10 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
         shutil.rmtree(target, ignore_errors=True)
         table = geography.postcode_table(on.date())
         detail = {"files": s1_baselines.bare_duckdb(w.day0, table, w.ndoo, target)}
+    elif kind == "floor":
+        state = next((out / "runs").glob("*/*/state.parquet"))
+        fields = [f.name for f in _plan(agreement, on).source.fields]
+        detail = {"changed": s1_baselines.snapshot_floor(w.day1, state, fields)}
     elif kind == "pandas":
         target = work / "pandas-out"
         shutil.rmtree(target, ignore_errors=True)
@@ -168,6 +178,12 @@ def measure(kind: str, work: Path, rows: int, postcodes: int) -> dict[str, float
         detail["jvm_cpu"] = round(_jvm_cpu() - jvm_start, 3)
         cpu += detail["jvm_cpu"]
     return {"seconds": round(seconds, 3), "cpu": round(cpu, 3), "peak_mb": round(peak, 1), **detail}
+
+
+def _plan(agreement: object, on: object) -> Any:
+    from accord.engine import compile_plan
+
+    return compile_plan(agreement, effective_date=on.date())  # type: ignore[arg-type, attr-defined]
 
 
 def _cpu() -> float:
@@ -245,7 +261,7 @@ def child(kind: str, args: argparse.Namespace) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-KINDS = ("accord", "delta", "dayfull", "aggregate", "bare", "pandas", "spark")
+KINDS = ("accord", "delta", "floor", "dayfull", "rediff", "aggregate", "bare", "pandas", "spark")
 
 
 def main() -> None:
@@ -258,7 +274,7 @@ def main() -> None:
         "--skip",
         action="append",
         default=[],
-        help="delta, dayfull, aggregate, bare, pandas or spark",
+        help="delta, floor, dayfull, rediff, aggregate, bare, pandas or spark",
     )
     parser.add_argument(
         "--only",
@@ -280,7 +296,12 @@ def main() -> None:
         f"in {time.perf_counter() - t:.1f} s; load average {_load()}",
         flush=True,
     )
-    kinds = [k for k in KINDS if k not in args.skip and (not args.only or k in args.only)]
+    skip = {k for v in args.skip for k in v.split(",")}
+    only = {k for v in args.only for k in v.split(",")}
+    unknown = (skip | only) - set(KINDS)
+    if unknown:
+        parser.error(f"unknown variants: {', '.join(sorted(unknown))} (one of {', '.join(KINDS)})")
+    kinds = [k for k in KINDS if k not in skip and (not only or k in only)]
     loads: list[float] = []
     for _ in range(args.repeat):  # interleaved, so machine load falls on every variant alike
         for kind in kinds:
@@ -315,7 +336,9 @@ def report(
         "bare": "(b) bare DuckDB join + copy",
         "pandas": "(c) pandas, same governance",
         "delta": "(d) 1% delta-only delivery",
+        "floor": "(d0) floor of any snapshot delta",
         "dayfull": "(d') day 1 as a full delivery",
+        "rediff": "(d'') (d'), whole extracts diffed",
         "aggregate": "(e) counts by age band x LSOA",
         "spark": "(f) Spark local[2], warm",
     }
@@ -357,8 +380,16 @@ def report(
             f"{'(d)/(a)':18} {d['seconds'] / a['seconds']:6.0%}  wall "
             f"{d['cpu'] / a['cpu']:6.0%}  CPU   (target <= 15%)"
         )
+    if "floor" in med:
+        f = med["floor"]
+        print(
+            f"{'(d0)/(a)':18} {f['seconds'] / a['seconds']:6.0%}  wall "
+            f"{f['cpu'] / a['cpu']:6.0%}  CPU   (reading and hashing the snapshot alone)"
+        )
     if "dayfull" in med:
         ratio("(d')/(a)", med["dayfull"], a, "none")
+    if "rediff" in med:
+        ratio("(d'')/(a)", med["rediff"], a, "none")
     if "aggregate" in med:
         ratio("(e)/(a)", med["aggregate"], a, "none")
     if "spark" in med:

@@ -7,6 +7,10 @@
     agreement (NHS number checksum, postcode format and lookup, date check, NDOO removal,
     routing, projection, one file per authority, an exceptions file with row numbers, a manifest
     with each file's SHA-256). Written the way an analyst would write it, not tuned.
+(d0) ``snapshot_floor``: the least a delta over a *snapshot* source must do before any
+    governance: read the new snapshot, hash each row's read columns (accord's two 64-bit
+    hashes) and match the hashes against the base run's, finding the rows that changed. The
+    floor of (d): no delta from a whole snapshot can cost less.
 """
 
 from __future__ import annotations
@@ -48,6 +52,28 @@ def bare_duckdb(population: Path, postcodes: pa.Table, ndoo: Path, out: Path) ->
             f"COMPRESSION zstd, COMPRESSION_LEVEL {ZSTD_LEVEL}, ROW_GROUP_SIZE {ROW_GROUP})"
         )
         return sum(1 for _ in out.rglob("*.parquet"))
+    finally:
+        con.close()
+
+
+def snapshot_floor(population: Path, state: Path, fields: list[str]) -> int:
+    """The rows whose content hashes the base ``state`` does not hold the same number of times
+    (new, gone, duplicated), found with accord's hashes and the DuckDB settings of a run."""
+    from accord.engine.backends.duckdb_sql import content_hash_sql
+
+    h1, h2 = content_hash_sql(fields)
+    con = duckdb.connect(config={"memory_limit": "512MB"})
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE cur AS SELECT {h1} AS __h1, {h2} AS __h2 "
+            f"FROM read_parquet('{population.as_posix()}')"
+        )
+        found = con.execute(
+            "SELECT count(*) FROM (SELECT __h1, __h2 FROM (SELECT __h1, __h2, 1 AS __p "
+            f"FROM read_parquet('{state.as_posix()}') UNION ALL SELECT __h1, __h2, 0 FROM cur) "
+            "GROUP BY ALL HAVING sum(__p) * 2 <> count(*))"
+        ).fetchall()[0][0]
+        return int(found)
     finally:
         con.close()
 
