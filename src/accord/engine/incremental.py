@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import rfc8785
 
 from accord.engine import delivery as dl
@@ -122,12 +124,15 @@ class DuckDBIncremental:
             if outcome is not None:
                 meta["base"] = base.name
         if outcome is None:
-            tee = _HashTee(sink)
-            outcome = Outcome(self.backend.execute(plan, inputs, tee))
-            if base is not None and tee.hashes is not None:
-                got = touched.beside_full(self.backend, plan, inputs, base, prior.bases, tee.hashes)
-                if got is not None:
-                    outcome = Outcome(outcome.counts, got.deltas, got.fresh_rows)
+            with tempfile.TemporaryDirectory(prefix="accord-hashes-") as scratch:
+                tee = _HashTee(sink, Path(scratch) / "hashes.parquet")
+                outcome = Outcome(self.backend.execute(plan, inputs, tee))
+                if base is not None and tee.written:
+                    got = touched.beside_full(
+                        self.backend, plan, inputs, base, prior.bases, tee.path
+                    )
+                    if got is not None:
+                        outcome = Outcome(outcome.counts, got.deltas, got.fresh_rows)
         write_meta = getattr(sink, "write_state_meta", None)
         if write_meta is not None:
             write_meta(rfc8785.dumps(meta))
@@ -135,11 +140,13 @@ class DuckDBIncremental:
 
 
 class _HashTee:
-    """The run's sink, keeping each row's content hashes as its state goes by."""
+    """The run's sink, copying each row's content hashes to ``path`` (a scratch Parquet file,
+    so a large run holds none of them in memory) as its state goes by."""
 
-    def __init__(self, sink: ExtractSink) -> None:
+    def __init__(self, sink: ExtractSink, path: Path) -> None:
         self.sink = sink
-        self.hashes: pa.Table | None = None
+        self.path = path
+        self.written = False
 
     def write_extract(self, flow_id: str, batches: pa.RecordBatchReader) -> None:
         self.sink.write_extract(flow_id, batches)
@@ -148,16 +155,15 @@ class _HashTee:
         self.sink.write_exceptions(batches)
 
     def write_state(self, batches: pa.RecordBatchReader) -> None:
-        kept: list[pa.RecordBatch] = []
-        names = touched.HASHES.names
-
-        def passing() -> Iterator[pa.RecordBatch]:
-            for batch in batches:
-                kept.append(batch.select(names))
-                yield batch
-
         write = getattr(self.sink, "write_state", None)
         if write is None:
             return
-        write(pa.RecordBatchReader.from_batches(batches.schema, passing()))
-        self.hashes = pa.Table.from_batches(kept, touched.HASHES)
+        with pq.ParquetWriter(self.path, touched.HASHES, compression="none") as out:
+
+            def passing() -> Iterator[pa.RecordBatch]:
+                for batch in batches:
+                    out.write_batch(batch.select(touched.HASHES.names))
+                    yield batch
+
+            write(pa.RecordBatchReader.from_batches(batches.schema, passing()))
+        self.written = True

@@ -152,12 +152,13 @@ def beside_full(
     inputs: RunInputs,
     base: Path,
     bases: dict[str, Path],
-    hashes: pa.Table,
+    hashes: Path,
 ) -> Changes | None:
-    """The deltas of a full delivery against ``base``, from the content ``hashes`` (schema
-    :data:`HASHES`) the full run just wrote in its state; None when they cannot be had so."""
+    """The deltas of a full delivery against ``base``, from the content hashes (a Parquet file
+    of schema :data:`HASHES`) the full run just wrote in its state; None when they cannot be
+    had so."""
     with _connection(backend, inputs) as con:
-        con.register("cur", hashes)
+        con.execute(f"CREATE VIEW cur AS SELECT * FROM read_parquet({string_literal(str(hashes))})")
         return _changes(con, backend, plan, inputs, base, bases)
 
 
