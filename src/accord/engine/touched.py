@@ -263,8 +263,8 @@ class _Positions:
 
     flat: np.ndarray  # each entry's flow
     parent: np.ndarray  # each entry's base state row
-    pos: np.ndarray  # each entry's row in its flow's extract
     order: np.ndarray  # entries by flow, each flow's in source order
+    ranked: np.ndarray  # (flow, entry) of ``order`` as one increasing number
     starts: np.ndarray  # each flow's first place in ``order``
     per_flow: np.ndarray  # each flow's rows
     h1: np.ndarray
@@ -278,13 +278,12 @@ class _Positions:
         # A stable sort of small integers is a radix sort: one pass, not n log n.
         narrow = flat.astype(np.int16) if n_flows < 2**15 else flat
         order = np.argsort(narrow, kind="stable")
+        ranked = flat[order].astype(np.int64) * max(len(flat), 1) + order
         per_flow = np.bincount(flat, minlength=n_flows)
         starts = np.concatenate([[0], np.cumsum(per_flow)[:-1]]).astype(np.int64)
-        pos = np.empty(len(flat), np.int64)
-        pos[order] = np.arange(len(flat), dtype=np.int64) - starts[flat[order]]
         h1 = prev["__h1"].to_numpy()
         h2 = prev["__h2"].to_numpy()
-        return cls(flat, parent, pos, order, starts, per_flow, h1, h2)
+        return cls(flat, parent, order, ranked, starts, per_flow, h1, h2)
 
     def line_up(self, plan: Plan, bases: dict[str, Path]) -> bool:
         """True if each base extract holds as many rows as the base state says it does."""
@@ -294,11 +293,14 @@ class _Positions:
         )
 
     def entries(self, rows: np.ndarray) -> pa.Table:
-        """``(__flow, __pos)`` of every entry of the base state rows at indices ``rows``."""
+        """``(__flow, __pos)`` of every entry of the base state rows at indices ``rows``: an
+        entry's place in its flow's extract is its place in ``order`` less the flow's start."""
         mark = np.zeros(len(self.h1), bool)
         mark[rows] = True
-        keep = mark[self.parent]
-        return pa.table({"__flow": pa.array(self.flat[keep], pa.int32()), "__pos": self.pos[keep]})
+        keep = np.flatnonzero(mark[self.parent])
+        flow = self.flat[keep].astype(np.int64)
+        at = np.searchsorted(self.ranked, flow * max(len(self.flat), 1) + keep)
+        return pa.table({"__flow": pa.array(flow, pa.int32()), "__pos": at - self.starts[flow]})
 
     def hashes(self, flow: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The content hashes of the base rows at ``pos`` in the extracts of ``flow``."""
