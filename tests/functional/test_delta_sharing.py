@@ -9,6 +9,7 @@ The client is used exactly as a recipient would: a profile file, ``SharingClient
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import json
 import re
@@ -16,6 +17,7 @@ import shutil
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import delta_sharing
 import httpx
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import uvicorn
@@ -57,6 +60,9 @@ ROWS, POSTCODES, SEED = 12_000, 3_000, 3
 PASSWORD = "correct horse battery staple"  # the functional conftest's
 
 
+DAILY = DailyChanges(add_share=0.05, remove_share=0.05, move_share=0.02)
+
+
 @dataclass
 class World:
     """A workspace folder after two runs, and what they delivered."""
@@ -79,13 +85,44 @@ def world(template_workspace: Path, tmp_path_factory: pytest.TempPathFactory) ->
         write_postcode_directory(directory, postcodes=POSTCODES, seed=SEED)
         common = {"rows": ROWS, "seed": SEED, "postcode_directory": directory}
         write_population(folder / "day0.parquet", **common)
-        changes = DailyChanges(add_share=0.05, remove_share=0.05, move_share=0.02)
-        write_delta(folder / "day1.parquet", day=1, changes=changes, **common)
+        write_delta(folder / "day1.parquet", day=1, changes=DAILY, **common)
         geography = runs.load_geography(ws)
         day0 = runs.run(ws, AGREEMENT_ID, source=folder / "day0.parquet", geography=geography)
+        _edit_phones(folder / "day1.parquet", _extract(day0, OWN_TABLE)[:EDITED])
         clock.set(DAY1)
         day1 = runs.run(ws, AGREEMENT_ID, source=folder / "day1.parquet", geography=geography)
     return World(root, day0, day1)
+
+
+EDITED = 4  # people of Greenwich's first delivery whose phone number changes the next day
+
+
+def _edit_phones(source: Path, people: list[dict[str, Any]]) -> None:
+    """Give ``people`` a new phone number in the source (the synthetic days only move them)."""
+    table = pq.read_table(source)
+    edited = pc.is_in(table["nhs_number"], pa.array([p["nhs_number"] for p in people]))
+    phone = pc.if_else(edited, pa.scalar("07700 900999"), table["phone"])
+    pq.write_table(table.set_column(table.schema.get_field_index("phone"), "phone", phone), source)
+
+
+@dataclass
+class LaterWorld:
+    """The world after a third run, a day later."""
+
+    root: Path
+    days: tuple[RunResult, ...]
+
+
+@pytest.fixture(scope="module")
+def later_world(world: World, tmp_path_factory: pytest.TempPathFactory) -> LaterWorld:
+    root = tmp_path_factory.mktemp("sharing-later") / "ws"
+    shutil.copytree(world.root, root)
+    with Workspace.open(root, clock=FixedClock(DAY1 + timedelta(days=1))) as ws:
+        common = {"rows": ROWS, "seed": SEED, "postcode_directory": runs.postcode_directory(ws)}
+        write_delta(root.parent / "day2.parquet", day=2, changes=DAILY, **common)
+        geography = runs.load_geography(ws)
+        day2 = runs.run(ws, AGREEMENT_ID, source=root.parent / "day2.parquet", geography=geography)
+    return LaterWorld(root, (world.day0, world.day1, day2))
 
 
 def _free_port() -> int:
@@ -118,9 +155,22 @@ class Server:
 
 @pytest.fixture
 def server(world: World, tmp_path: Path) -> Iterator[Server]:
+    with _serving(world.root, tmp_path, FixedClock(DAY1 + timedelta(hours=1))) as running:
+        yield running
+
+
+@pytest.fixture
+def later_server(later_world: LaterWorld, tmp_path: Path) -> Iterator[Server]:
+    clock = FixedClock(DAY1 + timedelta(days=1, hours=1))
+    with _serving(later_world.root, tmp_path, clock) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def _serving(source: Path, tmp_path: Path, clock: FixedClock) -> Iterator[Server]:
+    """A real uvicorn server over a copy of the workspace at ``source``."""
     root = tmp_path / "ws"
-    shutil.copytree(world.root, root)
-    clock = FixedClock(DAY1 + timedelta(hours=1))
+    shutil.copytree(source, root)
     with Workspace.open(root, clock=clock) as ws:
         port = _free_port()
         config = uvicorn.Config(
@@ -191,27 +241,120 @@ def test_versions_are_deliveries_and_history_can_be_read(server: Server, world: 
     ]
 
 
-def test_the_change_feed_carries_the_daily_delta(server: Server, world: World) -> None:
+CDF_COLUMNS = ["_change_type", "_commit_version", "_commit_timestamp"]
+
+
+def _rows(records: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    """Rows as a multiset (each row's values in column order)."""
+    return Counter(tuple(r.values()) for r in records)
+
+
+def _feed(df: Any, version: int, change: str) -> list[dict[str, Any]]:
+    picked = df[(df["_commit_version"] == version) & (df["_change_type"] == change)]
+    return _records(picked.drop(columns=CDF_COLUMNS))
+
+
+def _applied(held: Counter[tuple[Any, ...]], df: Any, version: int) -> Counter[tuple[Any, ...]]:
+    """What a reader holds once it applies the feed's rows for ``version``: every deleted row
+    must be one it holds."""
+    deleted = _rows(_feed(df, version, "delete"))
+    assert not deleted - held, "a delete row the reader does not hold"
+    return held - deleted + _rows(_feed(df, version, "insert"))
+
+
+def test_the_change_feed_turns_version_1_into_version_2(server: Server, world: World) -> None:
+    """Issue: the feed served a by-key delta's additions as inserts and its key-only removals
+    as deletes, so an edited or moved person gained a row and kept the old one, and a removed
+    person's delete row was null but for the key. The deletes are now the earlier rows, whole."""
     url = f"{server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
     changes = delta_sharing.load_table_changes_as_pandas(url, starting_version=2)
     delivery = world.day1.delivery(OWN_TABLE)
-    assert delivery.since_run == world.day0.run_id
-    assert (delivery.additions or 0) > 0 and (delivery.removals or 0) > 0
-    inserted = changes[changes["_change_type"] == "insert"].drop(
-        columns=["_change_type", "_commit_version", "_commit_timestamp"]
-    )
-    deleted = changes[changes["_change_type"] == "delete"].drop(
-        columns=["_change_type", "_commit_version", "_commit_timestamp"]
-    )
-    assert _records(inserted) == _extract(world.day1, OWN_TABLE, "additions.parquet")
-    # A removal names the person by the delta's key only; the client fills the rest with nulls.
-    removals = _extract(world.day1, OWN_TABLE, "removals.parquet")
-    assert removals and all(set(r) == {"nhs_number"} for r in removals)
-    assert _records(deleted) == [{c: r.get(c) for c in inserted.columns} for r in removals]
+    delta = json.loads(delivery.manifest_path.read_bytes())["delta"]
+    assert (delta["apply"], delta["key"], delta["since"]) == (
+        "replace-by-key", "nhs_number", world.day0.run_id,
+    )  # fmt: skip
     assert set(changes["_commit_version"]) == {2}
+    before, after = _extract(world.day0, OWN_TABLE), _extract(world.day1, OWN_TABLE)
+    inserted, deleted = _feed(changes, 2, "insert"), _feed(changes, 2, "delete")
+    assert _rows(inserted) == _rows(_extract(world.day1, OWN_TABLE, "additions.parquet"))
+    assert len(deleted) == delta["replaced"] > 0
+    # Applying the feed to version 1 gives version 2 exactly, as a multiset of rows.
+    assert _applied(_rows(before), changes, 2) == _rows(after)
+    # The data has edited or moved people (deleted and inserted) and removed ones (deleted
+    # only, in full: the rows they had).
+    removed = {r["nhs_number"] for r in _extract(world.day1, OWN_TABLE, "removals.parquet")}
+    edited = {r["nhs_number"] for r in deleted} & {r["nhs_number"] for r in inserted}
+    assert removed and edited
+    assert {r["phone"] for r in inserted if r["nhs_number"] in edited} == {"07700 900999"}
+    had = [r for r in before if r["nhs_number"] in removed]
+    assert _rows([r for r in deleted if r["nhs_number"] in removed]) == _rows(had)
+    assert all(r["family_name"] is not None for r in had)
     first = delta_sharing.load_table_changes_as_pandas(url, starting_version=1, ending_version=1)
     assert set(first["_change_type"]) == {"insert"}
     assert len(first) == world.day0.delivery(OWN_TABLE).rows
+
+
+def test_the_change_feed_replays_every_version_from_the_empty_table(
+    later_server: Server, later_world: LaterWorld
+) -> None:
+    url = f"{later_server.profile()}#{SHARE}.deliveries.{OWN_TABLE}"
+    assert delta_sharing.get_table_version(url) == 3
+    changes = delta_sharing.load_table_changes_as_pandas(url, starting_version=1)
+    held: Counter[tuple[Any, ...]] = Counter()
+    for version, result in enumerate(later_world.days, 1):
+        delivery = result.delivery(OWN_TABLE)
+        if version > 1:
+            assert delivery.since_run == later_world.days[version - 2].run_id
+        held = _applied(held, changes, version)
+        assert held == _rows(_extract(result, OWN_TABLE)), version
+    # The range 2..3 starts from version 1 and ends at the same rows.
+    tail = delta_sharing.load_table_changes_as_pandas(url, starting_version=2, ending_version=3)
+    start = _rows(_extract(later_world.days[0], OWN_TABLE))
+    assert _applied(_applied(start, tail, 2), tail, 3) == held
+
+
+def _derived(server: Server) -> list[Path]:
+    return sorted((server.ws.root / "cache" / "sharing").rglob("*.parquet"))
+
+
+def test_the_feeds_delete_rows_are_derived_once_and_served_as_a_recorded_file(
+    server: Server, world: World
+) -> None:
+    headers = server.bearer()
+    table = f"{server.endpoint}/shares/{SHARE}/schemas/deliveries/tables/{OWN_TABLE}"
+    assert _derived(server) == []
+    delivery = world.day1.delivery(OWN_TABLE)
+    folder = server.ws.root / delivery.directory.relative_to(world.root)
+    published = sorted(folder.rglob("*"))
+    got = httpx.get(f"{table}/changes", params={"startingVersion": 2}, headers=headers)
+    assert got.status_code == 200, got.text
+    (add, remove) = [json.loads(line) for line in got.text.splitlines()[2:]]
+    (derived,) = _derived(server)
+    made = derived.stat()
+    assert remove["remove"]["size"] == made.st_size
+    # A second query names the same file, and reads it back rather than deriving it again.
+    again = httpx.get(f"{table}/changes", params={"startingVersion": 2}, headers=headers)
+    assert json.loads(again.text.splitlines()[3])["remove"]["id"] == remove["remove"]["id"]
+    assert _derived(server) == [derived]
+    kept = derived.stat()
+    assert (kept.st_ino, kept.st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+    # Nothing is written into the published delivery's folder.
+    assert sorted(folder.rglob("*")) == published
+    manifest = json.loads((folder / "manifest.json").read_bytes())
+    # The file is served by its signed link, and its download recorded like any other.
+    served = httpx.get(remove["remove"]["url"])
+    assert served.status_code == 200 and served.content == derived.read_bytes()
+    rows = pq.read_table(derived)
+    assert rows.schema == pq.read_schema(folder / "extract.parquet")
+    assert rows.num_rows == manifest["delta"]["replaced"]
+    (download,) = _events(server, "sharing-file-downloaded")
+    assert (download.file, download.version) == ("replaced.parquet", 2)
+    assert download.file_sha256 == hashlib.sha256(derived.read_bytes()).hexdigest()
+    assert httpx.get(_with(remove["remove"]["url"], sig="A" * 43)).status_code == 403
+    # The links stop with the flow, as the delivered files' do.
+    retention.cease(server.ws, AGREEMENT_ID, party=GREENWICH, reason="the response has ended")
+    refused = httpx.get(remove["remove"]["url"])
+    assert refused.status_code == 403 and "has ended" in refused.json()["message"]
 
 
 def test_another_partys_table_is_not_found(server: Server) -> None:

@@ -13,6 +13,11 @@
   (``delivery-made`` events in log order, matched on the active version's hash); version 0 is
   the empty table before the first delivery. Each version is one file, the run's extract, and,
   when the engine wrote a delta against the version before, its additions and removals.
+- The **change feed** (:func:`changes`) gives, for each version, the rows to delete from the
+  version before and the rows to insert, so that applying it to version *n - 1* gives version
+  *n* as a multiset of rows. For a delta applied by key those deletes are the earlier rows of
+  every key the delta replaces, derived once from the previous extract and kept under the
+  workspace (:mod:`accord.service.sharing_deletes`), served and recorded like any other file.
 - An aggregate table held for release review is not offered until it is released
   (:func:`accord.service.releases.recipient_may_see`).
 - Every delivery's manifest is checked against the SHA-256 the ledger recorded for it before
@@ -24,7 +29,9 @@ file link that serves bytes is one ``sharing-file-downloaded`` event, however ma
 requests the reader makes under it (:func:`open_file`). :func:`accesses` is what the discloser
 sees of them. The server only parses and renders.
 
-Nothing here reads row values: only schemas, sizes, hashes and counts.
+Nothing here reads row values: only schemas, sizes, hashes and counts
+(:mod:`accord.service.sharing_deletes` reads the previous extract to derive the feed's
+deletes).
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.delivery import Layout
+from accord.engine.delta import BY_KEY, MULTISET
 from accord.engine.result import RunResult
 from accord.engine.run import RUN_RECORD
 from accord.errors import InputError, NotFound, NotPermitted, Problem, VerificationError
@@ -54,7 +62,7 @@ from accord.ledger.events import (
 )
 from accord.model.enums import Status
 from accord.service import agreements as agreement_service
-from accord.service import lifecycle, releases, retention
+from accord.service import lifecycle, releases, retention, sharing_deletes
 from accord.service import users as user_service
 from accord.service._ledger import iso, record
 from accord.service.agreements import StoredVersion
@@ -63,6 +71,7 @@ from accord.store.sharing import sharing_downloads
 from accord.workspace import Workspace
 
 SCHEMA = "deliveries"
+DELETES = "replaced.parquet"  # the name the feed and the ledger give derived delete rows
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 _NAMESPACE = uuid.UUID("6f1c7d2e-3b0a-4f5e-9a61-0c2d8e4b7a15")
 
@@ -94,6 +103,11 @@ class TableVersion:
     removals: SharedFile | None
     since_run: str | None
     reset: bool
+    apply: str | None = None  # the manifest's ``delta.apply``
+    key: str | None = None  # and ``delta.key``
+    replaced: int = 0  # and ``delta.replaced``
+    base_sha256: str | None = None  # and ``delta.base.extract_sha256``
+    deletes_id: str = ""  # the file id of its derived delete rows (a by-key delta only)
 
     @property
     def timestamp_ms(self) -> int:
@@ -113,6 +127,7 @@ class SharedTable:
     versions: tuple[TableVersion, ...]
 
     schema: str = SCHEMA
+    recipient: str = ""
 
     @property
     def id(self) -> str:
@@ -189,7 +204,9 @@ def _share(ws: Workspace, active: StoredVersion, party: str) -> Share | None:
     ]
     made = releases.recipient_may_see(ws, active, made)
     tables = tuple(
-        t for t in (_table(ws, active, name, made, flow_id) for flow_id in flows) if t.versions
+        t
+        for t in (_table(ws, active, name, made, flow_id, party) for flow_id in flows)
+        if t.versions
     )
     return Share(name, active.agreement_id, tables)
 
@@ -261,14 +278,45 @@ def find_file(ws: Workspace, party: str, file_id: str) -> SharedFile:
     """A file the party may see now in any of its shares (else "not found")."""
     for share in shares_for(ws, party):
         for table in share.tables:
-            found = table.locate(file_id)
+            found = _find(ws, table, file_id)
             if found is not None:
                 return found[1]
     raise NotFound("no such file")
 
 
+def _holds(table: SharedTable, file_id: str) -> bool:
+    """Whether ``file_id`` names a delivered file of ``table`` or a version's delete rows."""
+    return table.locate(file_id) is not None or _derived(table, file_id) is not None
+
+
+def _derived(table: SharedTable, file_id: str) -> int | None:
+    """The version whose derived delete rows ``file_id`` names, if the feed serves them."""
+    for number, v in enumerate(table.versions, 1):
+        if v.deletes_id == file_id and _by_key(table, number) is not None:
+            return number
+    return None
+
+
+def _find(
+    ws: Workspace, table: SharedTable, file_id: str
+) -> tuple[TableVersion, SharedFile] | None:
+    """A delivered file of ``table``, or the derived delete rows of one of its versions."""
+    found = table.locate(file_id)
+    if found is not None:
+        return found
+    number = _derived(table, file_id)
+    if number is None:
+        return None
+    return table.versions[number - 1], _deletes(ws, table, number)
+
+
 def _table(
-    ws: Workspace, active: StoredVersion, share: str, made: list[DeliveryMade], flow_id: str
+    ws: Workspace,
+    active: StoredVersion,
+    share: str,
+    made: list[DeliveryMade],
+    flow_id: str,
+    party: str,
 ) -> SharedTable:
     """The flow's table, from the party's ``delivery-made`` events under the active version."""
     layout = Layout(ws.root, active.agreement_id)
@@ -279,9 +327,11 @@ def _table(
         version = _version(layout, e, e.run_id, flow_id, len(versions) + 1)
         if version is None:
             # A CSV delivery cannot be shared as a Delta table; the flow is not offered.
-            return SharedTable(share, flow_id, active.agreement_id, active.hash, flow_id, ())
+            versions = []
+            break
         versions.append(version)
-    return SharedTable(share, flow_id, active.agreement_id, active.hash, flow_id, tuple(versions))
+    ids = (share, flow_id, active.agreement_id, active.hash, flow_id)
+    return SharedTable(*ids, tuple(versions), recipient=party)
 
 
 def _version(
@@ -300,15 +350,18 @@ def _version(
     files: dict[str, str] = manifest["files"]
     delta = manifest.get("delta") or {}
 
+    def file_id(name: str) -> str:
+        digest = hashlib.sha256(
+            f"{event.agreement_id}\0{event.recipient}\0{flow_id}\0{run_id}\0{name}".encode()
+        )
+        return digest.hexdigest()[:32]
+
     def shared(name: str, rows: int | None) -> SharedFile | None:
         if name not in files:
             return None
         path = delivery.directory / name
-        digest = hashlib.sha256(
-            f"{event.agreement_id}\0{event.recipient}\0{flow_id}\0{run_id}\0{name}".encode()
-        ).hexdigest()
         count = rows if rows is not None else pq.read_metadata(path).num_rows
-        return SharedFile(digest[:32], name, path, path.stat().st_size, count, files[name])
+        return SharedFile(file_id(name), name, path, path.stat().st_size, count, files[name])
 
     extract = shared("extract.parquet", int(manifest["rows"]))
     if extract is None:
@@ -322,6 +375,11 @@ def _version(
         removals=shared("removals.parquet", delta.get("removals")),
         since_run=delta.get("since"),
         reset=bool(delta.get("reset")),
+        apply=delta.get("apply"),
+        key=delta.get("key"),
+        replaced=int(delta.get("replaced") or 0),
+        base_sha256=(delta.get("base") or {}).get("extract_sha256"),
+        deletes_id=file_id(DELETES),
     )
 
 
@@ -427,31 +485,85 @@ def stream_files(table: SharedTable, start: int, end: int) -> list[FileChange]:
     return out
 
 
-def changes(table: SharedTable, start: int, end: int) -> list[FileChange]:
-    """The change feed from ``start`` to ``end``, row by row: each delivery's additions are
-    inserts and its removals deletes (the delta the engine wrote against the version before).
+def changes(ws: Workspace, table: SharedTable, start: int, end: int) -> list[FileChange]:
+    """The change feed from ``start`` to ``end``, row by row: for each version, the rows to
+    delete from the version before and the rows to insert, so that applying them to version
+    *n - 1* gives version *n* exactly (as a multiset of rows).
 
-    A delivery with no delta against the version before it (the first one, or a reset)
-    deletes the previous extract and inserts its own.
+    - A delivery whose delta was made against the version before it, by ``multiset``: its
+      additions are inserts and its removals (whole rows) deletes.
+    - By ``replace-by-key``: its additions are inserts, and the deletes are the version
+      before's rows of every key in its additions or removals, in full and with their
+      multiplicity (its removals name keys only). They are derived once, from the previous
+      extract, into a file named ``replaced.parquet`` in the feed and the ledger
+      (:mod:`accord.service.sharing_deletes`); there are ``delta.replaced`` of them.
+    - Any other delivery (the first one, a reset, or one whose delta is against a delivery not
+      offered as the version before) deletes the previous extract and inserts its own.
     """
     out: list[FileChange] = []
     for number in range(max(start, 1), end + 1):
         v = table.versions[number - 1]
         before = table.versions[number - 2] if number > 1 else None
-        if (
-            before is not None
-            and v.additions is not None
-            and v.removals is not None
-            and not v.reset
-            and v.since_run == before.run_id
-        ):
+        if v.additions is not None and v.removals is not None and _applies(table, number):
             out.append(FileChange("add", v.additions, v))
-            out.append(FileChange("remove", v.removals, v))
+            if _by_key(table, number) is not None:
+                out.append(FileChange("remove", _deletes(ws, table, number), v))
+            else:
+                out.append(FileChange("remove", v.removals, v))
             continue
         if before is not None:
             out.append(FileChange("remove", before.extract, v))
         out.append(FileChange("add", v.extract, v))
+    keep = {i.digest for i in (_by_key(table, n) for n in range(1, table.version + 1)) if i}
+    sharing_deletes.prune(_cache(ws, table), keep)
     return out
+
+
+def _applies(table: SharedTable, number: int) -> bool:
+    """Whether version ``number``'s delta applies, row by row, to the version before it."""
+    v = table.versions[number - 1]
+    before = table.versions[number - 2] if number > 1 else None
+    return (
+        before is not None
+        and v.additions is not None
+        and v.removals is not None
+        and not v.reset
+        and v.apply in (MULTISET, BY_KEY)
+        and v.since_run == before.run_id
+        and v.base_sha256 == before.extract.sha256
+    )
+
+
+def _by_key(table: SharedTable, number: int) -> sharing_deletes.Inputs | None:
+    """What version ``number``'s delete rows are derived from, if its delta is by key."""
+    v = table.versions[number - 1]
+    if not _applies(table, number) or v.apply != BY_KEY or v.key is None:
+        return None
+    base = table.versions[number - 2].extract
+    assert v.additions is not None and v.removals is not None  # _applies checked them
+    return sharing_deletes.Inputs(
+        base.path,
+        base.sha256,
+        v.additions.path,
+        v.additions.sha256,
+        v.removals.path,
+        v.removals.sha256,
+        v.key,
+        v.replaced,
+    )
+
+
+def _cache(ws: Workspace, table: SharedTable) -> Path:
+    return sharing_deletes.cache_dir(ws.root, table.agreement_id, table.recipient, table.flow_id)
+
+
+def _deletes(ws: Workspace, table: SharedTable, number: int) -> SharedFile:
+    """Version ``number``'s derived delete rows, as a file of the feed (made on first use)."""
+    inputs = _by_key(table, number)
+    assert inputs is not None  # the caller checked
+    found = sharing_deletes.derive(_cache(ws, table), inputs)
+    v = table.versions[number - 1]
+    return SharedFile(v.deletes_id, DELETES, found.path, found.size, found.rows, found.sha256)
 
 
 # -- links, and the record of every access ------------------------------------------------
@@ -523,9 +635,11 @@ def open_file(ws: Workspace, link: Link, sig: str) -> SharedFile:
         raise NotPermitted("this file link is not valid", [Problem("tok", "not this party's")])
     share = find_share(ws, link.party, link.share)
     for table in share.tables:
-        found = table.locate(link.file_id)
+        if not _holds(table, link.file_id):
+            continue
+        _check_flow(ws, table)
+        found = _find(ws, table, link.file_id)
         if found is not None:
-            _check_flow(ws, table)
             _downloaded(ws, share, table, found[0], found[1], link, sig)
             return found[1]
     raise NotFound("no such file")

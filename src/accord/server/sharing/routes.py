@@ -518,7 +518,9 @@ def table_changes(
     ] = None,
     ending_timestamp: Annotated[str | None, Query(alias="endingTimestamp", max_length=40)] = None,
 ) -> Response:
-    """The change feed: each delivery's additions as ``add`` and removals as ``remove`` files.
+    """The change feed (:func:`accord.service.sharing.changes`): for each version, ``add``
+    files of the rows it inserts and ``remove`` files of the rows it deletes from the version
+    before, so that applying them to that version gives this one.
 
     The client reads an ``add`` file's rows as inserts and a ``remove`` file's as deletes.
     """
@@ -533,7 +535,7 @@ def table_changes(
     lines = [_protocol(caps), _metadata(found, found.at_version(end), None, caps)]
     if caps.format == "delta":
         lines[1]["metaData"]["version"] = start
-    body = [files.change(c) for c in sharing.changes(found, start, end)]
+    body = [files.change(c) for c in sharing.changes(ws, found, start, end)]
     sharing.record_query(
         ws, found, who.party, who.token_id, "changes", start, ending_version=end,
         file_count=len(body),
