@@ -14,7 +14,8 @@ matches a missing key, as in the delta itself.
 the workspace's ``cache/sharing`` folder named by the SHA-256 of those inputs, never into a
 delivery's folder (whose files its manifest lists); a second query reads the file and its
 description (rows, size, SHA-256) back. The rows are in canonical order (by key, then every
-column, nulls last), so the file's bytes depend only on its inputs.
+column, nulls last), so the file's bytes depend only on its inputs. :func:`prune` removes the
+files of deliveries no longer offered, :func:`forget` every file of one flow to one party.
 
 This module reads row values (the previous delivery's extract), and writes them only into that
 file, which is served to the same recipient the extract was delivered to.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +164,12 @@ def prune(folder: Path, keep: set[str]) -> int:
     return removed
 
 
+def forget(root: Path, agreement_id: str, party: str, flow_id: str) -> None:
+    """Remove every file derived for one flow to one party (when its deliveries are purged:
+    they hold those deliveries' rows, and can be derived again while the deliveries exist)."""
+    shutil.rmtree(cache_dir(root, agreement_id, party, flow_id), ignore_errors=True)
+
+
 def _read(path: Path, about: Path) -> Derived | None:
     """A file derived before, if it and its description are whole."""
     try:
@@ -174,4 +182,14 @@ def _read(path: Path, about: Path) -> Derived | None:
     return Derived(path, int(said["rows"]), size, str(said["sha256"]))
 
 
-__all__ = ["CACHE", "Derived", "Inputs", "cache_dir", "deletes", "deletes_sql", "derive", "prune"]
+__all__ = [
+    "CACHE",
+    "Derived",
+    "Inputs",
+    "cache_dir",
+    "deletes",
+    "deletes_sql",
+    "derive",
+    "forget",
+    "prune",
+]
