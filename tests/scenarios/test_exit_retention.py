@@ -28,7 +28,7 @@ from accord.errors import InputError, NotPermitted
 from accord.model.enums import Status
 from accord.model.retention import RetentionState
 from accord.refdata import Geography
-from accord.service import agreements, lifecycle, retention, runs
+from accord.service import agreements, lifecycle, retention, runs, sharing_deletes
 from accord.service.register import register_rows
 from accord.store.disputes import notifications
 from accord.workspace import Workspace
@@ -77,7 +77,12 @@ def test_withdraw_cease_retain_warn_request_purge_certify(world) -> None:  # typ
     assert agreements.active_version(ws, a.id).status is Status.active
     assert _run(ws, a, geo, source, day(6)) == {SHEFFIELD: 2}
 
+    # A change-feed file derived from Barnsley's deliveries (it holds their rows) goes with them.
+    derived = sharing_deletes.cache_dir(ws.root, a.id, BARNSLEY, "spl-e08000016")
+    derived.mkdir(parents=True)
+    (derived / "rows.parquet").write_bytes(b"derived")
     lifecycle.sweep(ws, day(6))  # Barnsley: nothing retained, so its copies go at once
+    assert not derived.exists()
     purged = [
         e.event for e in ws.ledger.entries_for_agreement(a.id) if e.event.name == "delivery-purged"
     ]

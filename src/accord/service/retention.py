@@ -43,7 +43,7 @@ from accord.ledger.events import (
 )
 from accord.model import Agreement
 from accord.model.retention import RetentionState, check_period
-from accord.service import agreements, releases
+from accord.service import agreements, releases, sharing_deletes
 from accord.service._ledger import iso, record
 from accord.service._notices import notify_once
 from accord.service.agreements import StoredVersion
@@ -567,6 +567,9 @@ def _purge(ws: Workspace, v: StoredVersion, party: str, flows: Iterable[str], no
             )
             record(ws, event, conn=conn)
         _remove(folder, d.run_id)
+        # Change-feed rows derived from these deliveries (they can be derived again while any
+        # delivery of the flow is still held, and none may outlive the purge).
+        sharing_deletes.forget(ws.root, v.agreement_id, party, d.flow_id)
         purged += 1
     return purged
 
