@@ -7,9 +7,12 @@ The same stages as the DuckDB backend, each one Spark SQL query over temporary v
    its row numbers and parsing are exactly the other engines') typed and checked field by
    field, joined to the postcode directory and to each opt-out list, with the reasons a row
    fails, and the rows a held flow matches made exceptions; persisted (memory, then disk);
-2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
-   recipients as a small broadcast table, each routed row marked opted out or not;
-3. the counts, by aggregation;
+2. ``routed``: a view, the valid rows joined to each group of flows that share a row filter,
+   with the recipients as a small broadcast table, each routed row marked opted out or not;
+   every reader repeats the join over the persisted ``checked`` rows, which costs less than
+   persisting the routed rows a second time;
+3. the counts, by aggregation (when a row reaches at most one flow, the per-flow counts are the
+   run's, without grouping the routed rows by row);
 4. per group of flows of one shape, one sorted query of the projected, transformed columns
    (pseudonyms as HMAC-SHA256 in SQL: ``sha2(opad || unhex(sha2(ipad || value)))``, the pads
    a joined key table, never SQL text), written by the executors as Parquet into the scratch
@@ -22,12 +25,14 @@ changes on an object store). No Python runs per row.
 
 Spark is configured with the usual ``spark.*`` settings (``SparkBackend(settings=...)``,
 ``accord run --engine spark --spark-conf spark.master=...``); without ``spark.master`` it runs
-in ``local[2]``. One SparkSession serves the process, started at the first Spark run: Spark
-allows one per JVM, so the settings of the first run are the session's.
+in ``local[2]`` (in local mode ``LOCAL_DEFAULTS`` apply too, and two shuffle partitions per
+core). One SparkSession serves the process, started at the first Spark run: Spark allows one
+per JVM, so the settings of the first run are the session's.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -50,7 +55,7 @@ from accord.engine.backends.base import (
     RunInputs,
     extract_schema,
 )
-from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes
+from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes, single_route
 from accord.engine.backends.duckdb_sql import AREA_COLUMNS, areas_used
 from accord.engine.persons import RIGHTS
 from accord.engine.plan import CheckKind, Plan, Pseudonymise
@@ -68,6 +73,9 @@ DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
+    # the checked rows are persisted once and read by every later stage: stored plain, they
+    # cost neither the compression nor a decompression at each read
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.timestampType": "TIMESTAMP_NTZ",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
@@ -78,6 +86,14 @@ DEFAULTS = {
 }
 """Settings a run needs (time zone, timestamp type) or that suit one machine; any may be
 overridden. ``spark.master`` decides where the work runs."""
+
+LOCAL_DEFAULTS = {
+    # the part files are read back once by the driver on the same machine: a light codec
+    "spark.sql.parquet.compression.codec": "snappy",
+}
+"""Defaults for local mode only (``spark.master`` unset or ``local...``); any may be overridden.
+Shuffle partitions are two per local core (:func:`configuration`), adaptive execution
+coalescing what is small."""
 
 SMALL_ROWS = 10_000
 """Driver-side tables up to this size travel inside the query plan, larger ones as Parquet."""
@@ -100,12 +116,38 @@ def session(settings: dict[str, str] | None = None) -> SparkSession:
                 [Problem("engine", f"pip install 'accord[{EXTRA}]'")],
             ) from None
         builder = SparkSession.builder
-        for key, value in {**DEFAULTS, **(settings or {})}.items():
+        for key, value in configuration(settings).items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
         _SESSION.append(spark)
         return spark
+
+
+def configuration(settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The settings a session starts with: ``DEFAULTS``, in local mode ``LOCAL_DEFAULTS`` and
+    two shuffle partitions per core, then ``settings`` over them."""
+    given = dict(settings or {})
+    conf = dict(DEFAULTS)
+    master = given.get("spark.master", conf["spark.master"])
+    cores = local_cores(master)
+    if cores is not None:
+        conf.update(LOCAL_DEFAULTS)
+        conf["spark.sql.shuffle.partitions"] = str(2 * cores)
+    return {**conf, **given}
+
+
+def local_cores(master: str) -> int | None:
+    """The cores a ``local``, ``local[N]``, ``local[*]`` or ``local[N,F]`` master uses (None:
+    not local mode)."""
+    if master == "local":
+        return 1
+    if not (master.startswith("local[") and master.endswith("]")):
+        return None
+    n = master[len("local[") : -1].split(",")[0].strip()
+    if n == "*":
+        return os.cpu_count() or 1
+    return int(n) if n.isdigit() and int(n) > 0 else None
 
 
 def available() -> bool:
@@ -244,9 +286,7 @@ class _Run:
         )
         sink.write_exceptions(_stream(exceptions, EXCEPTIONS_SCHEMA))
 
-        routed_df = self.spark.sql(self._routed_sql(checked)).persist()
-        self.persisted.append(routed_df)
-        routed = self.view("routed", routed_df)
+        routed = self.view("routed", self.spark.sql(self._routed_sql(checked)))
         per_flow = {
             int(r[0]): (int(r[1]), int(r[2]))
             for r in self.spark.sql(
@@ -303,42 +343,47 @@ class _Run:
     def _checked_sql(self, src: str, geo: str | None, optouts: dict[str, str]) -> str:
         plan = self.plan
         raw_types = dict(self.inputs.source.columns)
-        layer1: list[str] = [ROW]
-        layer2: list[str] = [ROW]
-        layer3: list[str] = [ROW]
+        # One layer per step, so each row computes each step once and later steps read its
+        # column: (0) missing? type ok? (1) the typed value, (2) a standard field's compact
+        # form, (3) its normalised form, (4) its validity, (5) final values and reasons.
+        layers: list[list[str]] = [[ROW] for _ in range(6)]
         reasons: list[str] = []
         for f in plan.source.fields:
             kind = arrow_kind(raw_types[f.name])
             is_text = kind in {"string", "null"}
             raw = sql.q(f.name)
-            if kind == "null":
-                raw = f"CAST({raw} AS STRING)"
+            source_raw = f"CAST({raw} AS STRING)" if kind == "null" else raw
             m, ok, t = (sql.q(f"__{k}_{f.name}") for k in ("m", "ok", "t"))
-            missing = sql.missing_sql(raw, is_text)
-            type_ok = f"coalesce({sql.type_ok_sql(f, raw, is_text)}, FALSE)"
-            layer1 += [
-                f"{missing} AS {m}",
-                f"{type_ok} AS {ok}",
-                f"CASE WHEN NOT {missing} AND {type_ok} THEN {sql.typed_sql(f, raw, is_text)} "
-                f"END AS {t}",
+            layers[0] += [
+                f"{source_raw} AS {raw}",
+                f"{sql.missing_sql(source_raw, is_text)} AS {m}",
+                f"coalesce({sql.type_ok_sql(f, source_raw, is_text)}, FALSE) AS {ok}",
             ]
-            layer2 += [m, ok, t]
+            layers[1] += [
+                m,
+                ok,
+                f"CASE WHEN NOT {m} AND {ok} THEN {sql.typed_sql(f, raw, is_text)} END AS {t}",
+            ]
+            for layer in layers[2:5]:
+                layer += [m, ok, t]
             reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
             if f.standard is not None:
-                n, s = sql.q(f"__n_{f.name}"), sql.q(f"__s_{f.name}")
-                normal, valid = sql.standard_sql(f, t)
-                layer2 += [f"{normal} AS {n}", f"{valid} AS {s}"]
+                x, n, s = (sql.q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
+                pre, normal, valid = sql.standard_sql(f, t)
+                layers[2].append(f"{pre} AS {x}")
+                layers[3] += [x, f"{normal(x)} AS {n}"]
+                layers[4] += [n, f"{valid(x, n)} AS {s}"]
                 reasons.append(
                     f"CASE WHEN {t} IS NOT NULL AND NOT {s} THEN 'standard:{f.name}' END"
                 )
                 value = f"CASE WHEN {s} THEN {n} END"
             else:
                 value = t
-            layer3 += [f"{value} AS {sql.q(f.name)}", m]
-        values = (
-            f"SELECT {', '.join(layer3)}, concat_ws(';', {', '.join(reasons)}) AS __r0 FROM "
-            f"(SELECT {', '.join(layer2)} FROM (SELECT {', '.join(layer1)} FROM {src}) s1) s2"
-        )
+            layers[5] += [f"{value} AS {sql.q(f.name)}", m]
+        layers[5].append(f"concat_ws(';', {', '.join(reasons)}) AS __r0")
+        values = src
+        for i, layer in enumerate(layers):
+            values = f"(SELECT {', '.join(layer)} FROM {values} s{i})"
         checks = [
             f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "
             f"THEN {sql.text(c.reason)} END"
@@ -374,7 +419,7 @@ class _Run:
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
         body = (
             f"SELECT v.{ROW}, {fields}, concat_ws(';', {reason_sql}) AS __reasons0, "
-            f"{', '.join(extra)} FROM ({values}) v {' '.join(joins)}"
+            f"{', '.join(extra)} FROM {values} v {' '.join(joins)}"
         )
         held = [
             f"CASE WHEN {sql.predicate_sql(fp.route.predicate, plan.effective_date, _attrs(fp))} "
@@ -427,10 +472,14 @@ class _Run:
                 f"FROM {checked} WHERE __reasons <> '') GROUP BY reason"
             ).collect()
         }
-        delivered, opted = spark.sql(
-            f"SELECT count_if(NOT o), count_if(o) FROM "
-            f"(SELECT bool_and(__opted) AS o FROM {routed} GROUP BY {ROW})"
-        ).collect()[0]
+        if single_route(self.plan):  # a row reaches at most one flow: its counts are the run's
+            delivered = sum(rows for rows, _ in per_flow.values())
+            opted = sum(out for _, out in per_flow.values())
+        else:
+            delivered, opted = spark.sql(
+                f"SELECT count_if(NOT o), count_if(o) FROM "
+                f"(SELECT bool_and(__opted) AS o FROM {routed} GROUP BY {ROW})"
+            ).collect()[0]
         total, bad, delivered, opted = (int(x or 0) for x in (total, bad, delivered, opted))
         return Counts(
             input_rows=total,

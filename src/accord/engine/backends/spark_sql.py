@@ -12,6 +12,8 @@ flow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from accord.engine.backends.duckdb_sql import WHITESPACE_CHARS
 from accord.engine.backends.in_memory import (
     DATETIME_TEXT,
@@ -137,42 +139,68 @@ def compact(value: str) -> str:
     return out
 
 
-def standard_sql(f: SourceField, t: str) -> tuple[str, str]:
-    """``(normalised, valid)`` expressions over the typed text ``t`` of a standard field."""
+def standard_sql(
+    f: SourceField, t: str
+) -> tuple[str, Callable[[str], str], Callable[[str, str], str]]:
+    """A standard field's checks over its typed text ``t``, split into layers so each row
+    normalises it once (as :func:`accord.engine.backends.duckdb_sql.standard_sql` does).
+
+    Returns ``(pre, normal, valid)``: ``pre`` is an expression over ``t`` (the compact or
+    stripped form); ``normal`` maps the column holding ``pre`` to the normalised value (NULL
+    when a postcode is malformed; ``t`` itself for a code kept as given); ``valid`` maps the
+    columns holding ``pre`` and the normalised value to a boolean, never NULL. Written as one
+    expression, Spark repeats a whitespace removal inside each branch that reads it (the NHS
+    number's up to twelve times a row, the postcode rebuilt for its check)."""
     s = f.standard
     if s == "NHS_NUMBER":
-        x = f"replace({t}, ' ', '')"
-        terms = " + ".join(
-            f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(NHS_WEIGHTS)
-        )
-        valid = (
-            f"coalesce(CASE WHEN {full_match(x, '[0-9]{10}')} "
-            f"THEN (11 - ({terms}) % 11) % 11 = ascii(substr({x}, 10, 1)) - 48 ELSE FALSE END, "
-            "FALSE)"
-        )
-        return x, valid
+        return f"replace({t}, ' ', '')", lambda x: x, lambda x, n: nhs_number_valid(x)
     if s == "POSTCODE":
-        x = compact(t)
-        normal = (
-            f"CASE WHEN {full_match(x, POSTCODE_COMPACT)} THEN "
-            f"concat(upper(substr({x}, 1, length({x}) - 3)), ' ', upper(right({x}, 3))) END"
-        )
-        return normal, f"({normal} IS NOT NULL)"
+
+        def postcode(x: str) -> str:
+            return (
+                f"CASE WHEN {full_match(x, POSTCODE_COMPACT)} THEN "
+                f"concat(upper(substr({x}, 1, length({x}) - 3)), ' ', upper(right({x}, 3))) END"
+            )
+
+        return compact(t), postcode, lambda x, n: f"({n} IS NOT NULL)"
     if s == "GSS_CODE":
-        x = strip(t)
         prefixes = _in(tuple(sorted(ENTITIES)))
-        valid = (
-            f"coalesce({full_match(x, '[ENSWensw][0-9]{8}')} "
-            f"AND upper(substr({x}, 1, 3)) IN ({prefixes}), FALSE)"
+        return (
+            strip(t),
+            lambda x: t,
+            lambda x, n: (
+                f"coalesce({full_match(x, '[ENSWensw][0-9]{8}')} "
+                f"AND upper(substr({x}, 1, 3)) IN ({prefixes}), FALSE)"
+            ),
         )
-        return t, valid
     if s == "ODS_CODE":
-        return t, f"coalesce({full_match(strip(t), ODS_FRAMES[None])}, FALSE)"
+        return (
+            strip(t),
+            lambda x: t,
+            lambda x, n: f"coalesce({full_match(x, ODS_FRAMES[None])}, FALSE)",
+        )
     if s == "UPRN":
-        x = strip(t)
-        valid = f"coalesce({full_match(x, '[0-9]{1,12}')} AND NOT {full_match(x, '0+')}, FALSE)"
-        return t, valid
-    return t, iso_date_ok(t)
+        return (
+            strip(t),
+            lambda x: t,
+            lambda x, n: (
+                f"coalesce({full_match(x, '[0-9]{1,12}')} AND NOT {full_match(x, '0+')}, FALSE)"
+            ),
+        )
+    return t, lambda x: t, lambda x, n: iso_date_ok(x)
+
+
+def nhs_number_valid(x: str) -> str:
+    """TRUE when the compact NHS number ``x`` is ten digits whose mod-11 check digit matches,
+    FALSE otherwise (never NULL)."""
+    terms = " + ".join(
+        f"(ascii(substr({x}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(NHS_WEIGHTS)
+    )
+    return (
+        f"coalesce(CASE WHEN {full_match(x, '[0-9]{10}')} "
+        f"THEN (11 - ({terms}) % 11) % 11 = ascii(substr({x}, 10, 1)) - 48 ELSE FALSE END, "
+        "FALSE)"
+    )
 
 
 # -- outputs -----------------------------------------------------------------------------------
