@@ -48,8 +48,8 @@ def _layered(f: SourceField) -> str:
     valid, else NULL."""
     pre, normal, valid = sql.standard_sql(f, "v")
     return (
-        f"SELECT i, CASE WHEN {valid('n')} THEN n END FROM ("
-        f"SELECT i, {normal('x')} AS n FROM (SELECT i, {pre} AS x FROM probe))"
+        f"SELECT i, CASE WHEN {valid('x', 'n')} THEN n END FROM ("
+        f"SELECT i, x, {normal('x')} AS n FROM (SELECT i, {pre} AS x FROM probe))"
     )
 
 

@@ -41,6 +41,7 @@ from accord.engine.backends.base import (
     RunInputs,
     extract_schema,
 )
+from accord.engine.backends.sql_dialect import layered_fields
 from accord.engine.plan import Plan, Pseudonymise
 from accord.engine.pseudonym import hmac_pads
 from accord.engine.sources import ROW, arrow_kind, csv_batches
@@ -196,56 +197,14 @@ class DuckDBBackend(Backend):
         """One ``SELECT`` that types, checks and normalises every read field, looks the
         postcode up and flags the opt-outs, as ``CREATE TEMP TABLE checked``.
 
-        The per-field work is layered, one subquery per step, so each row computes each step
-        once and later steps read its column: (1) missing? type ok? (2) the typed value,
-        (3) a standard field's compact form, (4) its normalised form, (5) its validity,
-        (6) final values and reasons. Written as one expression per column, a value's type
-        check, normalisation and standard check would each be repeated wherever it is used
-        (the date parsed three times, the postcode rebuilt twice, the NHS number's check digit
-        computed twice)."""
-        raw_types = dict(inputs.source.columns)
+        The per-field work is layered, one subquery per step, as on every SQL engine
+        (:func:`~accord.engine.backends.sql_dialect.layered_fields`); the content hashes the
+        next run matches rows on are computed in its first layer."""
+        kinds = {n: arrow_kind(t) for n, t in inputs.source.columns}
         h1, h2 = sql.content_hash_sql([f.name for f in plan.source.fields])
-        carry = [ROW, "__h1", "__h2"]
-        layers: list[list[str]] = [[ROW, f"{h1} AS __h1", f"{h2} AS __h2"]]
-        layers += [list(carry) for _ in range(5)]
-        reasons: list[str] = []
-        for f in plan.source.fields:
-            text = arrow_kind(raw_types[f.name]) in {"string", "null"}
-            raw = sql.q(f.name)
-            if arrow_kind(raw_types[f.name]) == "null":
-                raw = f"CAST({raw} AS VARCHAR)"
-            m, ok, t = sql.q(f"__m_{f.name}"), sql.q(f"__ok_{f.name}"), sql.q(f"__t_{f.name}")
-            layers[0] += [
-                sql.q(f.name),
-                f"{sql.missing_sql(raw, text)} AS {m}",
-                f"coalesce({sql.type_ok_sql(f, raw, text)}, FALSE) AS {ok}",
-            ]
-            layers[1] += [
-                m,
-                ok,
-                f"CASE WHEN NOT {m} AND {ok} THEN {sql.typed_sql(f, raw, text)} END AS {t}",
-            ]
-            for layer in layers[2:5]:
-                layer += [m, ok, t]
-            reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
-            if f.standard is not None:
-                x, n, std = (sql.q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
-                pre, normal, valid = sql.standard_sql(f, t)
-                layers[2].append(f"{pre} AS {x}")
-                layers[3].append(f"{normal(x)} AS {n}")
-                layers[4] += [n, f"{valid(n)} AS {std}"]
-                reasons.append(
-                    f"CASE WHEN {t} IS NOT NULL AND NOT {std} THEN 'standard:{f.name}' END"
-                )
-                value = f"CASE WHEN {std} THEN {n} END"
-            else:
-                value = t
-            layers[5].append(f"{value} AS {sql.q(f.name)}")
-            layers[5].append(m)
-        layers[5].append(f"concat_ws(';', {', '.join(reasons)}) AS __r0")
-        values = "src"
-        for i, layer in enumerate(layers):
-            values = f"(SELECT {', '.join(layer)} FROM {values} s{i})"
+        values = layered_fields(
+            plan.source.fields, kinds, sql.STEPS, sql.q, "src", [(h1, "__h1"), (h2, "__h2")]
+        )
 
         checks = [
             f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "

@@ -24,7 +24,7 @@ from accord.engine.backends.in_memory import (
     YEAR_TEXT,
 )
 from accord.engine.backends.sql_dialect import AREA_COLUMNS as AREA_COLUMNS  # read from here
-from accord.engine.backends.sql_dialect import FUNC_AREA, Dialect, age_sql
+from accord.engine.backends.sql_dialect import FUNC_AREA, Dialect, FieldSteps, age_sql
 from accord.engine.plan import (
     AREA_LEVELS,
     AgeBand,
@@ -193,14 +193,15 @@ def compact_sql(value: str) -> str:
 
 def standard_sql(
     f: SourceField, value: str
-) -> tuple[str, Callable[[str], str], Callable[[str], str]]:
+) -> tuple[str, Callable[[str], str], Callable[[str, str], str]]:
     """A standard field's checks split into layers, so each row normalises it once.
 
     Returns ``(pre, normal, valid)``: ``pre`` is an expression over ``value`` (the compact
     form); ``normal`` maps the column holding ``pre`` to the normalised value (NULL when a
-    postcode is malformed); ``valid`` maps the column holding that to a boolean equal to
-    ``standard_ok_sql(f, value)``. The nested single-expression forms repeat the whitespace
-    removal up to twelve times per row.
+    postcode is malformed); ``valid`` maps the columns holding ``pre`` and the normalised value
+    to a boolean equal to ``standard_ok_sql(f, value)`` (see
+    :class:`~accord.engine.backends.sql_dialect.FieldSteps`). The nested single-expression
+    forms repeat the whitespace removal up to twelve times per row.
     """
     if f.standard == "POSTCODE":
 
@@ -210,10 +211,10 @@ def standard_sql(
                 f"THEN upper(substr({x}, 1, length({x}) - 3) || ' ' || right({x}, 3)) END"
             )
 
-        return compact_sql(value), postcode, lambda n: f"({n} IS NOT NULL)"
+        return compact_sql(value), postcode, lambda x, n: f"({n} IS NOT NULL)"
     if f.standard == "NHS_NUMBER":
-        return nhs_number_normalise_sql(value), lambda x: x, nhs_number_digits_sql
-    return normalised_sql(f, value), lambda x: x, lambda n: standard_ok_sql(f, n)
+        return nhs_number_normalise_sql(value), lambda x: x, lambda x, n: nhs_number_digits_sql(n)
+    return normalised_sql(f, value), lambda x: x, lambda x, n: standard_ok_sql(f, n)
 
 
 def nhs_number_digits_sql(x: str) -> str:
@@ -265,3 +266,8 @@ def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
     else:
         expr = value
     return f"{expr} AS {q(col.name)}"
+
+
+STEPS = FieldSteps(missing_sql, type_ok_sql, typed_sql, standard_sql, "VARCHAR")
+"""This engine's steps of typing and checking a read field, for
+:func:`accord.engine.backends.sql_dialect.layered_fields`."""

@@ -57,6 +57,7 @@ from accord.engine.backends.base import (
 )
 from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes, single_route
 from accord.engine.backends.duckdb_sql import AREA_COLUMNS, areas_used
+from accord.engine.backends.sql_dialect import layered_fields
 from accord.engine.persons import RIGHTS
 from accord.engine.plan import CheckKind, Plan, Pseudonymise
 from accord.engine.pseudonym import hmac_pads
@@ -342,48 +343,8 @@ class _Run:
 
     def _checked_sql(self, src: str, geo: str | None, optouts: dict[str, str]) -> str:
         plan = self.plan
-        raw_types = dict(self.inputs.source.columns)
-        # One layer per step, so each row computes each step once and later steps read its
-        # column: (0) missing? type ok? (1) the typed value, (2) a standard field's compact
-        # form, (3) its normalised form, (4) its validity, (5) final values and reasons.
-        layers: list[list[str]] = [[ROW] for _ in range(6)]
-        reasons: list[str] = []
-        for f in plan.source.fields:
-            kind = arrow_kind(raw_types[f.name])
-            is_text = kind in {"string", "null"}
-            raw = sql.q(f.name)
-            source_raw = f"CAST({raw} AS STRING)" if kind == "null" else raw
-            m, ok, t = (sql.q(f"__{k}_{f.name}") for k in ("m", "ok", "t"))
-            layers[0] += [
-                f"{source_raw} AS {raw}",
-                f"{sql.missing_sql(source_raw, is_text)} AS {m}",
-                f"coalesce({sql.type_ok_sql(f, source_raw, is_text)}, FALSE) AS {ok}",
-            ]
-            layers[1] += [
-                m,
-                ok,
-                f"CASE WHEN NOT {m} AND {ok} THEN {sql.typed_sql(f, raw, is_text)} END AS {t}",
-            ]
-            for layer in layers[2:5]:
-                layer += [m, ok, t]
-            reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
-            if f.standard is not None:
-                x, n, s = (sql.q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
-                pre, normal, valid = sql.standard_sql(f, t)
-                layers[2].append(f"{pre} AS {x}")
-                layers[3] += [x, f"{normal(x)} AS {n}"]
-                layers[4] += [n, f"{valid(x, n)} AS {s}"]
-                reasons.append(
-                    f"CASE WHEN {t} IS NOT NULL AND NOT {s} THEN 'standard:{f.name}' END"
-                )
-                value = f"CASE WHEN {s} THEN {n} END"
-            else:
-                value = t
-            layers[5] += [f"{value} AS {sql.q(f.name)}", m]
-        layers[5].append(f"concat_ws(';', {', '.join(reasons)}) AS __r0")
-        values = src
-        for i, layer in enumerate(layers):
-            values = f"(SELECT {', '.join(layer)} FROM {values} s{i})"
+        kinds = {n: arrow_kind(t) for n, t in self.inputs.source.columns}
+        values = layered_fields(plan.source.fields, kinds, sql.STEPS, sql.q, src)
         checks = [
             f"CASE WHEN {sql.check_fails_sql(c, _v(c.field), _v('__m_' + c.field))} "
             f"THEN {sql.text(c.reason)} END"

@@ -23,7 +23,7 @@ from accord.engine.backends.in_memory import (
     TRUE_TEXT,
     YEAR_TEXT,
 )
-from accord.engine.backends.sql_dialect import AREA_COLUMNS, Dialect, age_sql
+from accord.engine.backends.sql_dialect import AREA_COLUMNS, Dialect, FieldSteps, age_sql
 from accord.engine.plan import (
     AREA_LEVELS,
     AgeBand,
@@ -235,3 +235,8 @@ def output_sql(col: OutputColumn, pads: tuple[str, str] | None = None) -> str:
     else:
         expr = value
     return f"{expr} AS {q(col.name)}"
+
+
+STEPS = FieldSteps(missing_sql, type_ok_sql, typed_sql, standard_sql, "STRING")
+"""This engine's steps of typing and checking a read field, for
+:func:`accord.engine.backends.sql_dialect.layered_fields`."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from accord.engine import predicate as p
-from accord.engine.plan import Check, CheckKind
+from accord.engine.plan import Check, CheckKind, SourceField
+from accord.engine.sources import ROW
 
 AREA_COLUMNS = {"lsoa21": "__lsoa21", "lad_code": "__lad_code", "utla_code": "__utla_code"}
 """The working-table column holding each postcode-table area a filter or transform reads."""
@@ -133,3 +134,84 @@ class Dialect:
         values = ", ".join(self.literal(v.value) for v in pred.values)
         op = "NOT IN" if pred.negated else "IN"
         return f"({operand(pred.operand)} {op} ({values}))"
+
+
+Valid = Callable[[str, str], str]
+Standard = Callable[[SourceField, str], tuple[str, Callable[[str], str], Valid]]
+"""A standard field's steps over its typed value: ``(pre, normal, valid)``, where ``normal``
+maps the column holding ``pre`` to the normalised value and ``valid`` the columns holding
+``pre`` and the normalised value to a boolean, never NULL."""
+
+
+@dataclass(frozen=True)
+class FieldSteps:
+    """An engine's SQL for each step of typing and checking one read field (its SQL module's
+    functions; ``text_type`` is its name for a string column)."""
+
+    missing: Callable[[str, bool], str]
+    type_ok: Callable[[SourceField, str, bool], str]
+    typed: Callable[[SourceField, str, bool], str]
+    standard: Standard
+    text_type: str
+
+
+def layered_fields(
+    fields: tuple[SourceField, ...] | list[SourceField],
+    kinds: dict[str, str],
+    steps: FieldSteps,
+    q: Callable[[str], str],
+    source: str,
+    first: list[tuple[str, str]] = [],  # noqa: B006 (read only)
+) -> str:
+    """One nested ``SELECT`` over ``source`` that types, checks and normalises every read
+    field, one layer per step, so each row computes each step once and later steps read its
+    column: (0) missing? type ok? (1) the typed value, (2) a standard field's compact form, (3)
+    its normalised form, (4) its validity, (5) the final values (NULL where invalid), whether
+    each was missing (``__m_<field>``) and the reasons so far (``__r0``). ``kinds`` maps each
+    field to its source column's kind (:func:`accord.engine.sources.arrow_kind`); ``first``
+    holds expressions over the source, each with its name, computed in layer 0 and carried on.
+
+    Written as one expression per column, a value's type check, normalisation and standard
+    check would each be repeated wherever it is used (the date parsed three times, the
+    postcode rebuilt twice, the NHS number's whitespace removal up to twelve times a row)."""
+    carry = [ROW, *(name for _, name in first)]
+    layers: list[list[str]] = [[ROW, *(f"{e} AS {name}" for e, name in first)]]
+    layers += [list(carry) for _ in range(5)]
+    reasons: list[str] = []
+    for f in fields:
+        kind = kinds[f.name]
+        is_text = kind in {"string", "null"}
+        raw = q(f.name)
+        read = f"CAST({raw} AS {steps.text_type})" if kind == "null" else raw
+        m, ok, t = (q(f"__{k}_{f.name}") for k in ("m", "ok", "t"))
+        layers[0] += [
+            f"{read} AS {raw}",
+            f"{steps.missing(read, is_text)} AS {m}",
+            f"coalesce({steps.type_ok(f, read, is_text)}, FALSE) AS {ok}",
+        ]
+        layers[1] += [
+            m,
+            ok,
+            f"CASE WHEN NOT {m} AND {ok} THEN {steps.typed(f, raw, is_text)} END AS {t}",
+        ]
+        for layer in layers[2:5]:
+            layer += [m, ok, t]
+        reasons.append(f"CASE WHEN NOT {m} AND NOT {ok} THEN 'type:{f.name}' END")
+        if f.standard is not None:
+            x, n, ok_std = (q(f"__{k}_{f.name}") for k in ("x", "n", "s"))
+            pre, normal, valid = steps.standard(f, t)
+            layers[2].append(f"{pre} AS {x}")
+            layers[3] += [x, f"{normal(x)} AS {n}"]
+            layers[4] += [n, f"{valid(x, n)} AS {ok_std}"]
+            reasons.append(
+                f"CASE WHEN {t} IS NOT NULL AND NOT {ok_std} THEN 'standard:{f.name}' END"
+            )
+            value = f"CASE WHEN {ok_std} THEN {n} END"
+        else:
+            value = t
+        layers[5] += [f"{value} AS {q(f.name)}", m]
+    layers[5].append(f"concat_ws(';', {', '.join(reasons)}) AS __r0")
+    values = source
+    for i, layer in enumerate(layers):
+        values = f"(SELECT {', '.join(layer)} FROM {values} s{i})"
+    return values
