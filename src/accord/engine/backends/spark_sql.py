@@ -95,8 +95,21 @@ def missing_sql(raw: str, is_text: bool) -> str:
 def iso_date_ok(x: str) -> str:
     return (
         f"coalesce({full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} AND NOT startswith({x}, '0000') "
-        f"AND try_to_date({x}, 'yyyy-MM-dd') IS NOT NULL, FALSE)"
+        f"AND {iso_date(x)} IS NOT NULL, FALSE)"
     )
+
+
+def iso_date(x: str) -> str:
+    """The date ``x`` names, once its text has the shape ``yyyy-mm-dd``: a cast, which Spark
+    parses about twice as fast as ``try_to_date`` with a pattern, and reads that shape the same
+    way (a day the calendar lacks is NULL)."""
+    return f"try_cast({x} AS DATE)"
+
+
+def iso_datetime(x: str) -> str:
+    """The timestamp ``x`` names, once its text has the shape of ``DATETIME_TEXT``: a cast,
+    which reads the ``T`` or the space between date and time alike."""
+    return f"try_cast({x} AS TIMESTAMP_NTZ)"
 
 
 def type_ok_sql(f: SourceField, raw: str, is_text: bool) -> str:
@@ -115,7 +128,7 @@ def type_ok_sql(f: SourceField, raw: str, is_text: bool) -> str:
         return iso_date_ok(raw)
     return (
         f"({full_match(raw, DATETIME_TEXT)} AND NOT startswith({raw}, '0000') "
-        f"AND try_to_timestamp(replace({raw}, 'T', ' '), 'yyyy-MM-dd HH:mm:ss') IS NOT NULL)"
+        f"AND {iso_datetime(raw)} IS NOT NULL)"
     )
 
 
@@ -123,12 +136,9 @@ def typed_sql(f: SourceField, raw: str, is_text: bool) -> str:
     if f.type == "boolean" and is_text:
         return f"({raw} IN ({_in(TRUE_TEXT)}))"
     if f.type == "datetime" and is_text:
-        return (
-            f"CAST(try_to_timestamp(replace({raw}, 'T', ' '), 'yyyy-MM-dd HH:mm:ss') "
-            "AS TIMESTAMP_NTZ)"
-        )
+        return iso_datetime(raw)
     if f.type == "date" and is_text:
-        return f"try_to_date({raw}, 'yyyy-MM-dd')"
+        return iso_date(raw)
     return f"try_cast({raw} AS {SQL_TYPES[f.type]})"
 
 
