@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accord.engine import persons
+from accord.engine.backends import spark_parts as parts
 from accord.engine.backends import spark_sql as sql
 from accord.engine.backends.base import (
     EXCEPTIONS_SCHEMA,
@@ -55,7 +56,7 @@ from accord.engine.backends.base import (
     RunInputs,
     extract_schema,
 )
-from accord.engine.backends.duckdb import BATCH_ROWS, Split, shapes, single_route
+from accord.engine.backends.duckdb import Split, shapes, single_route
 from accord.engine.backends.duckdb_sql import AREA_COLUMNS, areas_used
 from accord.engine.backends.sql_dialect import layered_fields
 from accord.engine.persons import RIGHTS
@@ -240,6 +241,10 @@ class _Run:
         self.views: list[str] = []
         self.persisted: list[DataFrame] = []
         self.pads = ""
+        self.row_filters: dict[Any, list[int]] = {}
+        """The flows of each row filter (each a part of the union that routes rows)."""
+        for i, fp in enumerate(plan.flows):
+            self.row_filters.setdefault(fp.route.predicate, []).append(i)
 
     def view(self, name: str, df: DataFrame) -> str:
         full = self.prefix + name
@@ -280,12 +285,13 @@ class _Run:
         self.persisted.append(checked_df)
         checked = self.view("checked", checked_df)
 
-        exceptions = self._write(
-            f"SELECT {ROW} AS row_number, __reasons AS reason FROM {checked} "
-            f"WHERE __reasons <> '' ORDER BY {ROW}",
+        exceptions = self._in_order(
+            f"SELECT {ROW} AS row_number, __reasons AS reason FROM {checked} WHERE __reasons <> ''",
+            "row_number",
             "exceptions",
+            contiguous=True,
         )
-        sink.write_exceptions(_stream(exceptions, EXCEPTIONS_SCHEMA))
+        sink.write_exceptions(parts.stream(exceptions, EXCEPTIONS_SCHEMA))
 
         routed = self.view("routed", self.spark.sql(self._routed_sql(checked)))
         per_flow = {
@@ -300,7 +306,8 @@ class _Run:
             self._export(routed, members, sink, g)
         write_routes = getattr(sink, "write_routes", None)
         if write_routes is not None and persons.KEY_ID in self.inputs.keys:
-            write_routes(_stream(self._routes(routed), persons.ROUTES_SCHEMA))
+            routes = parts.part_files(self._routes(routed))
+            write_routes(parts.stream(routes, persons.ROUTES_SCHEMA))
         return counts
 
     def _routes(self, routed: str) -> Path:
@@ -352,9 +359,14 @@ class _Run:
         ]
         joins: list[str] = []
         extra: list[str] = []
+        # the directory and the opt-out lists are broadcast, whatever their size: the checked
+        # rows keep the source's partitions (runs of consecutive rows, no shuffle), which the
+        # sorts of the exceptions and the extracts build on (Run._in_order)
+        small: list[str] = []
         if plan.lookup is not None and geo is not None:
             pc = _v(plan.lookup.field)
             joins.append(f"LEFT JOIN {geo} g ON g.postcode = {pc}")
+            small.append("g")
             checks.append(
                 f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
                 f"THEN 'not_in_directory:{plan.lookup.field}' END"
@@ -376,10 +388,12 @@ class _Run:
                 f"ON o_{kind}.nhs_number = {key}"
             )
             extra.append(f"(o_{kind}.nhs_number IS NOT NULL) AS __oo_{kind}")
+            small.append(f"o_{kind}")
         fields = ", ".join(_v(f.name) for f in plan.source.fields)
         reason_sql = ", ".join(["nullif(v.__r0, '')", *checks])
+        hint = f"/*+ BROADCAST({', '.join(small)}) */ " if small else ""
         body = (
-            f"SELECT v.{ROW}, {fields}, concat_ws(';', {reason_sql}) AS __reasons0, "
+            f"SELECT {hint}v.{ROW}, {fields}, concat_ws(';', {reason_sql}) AS __reasons0, "
             f"{', '.join(extra)} FROM {values} v {' '.join(joins)}"
         )
         held = [
@@ -397,13 +411,10 @@ class _Run:
 
     def _routed_sql(self, checked: str) -> str:
         plan = self.plan
-        groups: dict[Any, list[int]] = {}
-        for i, fp in enumerate(plan.flows):
-            groups.setdefault(fp.route.predicate, []).append(i)
         kinds = sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
         attrs = ("gss", "ods", "org_id", "code")
         selects = []
-        for g, (pred, members) in enumerate(groups.items()):
+        for g, (pred, members) in enumerate(self.row_filters.items()):
             columns: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
             for a in attrs:
                 values = [plan.flows[i].route.recipient.attr(a) for i in members]
@@ -477,19 +488,35 @@ class _Run:
             for j, c in enumerate(cols)
         )
         flows = ", ".join(str(i) for i in members)
-        folder = self._write(
+        files = self._in_order(
             f"SELECT /*+ BROADCAST(k) */ r.__flow AS __flow, r.{ROW} AS {ROW}, {select} "
-            f"FROM {routed} r {join} WHERE NOT r.__opted AND r.__flow IN ({flows}) "
-            f"ORDER BY __flow, {ROW}",
+            f"FROM {routed} r {join} WHERE NOT r.__opted AND r.__flow IN ({flows})",
+            f"__flow, {ROW}",
             f"extract_{g}",
+            contiguous=len(self.row_filters) == 1,
         )
         schema = extract_schema(plan.flows[members[0]])
         with_flow = pa.schema([pa.field("__flow", pa.int32()), *schema])
-        split = Split(_stream(folder, with_flow))
+        split = Split(parts.by_flow(files, with_flow))
         for i in members:
             fp = plan.flows[i]
             sink.write_extract(fp.flow_id, _drop_flow(split.reader(i, schema), schema))
         split.finish()
+
+    def _in_order(self, query: str, keys: str, name: str, *, contiguous: bool) -> list[Path]:
+        """Run ``query`` sorted by ``keys`` (the last of them the source row) into part files,
+        and return the files in the order to read them.
+
+        When the query's rows come from one scan of ``checked`` (``contiguous``: no union of
+        row filters between), each partition is sorted on its own and the files, if their
+        statistics show their ranges of source rows follow one another, are read in that order
+        (:mod:`accord.engine.backends.spark_parts`); otherwise the query is sorted as one."""
+        row = keys.split(",")[-1].strip()
+        if contiguous:
+            files = parts.in_row_order(self._write(f"{query} SORT BY {keys}", name), row)
+            if files is not None:
+                return files
+        return parts.part_files(self._write(f"{query} ORDER BY {keys}", name))
 
     def _write(self, query: str, name: str) -> Path:
         """Run ``query`` on the executors into Parquet part files, in order, in the scratch."""
@@ -504,21 +531,6 @@ def _v(name: str) -> str:
 
 def _attrs(fp: Any) -> dict[str, str | None]:
     return {a: fp.route.recipient.attr(a) for a in ("gss", "ods", "org_id", "code")}
-
-
-def _stream(folder: Path, schema: pa.Schema) -> pa.RecordBatchReader:
-    """The part files of one Spark write, in order, as batches of ``schema`` (by name)."""
-    files = sorted(folder.glob("part-*.parquet"))
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for path in files:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
-                if batch.num_rows:
-                    yield pa.RecordBatch.from_arrays(
-                        [batch.column(f.name).cast(f.type) for f in schema], schema=schema
-                    )
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
 
 
 def _drop_flow(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
