@@ -27,7 +27,8 @@ def test_local_two_cores_by_default() -> None:
     conf = configuration()
     assert conf["spark.master"] == "local[2]"
     assert conf["spark.sql.shuffle.partitions"] == "4"
-    assert conf["spark.sql.parquet.compression.codec"] == "snappy"
+    assert conf["spark.sql.parquet.compression.codec"] == "uncompressed"
+    assert conf["spark.hadoop.parquet.enable.dictionary"] == "false"
     assert conf["spark.sql.inMemoryColumnarStorage.compressed"] == "false"
     assert conf["spark.sql.session.timeZone"] == "UTC"
 
