@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from accord.engine import persons
@@ -243,6 +244,8 @@ class _Run:
         self.views: list[str] = []
         self.persisted: list[DataFrame] = []
         self.pads = ""
+        self.source_rows = 0
+        """The rows the source holds (every one reaches ``checked``)."""
         self.row_filters: dict[Any, list[int]] = {}
         """The flows of each row filter (each a part of the union that routes rows)."""
         for i, fp in enumerate(plan.flows):
@@ -283,7 +286,12 @@ class _Run:
                 {"ip": pa.array([inner], pa.binary()), "op": pa.array([outer], pa.binary())}
             )
             self.pads = self.table("person_pads", pads)
-        checked_df = self.spark.sql(self._checked_sql(src, geo, optouts)).persist()
+        checked_df = self.spark.sql(self._checked_sql(src, geo, optouts))
+        routes = getattr(sink, "write_routes", None) if persons.KEY_ID in self.inputs.keys else None
+        if routes is None and single_route(plan) and len(shapes(plan)) == 1:
+            checked = self.view("checked", checked_df)
+            return self._in_one_pass(self._routed_sql(checked, exceptions=True), sink)
+        checked_df = checked_df.persist()
         self.persisted.append(checked_df)
         checked = self.view("checked", checked_df)
 
@@ -299,11 +307,60 @@ class _Run:
         counts = self._counts(checked, routed)
         for g, members in enumerate(shapes(plan).values()):
             self._export(routed, members, sink, g)
-        write_routes = getattr(sink, "write_routes", None)
-        if write_routes is not None and persons.KEY_ID in self.inputs.keys:
-            routes = parts.part_files(self._routes(routed))
-            write_routes(parts.stream(routes, persons.ROUTES_SCHEMA))
+        if routes is not None:
+            routes(parts.stream(parts.part_files(self._routes(routed)), persons.ROUTES_SCHEMA))
         return counts
+
+    def _in_one_pass(self, routed_sql: str, sink: ExtractSink) -> Counts:
+        """The whole run as one Spark job, when every row reaches at most one flow and every
+        flow has one shape: the checked rows (not cached) routed, the exceptions and the
+        opted-out rows kept beside the delivered ones, written sorted by flow (the exceptions
+        as flow -1, first) and source row; the driver hands each part of the stream over and
+        counts it. No cache to build, no second scan, no counting query."""
+        plan = self.plan
+        members = list(range(len(plan.flows)))
+        select, join = self._projection(members, 0, outer=True)
+        files = self._in_order(
+            f"SELECT /*+ BROADCAST(k) */ r.__flow AS __flow, r.{ROW} AS {ROW}, "
+            f"r.__opted AS __opted, nullif(r.__reasons, '') AS __reason, {select} "
+            f"FROM ({routed_sql}) r {join}",
+            ("__flow", ROW),
+            "run",
+            contiguous=True,
+        )
+        schema = extract_schema(plan.flows[0])
+        everything = pa.schema(
+            [
+                pa.field("__flow", pa.int32()),
+                pa.field(ROW, pa.int64()),
+                pa.field("__opted", pa.bool_()),
+                pa.field("__reason", pa.string()),
+                *schema,
+            ]
+        )
+        rest = pa.schema(list(everything)[1:])
+        split = Split(parts.by_flow(files, everything))
+        exceptions = _Tally()
+        sink.write_exceptions(exceptions.exceptions(split.reader(-1, rest)))
+        per_flow = {}
+        for i in members:
+            tally = _Tally()
+            sink.write_extract(
+                plan.flows[i].flow_id, tally.delivered(split.reader(i, rest), schema)
+            )
+            per_flow[i] = FlowCounts(tally.rows, tally.opted)
+        split.finish()
+        delivered = sum(c.rows for c in per_flow.values())
+        opted = sum(c.opted_out for c in per_flow.values())
+        return Counts(
+            input_rows=self.source_rows,
+            exception_rows=exceptions.rows,
+            exceptions_by_reason=dict(sorted(exceptions.reasons.items())),
+            opted_out_rows=opted,
+            not_entitled_rows=self.source_rows - exceptions.rows - delivered - opted,
+            delivered_rows=delivered,
+            flows={fp.flow_id: per_flow[i] for i, fp in enumerate(plan.flows)},
+        )
 
     def _routes(self, routed: str) -> Path:
         """Per routed row, the flows it was delivered to and those an opt-out removed it from
@@ -325,7 +382,9 @@ class _Run:
             with pq.ParquetWriter(path, reader.schema) as writer:
                 for batch in reader:
                     writer.write_batch(batch)
+                    self.source_rows += batch.num_rows
             return self.view("src", self.spark.read.parquet(str(path)))
+        self.source_rows = pq.ParquetFile(source.path).metadata.num_rows
         df = self.spark.read.parquet(str(source.path))
         row = f"_metadata.row_index + 1 AS {ROW}"
         return self.view("src", df.selectExpr(row, *(sql.q(n) for n in names)))
@@ -404,8 +463,13 @@ class _Run:
             f"FROM ({body}) c"
         )
 
-    def _routed_sql(self, checked: str) -> str:
+    def _routed_sql(self, checked: str, *, exceptions: bool = False) -> str:
+        """The valid rows joined to the flows of each row filter, each marked opted out or
+        not; with ``exceptions`` (one row filter only), also every row with a reason, as flow
+        -1."""
         plan = self.plan
+        if exceptions and len(self.row_filters) != 1:
+            raise AssertionError("exceptions beside the routed rows need one row filter")
         kinds = sorted({k for fp in plan.flows if fp.opt_outs for k in fp.opt_outs.lists})
         attrs = ("gss", "ods", "org_id", "code")
         selects = []
@@ -420,10 +484,18 @@ class _Run:
                 columns[f"__apply_{kind}"] = pa.array(applied, pa.bool_())
             recipients = self.table(f"recipients_{g}", pa.table(columns))
             opted = " OR ".join(f"(r.__apply_{k} AND c.__oo_{k})" for k in kinds) or "FALSE"
+            on = sql.predicate_sql(pred, plan.effective_date)
+            if exceptions:
+                selects.append(
+                    "SELECT /*+ BROADCAST(r) */ coalesce(r.__flow, -1) AS __flow, c.*, "
+                    f"coalesce({opted}, FALSE) AS __opted FROM {checked} c "
+                    f"LEFT JOIN {recipients} r ON c.__reasons = '' AND ({on}) "
+                    "WHERE r.__flow IS NOT NULL OR c.__reasons <> ''"
+                )
+                continue
             selects.append(
                 f"SELECT /*+ BROADCAST(r) */ r.__flow, c.*, ({opted}) AS __opted "
-                f"FROM {checked} c JOIN {recipients} r "
-                f"ON {sql.predicate_sql(pred, plan.effective_date)} WHERE c.__reasons = ''"
+                f"FROM {checked} c JOIN {recipients} r ON {on} WHERE c.__reasons = ''"
             )
         return " UNION ALL ".join(selects)
 
@@ -471,25 +543,7 @@ class _Run:
 
     def _export(self, routed: str, members: list[int], sink: ExtractSink, g: int) -> None:
         plan = self.plan
-        cols = plan.flows[members[0]].outputs()
-        pseudo = [j for j, c in enumerate(cols) if isinstance(c.transform, Pseudonymise)]
-        join = ""
-        if pseudo:
-            keys: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
-            for j in pseudo:
-                pads = []
-                for i in members:
-                    t = plan.flows[i].outputs()[j].transform
-                    assert isinstance(t, Pseudonymise)
-                    pads.append(hmac_pads(self.inputs.keys[t.key_id]))
-                keys[f"__ip_{j}"] = pa.array([a for a, _ in pads], pa.binary())
-                keys[f"__op_{j}"] = pa.array([b for _, b in pads], pa.binary())
-            view = self.table(f"keys_{g}", pa.table(keys))
-            join = f"JOIN {view} k ON k.__flow = r.__flow"
-        select = ", ".join(
-            sql.output_sql(c, (f"k.__ip_{j}", f"k.__op_{j}") if j in pseudo else None)
-            for j, c in enumerate(cols)
-        )
+        select, join = self._projection(members, g)
         flows = ", ".join(str(i) for i in members)
         files = self._in_order(
             f"SELECT /*+ BROADCAST(k) */ r.__flow AS __flow, r.{ROW} AS {ROW}, {select} "
@@ -505,6 +559,32 @@ class _Run:
             fp = plan.flows[i]
             sink.write_extract(fp.flow_id, _drop_flow(split.reader(i, schema), schema))
         split.finish()
+
+    def _projection(self, members: list[int], g: int, *, outer: bool = False) -> tuple[str, str]:
+        """The SELECT items of the extract columns of ``members`` (flows of one shape) over
+        routed rows ``r``, and the join to their pseudonym keys ``k`` (a left join when
+        ``outer``, for rows of no flow)."""
+        plan = self.plan
+        cols = plan.flows[members[0]].outputs()
+        pseudo = [j for j, c in enumerate(cols) if isinstance(c.transform, Pseudonymise)]
+        join = ""
+        if pseudo:
+            keys: dict[str, pa.Array] = {"__flow": pa.array(members, pa.int32())}
+            for j in pseudo:
+                pads = []
+                for i in members:
+                    t = plan.flows[i].outputs()[j].transform
+                    assert isinstance(t, Pseudonymise)
+                    pads.append(hmac_pads(self.inputs.keys[t.key_id]))
+                keys[f"__ip_{j}"] = pa.array([a for a, _ in pads], pa.binary())
+                keys[f"__op_{j}"] = pa.array([b for _, b in pads], pa.binary())
+            view = self.table(f"keys_{g}", pa.table(keys))
+            join = f"{'LEFT ' if outer else ''}JOIN {view} k ON k.__flow = r.__flow"
+        select = ", ".join(
+            sql.output_sql(c, (f"k.__ip_{j}", f"k.__op_{j}") if j in pseudo else None)
+            for j, c in enumerate(cols)
+        )
+        return select, join
 
     def _in_order(
         self, query: str, keys: tuple[str, ...], name: str, *, contiguous: bool
@@ -548,3 +628,46 @@ def _drop_flow(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatc
             yield pa.RecordBatch.from_arrays([batch.column(f.name) for f in schema], schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+class _Tally:
+    """Counts what passes through a stream of the one-pass run as the sink reads it."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.opted = 0
+        self.reasons: dict[str, int] = {}
+
+    def exceptions(self, reader: pa.RecordBatchReader) -> pa.RecordBatchReader:
+        """The exceptions (flow -1) as ``EXCEPTIONS_SCHEMA``, counted by reason."""
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in reader:
+                self.rows += batch.num_rows
+                reasons = batch.column("__reason")
+                found = pc.value_counts(pc.list_flatten(pc.split_pattern(reasons, ";")))
+                for item in found.to_pylist():
+                    key = str(item["values"])
+                    self.reasons[key] = self.reasons.get(key, 0) + int(item["counts"])
+                yield pa.RecordBatch.from_arrays(
+                    [batch.column(ROW), reasons], schema=EXCEPTIONS_SCHEMA
+                )
+
+        return pa.RecordBatchReader.from_batches(EXCEPTIONS_SCHEMA, batches())
+
+    def delivered(self, reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
+        """One flow's rows less those opted out, as ``schema``, each kind counted."""
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in reader:
+                opted = batch.column("__opted")
+                out = pc.sum(opted).as_py() or 0
+                self.opted += out
+                if out:
+                    batch = batch.filter(pc.invert(opted))
+                self.rows += batch.num_rows
+                yield pa.RecordBatch.from_arrays(
+                    [batch.column(f.name) for f in schema], schema=schema
+                )
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
