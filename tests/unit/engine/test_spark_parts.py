@@ -8,6 +8,7 @@ partitions, whose extracts and exceptions must be DuckDB's byte for byte, by the
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,11 +18,11 @@ from engines import SPARK_MISSING, SPARK_REASON
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.engine import run_agreement
+from accord.engine import RunResult, run_agreement
 from accord.engine.backends import spark_parts as parts
 from accord.model import Agreement, example_document
 from accord.refdata import Geography
-from accord.synth import write_population, write_postcode_directory
+from accord.synth import write_opt_outs, write_population, write_postcode_directory
 
 from .engine_helpers import NOW, SECRET
 
@@ -102,10 +103,28 @@ def _delivered(result_dir: Path) -> dict[tuple[str, ...], bytes]:
     return {p.parts[-4:-2]: p.read_bytes() for p in found}
 
 
+def _totals(result: RunResult) -> tuple[object, ...]:
+    flows = sorted((d.flow_id, d.rows, d.opted_out_removed) for d in result.deliveries)
+    return (
+        result.input_rows,
+        result.exception_rows,
+        result.exceptions_by_reason,
+        result.opted_out_rows,
+        result.not_entitled_rows,
+        result.delivered_rows,
+        flows,
+    )
+
+
 def _agreement(shapes: int) -> Agreement:
-    """The example agreement; with two shapes, its second flow leaves the phone out (the
+    """The example agreement with the NDOO applied; with two shapes, its second flow leaves the phone out (the
     engine then caches the checked rows and exports each shape apart, instead of one pass)."""
     doc = example_document()
+    doc["opt_out_policy"] = {
+        "apply_ndoo": True,
+        "apply_type1": False,
+        "rationale": "test: opted-out rows are counted and never delivered",
+    }
     if shapes == 2:
         doc["flows"][1]["projection"].remove("phone")
     return Agreement.model_validate(doc)
@@ -127,6 +146,10 @@ def test_a_source_read_in_many_partitions_is_delivered_as_duckdb_delivers_it(
     write_postcode_directory(directory, postcodes=400, seed=11)
     people = tmp_path / "people.parquet"
     write_population(people, rows=4000, seed=11, postcode_directory=directory)
+    ndoo = tmp_path / "ndoo.parquet"
+    write_opt_outs(
+        ndoo, population=people, share=0.05, seed=11, version="NDOO-T", list_date=date(2026, 3, 1)
+    )
     source = tmp_path / "people-small-groups.parquet"
     pq.write_table(pq.read_table(people), source, row_group_size=250)
     geography = Geography.load(directory)
@@ -153,11 +176,15 @@ def test_a_source_read_in_many_partitions_is_delivered_as_duckdb_delivers_it(
                 secret=SECRET,
                 geography=geography,
                 now=NOW,
+                opt_out_lists={"ndoo": ndoo},
                 backend=engine,
             )
     finally:
         conf.set("spark.sql.files.maxPartitionBytes", before)
     assert _delivered(tmp_path / "spark") == _delivered(tmp_path / "duckdb")
+    totals = {e: _totals(r) for e, r in results.items()}
+    assert totals["spark"] == totals["duckdb"]
+    assert totals["spark"][3] > 0  # some rows opted out
     exceptions = {e: pq.read_table(r.exceptions_path) for e, r in results.items()}
     assert exceptions["spark"].num_rows > 0
     assert exceptions["spark"].equals(exceptions["duckdb"])
