@@ -150,6 +150,8 @@ def test_a_source_read_in_many_partitions_is_delivered_as_duckdb_delivers_it(
     write_opt_outs(
         ndoo, population=people, share=0.05, seed=11, version="NDOO-T", list_date=date(2026, 3, 1)
     )
+    listed = pq.read_table(ndoo)
+    pq.write_table(pa.concat_tables([listed, listed.slice(0, 20)]), ndoo)  # a number listed twice
     source = tmp_path / "people-small-groups.parquet"
     pq.write_table(pq.read_table(people), source, row_group_size=250)
     geography = Geography.load(directory)

@@ -278,8 +278,10 @@ class _Run:
         plan = self.plan
         src = self._source()
         geo = self._postcodes()
-        optouts = {k: self.table(f"optout_{k}", t.select(["nhs_number"])) for k, t in
-                   sorted(self.inputs.opt_outs.items())}  # fmt: skip
+        optouts = {  # each list's distinct numbers, so the join to it keeps one row a row
+            k: self.table(f"optout_{k}", pa.table({"nhs_number": pc.unique(t["nhs_number"])}))
+            for k, t in sorted(self.inputs.opt_outs.items())
+        }
         if RIGHTS in optouts:  # matched by keyed hash: the key's pads, a joined one-row table
             inner, outer = hmac_pads(self.inputs.keys[persons.KEY_ID])
             pads = pa.table(
@@ -432,10 +434,7 @@ class _Run:
             if kind == RIGHTS:  # the keyed hash of the key, over the pads of a joined table
                 joins.append(f"CROSS JOIN {self.pads} pp")
                 key = sql.hmac_sql(key, ("pp.ip", "pp.op"))
-            joins.append(
-                f"LEFT JOIN (SELECT DISTINCT nhs_number FROM {view}) o_{kind} "
-                f"ON o_{kind}.nhs_number = {key}"
-            )
+            joins.append(f"LEFT JOIN {view} o_{kind} ON o_{kind}.nhs_number = {key}")
             extra[f"__oo_{kind}"] = f"(o_{kind}.nhs_number IS NOT NULL)"
             small.append(f"o_{kind}")
         fields = ", ".join(_v(f.name) for f in plan.source.fields)
