@@ -5,23 +5,27 @@ The same stages as the DuckDB backend, each one Spark SQL query over temporary v
 1. ``checked``: the source (Parquet read by Spark, its row number from ``_metadata.row_index``;
    a CSV is first streamed by the shared reader into Parquet in the run's scratch folder, so
    its row numbers and parsing are exactly the other engines') typed and checked field by
-   field, joined to the postcode directory and to each opt-out list, with the reasons a row
-   fails, and the rows a held flow matches made exceptions; persisted (memory, then disk);
-2. ``routed``: a view, the valid rows joined to each group of flows that share a row filter,
-   with the recipients as a small broadcast table, each routed row marked opted out or not;
-   every reader repeats the join over the persisted ``checked`` rows, which costs less than
-   persisting the routed rows a second time;
-3. the counts, by aggregation (when a row reaches at most one flow, the per-flow counts are the
-   run's, without grouping the routed rows by row);
-4. per group of flows of one shape, one sorted query of the projected, transformed columns
-   (pseudonyms as HMAC-SHA256 in SQL: ``sha2(opad || unhex(sha2(ipad || value)))``, the pads
-   a joined key table, never SQL text), written by the executors as Parquet into the scratch
-   folder, range-partitioned by (flow, row number) so the part files are in order.
+   field, joined to the postcode directory and to each opt-out list (both broadcast, so the
+   rows keep the source's partitions: runs of consecutive rows), with the reasons a row
+   fails, and the rows a held flow matches made exceptions;
+2. ``routed``: the valid rows joined to each group of flows that share a row filter, with the
+   recipients as a small broadcast table, each routed row marked opted out or not;
+3. the projected, transformed columns (pseudonyms as HMAC-SHA256 in SQL: ``sha2(opad ||
+   unhex(sha2(ipad || value)))``, the pads a joined key table, never SQL text), sorted by flow
+   and row number within each partition and written by the executors as Parquet part files
+   into the scratch folder; the driver reads them back in the order of their row ranges
+   (``spark_parts``), which is a global sort's order without its sampling pass and shuffle.
 
-The driver then streams the part files in order into the delivery layer's sink, which writes
-every extract with the one deterministic writer all engines share, stages it and publishes
-it atomically (``docs/explanation/spark-engine.md`` describes the commit protocol, and what
-changes on an object store). No Python runs per row.
+When every row reaches at most one flow and every flow has one shape (the national list to
+each authority), the run is one job: the exceptions and the opted-out rows ride in the same
+sorted output (the exceptions as flow -1), and the driver counts each part as it hands it over.
+Otherwise ``checked`` is cached once (memory, then disk), the exceptions, the counts (one
+query) and each shape's extract read it, and a union of row filters is sorted globally.
+
+The driver streams the part files into the delivery layer's sink, which writes every extract
+with the one deterministic writer all engines share, stages it and publishes it atomically
+(``docs/explanation/spark-engine.md`` describes the commit protocol, and what changes on an
+object store). No Python runs per row.
 
 Spark is configured with the usual ``spark.*`` settings (``SparkBackend(settings=...)``,
 ``accord run --engine spark --spark-conf spark.master=...``); without ``spark.master`` it runs
