@@ -117,8 +117,9 @@ def _totals(result: RunResult) -> tuple[object, ...]:
 
 
 def _agreement(shapes: int) -> Agreement:
-    """The example agreement with the NDOO applied; with two shapes, its second flow leaves the phone out (the
-    engine then caches the checked rows and exports each shape apart, instead of one pass)."""
+    """The example agreement with the NDOO applied; with two shapes, its second flow leaves
+    the phone out (the engine then caches the checked rows and exports each shape apart,
+    instead of one pass)."""
     doc = example_document()
     doc["opt_out_policy"] = {
         "apply_ndoo": True,

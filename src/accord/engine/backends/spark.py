@@ -424,11 +424,11 @@ class _Run:
         # sorts of the exceptions and the extracts build on (Run._in_order)
         small: list[str] = []
         if plan.lookup is not None and geo is not None:
-            pc = _v(plan.lookup.field)
-            joins.append(f"LEFT JOIN {geo} g ON g.postcode = {pc}")
+            postcode = _v(plan.lookup.field)
+            joins.append(f"LEFT JOIN {geo} g ON g.postcode = {postcode}")
             small.append("g")
             checks.append(
-                f"CASE WHEN {pc} IS NOT NULL AND g.postcode IS NULL "
+                f"CASE WHEN {postcode} IS NOT NULL AND g.postcode IS NULL "
                 f"THEN 'not_in_directory:{plan.lookup.field}' END"
             )
             used = areas_used(plan.flows + plan.held)  # an area no flow reads is not kept
