@@ -223,49 +223,29 @@ def test_engine_promises(
 
 @pytest.mark.spark
 @pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
+@pytest.mark.parametrize("one_shape", [False, True], ids=["any-plan", "one-pass"])
 @settings(
     derandomize=True,
     max_examples=5,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
+    data=st.data(),
     rows=rows_strategy,
-    flows=flows_strategy(),
     apply_ndoo=st.booleans(),
     opted=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
 )
 def test_engine_promises_on_spark(
     spark_session: object,
+    one_shape: bool,
+    data: st.DataObject,
     rows: list[dict[str, str]],
-    flows: list[dict[str, Any]],
     apply_ndoo: bool,
     opted: list[str],
 ) -> None:
-    _promises("spark", rows, flows, apply_ndoo, opted)
-
-
-@pytest.mark.spark
-@pytest.mark.skipif(SPARK_MISSING, reason=SPARK_REASON)
-@settings(
-    derandomize=True,
-    max_examples=5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    rows=rows_strategy,
-    flows=flows_strategy(one_shape=True),
-    apply_ndoo=st.booleans(),
-    opted=st.lists(st.sampled_from(VALID_NHS), unique=True, max_size=3),
-)
-def test_engine_promises_on_spark_in_one_pass(
-    spark_session: object,
-    rows: list[dict[str, str]],
-    flows: list[dict[str, Any]],
-    apply_ndoo: bool,
-    opted: list[str],
-) -> None:
+    """Any plan, and plans the Spark engine runs in one pass (one shape, one route a row)."""
+    flows = data.draw(flows_strategy(one_shape=one_shape))
     _promises("spark", rows, flows, apply_ndoo, opted)
 
 
