@@ -254,10 +254,12 @@ def child(kind: str, args: argparse.Namespace) -> dict[str, float]:
             "--postcodes",
             str(args.postcodes),
         ],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if proc.returncode != 0:  # say why, not only that the child failed
+        sys.stderr.write(proc.stderr[-4000:])
+        raise SystemExit(f"{kind}: the measurement failed (exit status {proc.returncode})")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
