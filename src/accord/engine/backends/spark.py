@@ -626,6 +626,8 @@ def _attrs(fp: Any) -> dict[str, str | None]:
 
 
 def _drop_flow(reader: pa.RecordBatchReader, schema: pa.Schema) -> pa.RecordBatchReader:
+    """The columns of ``schema`` (by name) of every batch of ``reader``."""
+
     def batches() -> Iterator[pa.RecordBatch]:
         for batch in reader:
             yield pa.RecordBatch.from_arrays([batch.column(f.name) for f in schema], schema=schema)
@@ -669,8 +671,6 @@ class _Tally:
                 if out:
                     batch = batch.filter(pc.invert(opted))
                 self.rows += batch.num_rows
-                yield pa.RecordBatch.from_arrays(
-                    [batch.column(f.name) for f in schema], schema=schema
-                )
+                yield batch
 
-        return pa.RecordBatchReader.from_batches(schema, batches())
+        return _drop_flow(pa.RecordBatchReader.from_batches(reader.schema, batches()), schema)
